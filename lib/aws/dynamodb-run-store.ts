@@ -1,0 +1,475 @@
+import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import type { PortAppConfig } from "../mapping/index.ts";
+import { partitionKey } from "../pipeline/ids.ts";
+import type { LockResult, RunStore, SettleOutcome } from "../pipeline/ports.ts";
+import type {
+  BatchRecord,
+  BatchResult,
+  Checkpoint,
+  Failure,
+  ResourceProgress,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+} from "../pipeline/run.ts";
+import { bool, flag, type Item, itemToBatch, itemToRun, json, keys, n, num, packed, runToItem, s, str } from "./run-table-codec.ts";
+
+export interface DynamoRunStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** How long run items are kept (DynamoDB TTL), in days. */
+  retentionDays?: number;
+}
+
+const MAX_ERRORS = 20;
+/** Longer than any pause between settling a batch and counting it, shorter than SQS's visibility timeout. */
+const ABANDONED_AFTER_MS = 60_000;
+
+/**
+ * The run table in DynamoDB. Conditional writes make each step count once: a batch is
+ * settled by one delivery only, a run changes status once, one run holds the lock.
+ * Every item carries `expiresAt` for TTL.
+ */
+export class DynamoRunStore implements RunStore {
+  readonly #db: DynamoDBClient;
+  readonly #table: string;
+  readonly #retentionSeconds: number;
+
+  constructor(options: DynamoRunStoreOptions) {
+    this.#db = options.client;
+    this.#table = options.tableName;
+    this.#retentionSeconds = (options.retentionDays ?? 30) * 86_400;
+  }
+
+  async acquireLock(
+    integrationId: string,
+    runId: string,
+    options: { staleAfterMs: number; supersede: boolean },
+  ): Promise<LockResult> {
+    const now = Date.now();
+    try {
+      const result = await this.#db.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            ...keys.lock(integrationId),
+            runId: s(runId),
+            touchedAt: n(now),
+            since: s(new Date(now).toISOString()),
+            expiresAt: n(this.#expiresAt()),
+          },
+          ...(options.supersede
+            ? {}
+            : {
+                ConditionExpression: "attribute_not_exists(pk) OR runId = :me OR touchedAt < :stale",
+                ExpressionAttributeValues: { ":me": s(runId), ":stale": n(now - options.staleAfterMs) },
+              }),
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      const previous = result.Attributes && str(result.Attributes, "runId");
+      return previous && previous !== runId ? { acquired: true, superseded: previous } : { acquired: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const lock = await this.#get(keys.lock(integrationId));
+      return { acquired: false, holder: str(lock ?? {}, "runId") ?? "?", since: str(lock ?? {}, "since") ?? "?" };
+    }
+  }
+
+  async touchLock(integrationId: string, runId: string): Promise<void> {
+    await this.#conditional(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: keys.lock(integrationId),
+        UpdateExpression: "SET touchedAt = :now",
+        ConditionExpression: "runId = :me",
+        ExpressionAttributeValues: { ":now": n(Date.now()), ":me": s(runId) },
+      }),
+    );
+  }
+
+  async releaseLock(integrationId: string, runId: string): Promise<void> {
+    await this.#conditional(
+      new DeleteItemCommand({
+        TableName: this.#table,
+        Key: keys.lock(integrationId),
+        ConditionExpression: "runId = :me",
+        ExpressionAttributeValues: { ":me": s(runId) },
+      }),
+    );
+  }
+
+  async createRun(run: RunRecord, config: PortAppConfig): Promise<void> {
+    const expiresAt = this.#expiresAt();
+    await this.#db.send(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: runToItem(run, expiresAt),
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+    await this.#put({ ...keys.config(run.runId), config: s(JSON.stringify(config)), expiresAt: n(expiresAt) });
+    await this.#put({ ...keys.latest(run.integrationId), runId: s(run.runId), expiresAt: n(expiresAt) });
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const item = await this.#get(keys.run(runId));
+    return item && itemToRun(item);
+  }
+
+  async latestRun(integrationId: string): Promise<RunRecord | undefined> {
+    const latest = await this.#get(keys.latest(integrationId));
+    const runId = latest && str(latest, "runId");
+    return runId ? this.getRun(runId) : undefined;
+  }
+
+  async getConfig(runId: string): Promise<PortAppConfig | undefined> {
+    const item = await this.#get(keys.config(runId));
+    return item && json<PortAppConfig>(item, "config");
+  }
+
+  async updateRun(
+    runId: string,
+    patch: Partial<Pick<RunRecord, "enumerated" | "sent" | "continuations">>,
+  ): Promise<RunRecord | undefined> {
+    const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return this.getRun(runId);
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    for (const [name, value] of entries) {
+      names[`#${name}`] = name;
+      values[`:${name}`] = typeof value === "boolean" ? bool(value) : n(value as number);
+    }
+    const result = await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: keys.run(runId),
+        UpdateExpression: `SET ${entries.map(([name]) => `#${name} = :${name}`).join(", ")}`,
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return result.Attributes && itemToRun(result.Attributes);
+  }
+
+  async transition(runId: string, from: RunStatus, to: RunStatus, summary?: RunSummary): Promise<boolean> {
+    const ended = to === "completed" || to === "failed" || to === "aborted";
+    const sets = ["#status = :to", ...(ended ? ["endedAt = :now"] : []), ...(summary ? ["summary = :summary"] : [])];
+    const values: Item = { ":to": s(to), ":from": s(from) };
+    if (ended) values[":now"] = s(new Date().toISOString());
+    if (summary) values[":summary"] = s(JSON.stringify(summary));
+    return this.#conditional(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: keys.run(runId),
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ConditionExpression: "#status = :from",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async getCheckpoints(runId: string, resource: number): Promise<Checkpoint[]> {
+    const prefix = keys.checkpoint(runId, resource, "").sk.S;
+    const items = await this.#query(runId, prefix);
+    return items.map((item) => ({
+      resource,
+      partition: str(item, "partition") ?? "",
+      cursor: json(item, "cursor") ?? null,
+      seq: num(item, "seq"),
+      done: flag(item, "done"),
+    }));
+  }
+
+  async saveCheckpoint(runId: string, checkpoint: Checkpoint): Promise<void> {
+    await this.#put({
+      ...keys.checkpoint(runId, checkpoint.resource, partitionKey(checkpoint.partition)),
+      partition: s(checkpoint.partition),
+      cursor: s(JSON.stringify(checkpoint.cursor ?? null)),
+      seq: n(checkpoint.seq),
+      done: bool(checkpoint.done),
+      expiresAt: n(this.#expiresAt()),
+    });
+  }
+
+  async initProgress(runId: string, resources: Array<{ resource: number; kind: string }>): Promise<void> {
+    for (const { resource, kind } of resources) {
+      await this.#put({
+        ...keys.progress(runId, resource),
+        kind: s(kind),
+        enumerated: bool(false),
+        errors: { L: [] },
+        expiresAt: n(this.#expiresAt()),
+      });
+    }
+  }
+
+  async addProgress(
+    runId: string,
+    resource: number,
+    delta: Partial<Pick<ResourceProgress, "pages" | "items" | "batches" | "entities" | "failures">>,
+    errors: Failure[] = [],
+  ): Promise<void> {
+    const entries = Object.entries(delta).filter(([, value]) => value);
+    if (entries.length > 0) {
+      await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: keys.progress(runId, resource),
+          UpdateExpression: `ADD ${entries.map(([name]) => `#${name} :${name}`).join(", ")}`,
+          ExpressionAttributeNames: Object.fromEntries(entries.map(([name]) => [`#${name}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(entries.map(([name, value]) => [`:${name}`, n(value)])),
+        }),
+      );
+    }
+    if (errors.length === 0) return;
+    // Only a sample of errors is kept; the condition stops the list from growing past it.
+    await this.#conditional(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: keys.progress(runId, resource),
+        UpdateExpression: "SET errors = list_append(errors, :errors)",
+        ConditionExpression: "size(errors) < :max",
+        ExpressionAttributeValues: {
+          ":errors": { L: errors.slice(0, MAX_ERRORS).map((e) => s(JSON.stringify(e))) },
+          ":max": n(MAX_ERRORS),
+        },
+      }),
+    );
+  }
+
+  async markEnumerated(runId: string, resource: number): Promise<void> {
+    await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: keys.progress(runId, resource),
+        UpdateExpression: "SET enumerated = :yes",
+        ExpressionAttributeValues: { ":yes": bool(true) },
+      }),
+    );
+  }
+
+  async getProgress(runId: string): Promise<ResourceProgress[]> {
+    const items = await this.#query(runId, "PROG#");
+    return items.map((item) => ({
+      resource: Number((str(item, "sk") ?? "").slice("PROG#".length)),
+      kind: str(item, "kind") ?? "",
+      pages: num(item, "pages"),
+      items: num(item, "items"),
+      batches: num(item, "batches"),
+      entities: num(item, "entities"),
+      failures: num(item, "failures"),
+      enumerated: flag(item, "enumerated"),
+      errors: (item.errors?.L ?? []).map((e) => JSON.parse(e.S ?? "{}") as Failure),
+    }));
+  }
+
+  async registerBatch(runId: string, batch: string, resource: number): Promise<void> {
+    const fresh = await this.#conditional(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: {
+          ...keys.batch(runId, batch),
+          resource: n(resource),
+          state: s("sent"),
+          expiresAt: n(this.#expiresAt()),
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+    if (fresh) await this.#addToRun(runId, "sent");
+  }
+
+  async getBatches(runId: string, batches: string[]): Promise<Map<string, BatchRecord>> {
+    const found = new Map<string, BatchRecord>();
+    const unique = [...new Set(batches)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
+        [this.#table]: { Keys: unique.slice(i, i + 100).map((b) => keys.batch(runId, b)), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const result = await this.#db.send(new BatchGetItemCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.#table] ?? []) {
+          const batch = itemToBatch(item);
+          found.set(batch.batch, batch);
+        }
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
+  }
+
+  async settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome> {
+    const { batch, resource, state, ...figures } = result;
+    const key = keys.batch(runId, batch);
+    // A failed batch may still become done (a DLQ redrive after a fix), never the reverse.
+    const from = state === "done" ? "#state IN (:sent, :failed)" : "#state = :sent";
+    let previous: Item | undefined;
+    try {
+      const update = await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression:
+            "SET #state = :state, #resource = :resource, #result = :result, expiresAt = :expires, countingAt = :now",
+          ConditionExpression: `attribute_not_exists(pk) OR ${from}`,
+          ExpressionAttributeNames: { "#state": "state", "#resource": "resource", "#result": "result" },
+          ExpressionAttributeValues: {
+            ":state": s(state),
+            ":resource": n(resource),
+            ":result": packed(figures),
+            ":sent": s("sent"),
+            ...(state === "done" ? { ":failed": s("failed") } : {}),
+            ":expires": n(this.#expiresAt()),
+            ":now": n(Date.now()),
+          },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      previous = update.Attributes ?? {};
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Already settled. If the delivery that settled it died before counting it, count it
+      // now, or the run would wait for it forever.
+      const current = await this.#get(key);
+      if (current && (await this.#claimAbandonedCount(key, current))) {
+        return { applied: false, run: await this.#count(runId, key) };
+      }
+      return { applied: false, run: await this.getRun(runId) };
+    }
+    const run = flag(previous, "counted") ? await this.getRun(runId) : await this.#count(runId, key);
+    return { applied: true, run };
+  }
+
+  async countUnsettled(runId: string): Promise<number> {
+    let count = 0;
+    let start: Item | undefined;
+    do {
+      const result = await this.#db.send(
+        new QueryCommand({
+          ...this.#prefixQuery(runId, "BAT#"),
+          FilterExpression: "#state = :sent",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":pk": s(`RUN#${runId}`), ":prefix": s("BAT#"), ":sent": s("sent") },
+          Select: "COUNT",
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += result.Count ?? 0;
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  async *listBatches(runId: string): AsyncIterable<BatchRecord> {
+    let start: Item | undefined;
+    do {
+      const result = await this.#db.send(new QueryCommand({ ...this.#prefixQuery(runId, "BAT#"), ExclusiveStartKey: start }));
+      for (const item of result.Items ?? []) yield itemToBatch(item);
+      start = result.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /**
+   * A settled batch left uncounted for a while was abandoned by a crashed delivery; one
+   * later delivery (the one whose conditional claim succeeds) counts it instead.
+   */
+  async #claimAbandonedCount(key: Item, current: Item): Promise<boolean> {
+    const countingAt = num(current, "countingAt");
+    if (flag(current, "counted") || Date.now() - countingAt < ABANDONED_AFTER_MS) return false;
+    return this.#conditional(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: key,
+        UpdateExpression: "SET countingAt = :now",
+        ConditionExpression: "countingAt = :then AND attribute_not_exists(counted)",
+        ExpressionAttributeValues: { ":now": n(Date.now()), ":then": n(countingAt) },
+      }),
+    );
+  }
+
+  async #count(runId: string, batchKey: Item): Promise<RunRecord | undefined> {
+    const run = await this.#addToRun(runId, "settled");
+    await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: batchKey,
+        UpdateExpression: "SET counted = :yes",
+        ExpressionAttributeValues: { ":yes": bool(true) },
+      }),
+    );
+    return run;
+  }
+
+  async #addToRun(runId: string, counter: "sent" | "settled"): Promise<RunRecord | undefined> {
+    const result = await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: keys.run(runId),
+        UpdateExpression: `ADD #counter :one`,
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: { "#counter": counter },
+        ExpressionAttributeValues: { ":one": n(1) },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return result.Attributes && itemToRun(result.Attributes);
+  }
+
+  #prefixQuery(runId: string, prefix: string): QueryCommandInput {
+    return {
+      TableName: this.#table,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": s(`RUN#${runId}`), ":prefix": s(prefix) },
+      ConsistentRead: true,
+    };
+  }
+
+  async #query(runId: string, prefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const result = await this.#db.send(new QueryCommand({ ...this.#prefixQuery(runId, prefix), ExclusiveStartKey: start }));
+      items.push(...(result.Items ?? []));
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async #get(key: Item): Promise<Item | undefined> {
+    const result = await this.#db.send(new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true }));
+    return result.Item;
+  }
+
+  async #put(item: Item): Promise<void> {
+    await this.#db.send(new PutItemCommand({ TableName: this.#table, Item: item }));
+  }
+
+  /** Sends a conditional write; false when its condition did not hold. */
+  async #conditional(command: PutItemCommand | UpdateItemCommand | DeleteItemCommand): Promise<boolean> {
+    try {
+      await this.#db.send(command as UpdateItemCommand);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  #expiresAt(): number {
+    return Math.floor(Date.now() / 1000) + this.#retentionSeconds;
+  }
+}

@@ -1,0 +1,114 @@
+import type { PortAppConfig } from "../mapping/index.ts";
+import {
+  DEFAULT_FANOUT_OPTIONS,
+  type FanoutEvent,
+  type FanoutOptions,
+  type FanoutResult,
+  runFanout,
+} from "../pipeline/fanout.ts";
+import { newRunId } from "../pipeline/ids.ts";
+import { ingest } from "../pipeline/ingest.ts";
+import { type Logger, silentLogger } from "../pipeline/logger.ts";
+import { type CompileResource, RunMappers } from "../pipeline/mappers.ts";
+import type { Catalog, Invoker, RunStore } from "../pipeline/ports.ts";
+import type { RunRecord, Trigger } from "../pipeline/run.ts";
+import type { Source } from "../source/types.ts";
+import { MemoryQueue } from "./memory-queue.ts";
+import { MemoryRunStore } from "./memory-run-store.ts";
+
+export interface LocalResyncOptions {
+  integrationId: string;
+  config: PortAppConfig;
+  source: Source;
+  catalog: Catalog;
+  compile: CompileResource;
+  store?: RunStore;
+  kinds?: string[];
+  trigger?: Trigger;
+  supersede?: boolean;
+  /** Concurrent ingest workers (the Lambda event source's `maxConcurrency`). */
+  concurrency?: number;
+  batchSize?: number;
+  maxReceiveCount?: number;
+  retryDelayMs?: number;
+  fanout?: Partial<FanoutOptions>;
+  /** How long each fanout invocation may run, to rehearse continuations; unlimited by default. */
+  invocationMs?: number;
+  log?: Logger;
+  /** Called with the run id as soon as the run is open, e.g. to show progress. */
+  onStart?: (runId: string) => void;
+}
+
+export interface LocalResyncResult {
+  run: RunRecord;
+  store: RunStore;
+  /** Raw messages that failed for good, as a dead-letter queue would keep them. */
+  deadLetters: string[];
+}
+
+/**
+ * A whole resync in this process: the same fanout, ingest and reconcile code as in Lambda,
+ * with an in-memory queue and run store and `concurrency` ingest workers.
+ *
+ * @example
+ * const { run } = await resyncLocal({ integrationId: "github", config, source, catalog, compile: compileResource });
+ * console.log(run.status, run.summary?.kinds);
+ */
+export async function resyncLocal(options: LocalResyncOptions): Promise<LocalResyncResult> {
+  const log = options.log ?? silentLogger;
+  const store = options.store ?? new MemoryRunStore();
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const queue = new MemoryQueue({
+    batchSize: options.batchSize ?? 10,
+    concurrency: options.concurrency ?? 4,
+    maxReceiveCount,
+    retryDelayMs: options.retryDelayMs,
+  });
+  const finish = { store, catalog: options.catalog, log };
+  const mappers = new RunMappers(store, options.compile);
+  queue.consume((messages) => ingest({ ...finish, mappers, maxReceiveCount }, messages));
+
+  const invocations: Array<Promise<FanoutResult>> = [];
+  const invoker: Invoker = {
+    // Like Lambda's asynchronous invoke: returns at once, runs as a new invocation.
+    async continueFanout(event) {
+      invocations.push(new Promise((resolve) => setImmediate(resolve)).then(() => invoke(event)));
+    },
+  };
+  const fanoutOptions = { ...DEFAULT_FANOUT_OPTIONS, ...options.fanout };
+  if (options.invocationMs === undefined) fanoutOptions.marginMs = 0;
+  const invoke = (event: FanoutEvent) => {
+    const deadline = Date.now() + (options.invocationMs ?? Number.POSITIVE_INFINITY);
+    return runFanout(
+      {
+        ...finish,
+        integrationId: options.integrationId,
+        config: options.config,
+        source: options.source,
+        queue,
+        invoker,
+        log,
+        options: fanoutOptions,
+        remainingMs: () => deadline - Date.now(),
+      },
+      event,
+    );
+  };
+
+  const runId = newRunId();
+  const first = invoke({
+    type: "start",
+    runId,
+    trigger: options.trigger ?? "local",
+    kinds: options.kinds,
+    supersede: options.supersede,
+  });
+  options.onStart?.(runId);
+  await first;
+  for (let done = 0; done < invocations.length; done++) await invocations[done];
+  await queue.idle();
+
+  const run = await store.getRun(runId);
+  if (!run) throw new Error(`run ${runId} vanished from the run store`);
+  return { run, store, deadLetters: queue.deadLetters.map((m) => m.body) };
+}

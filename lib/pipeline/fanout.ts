@@ -1,0 +1,381 @@
+import { RetryLaterError } from "../http/errors.ts";
+import type { PortAppConfig } from "../mapping/index.ts";
+import type { Kind, Page, Source } from "../source/types.ts";
+import { ResyncRequestError, RunLockedError } from "./errors.ts";
+import { type FinishDeps, maybeFinish } from "./finish.ts";
+import { batchId, newRunId, partitionKey } from "./ids.ts";
+import type { Logger } from "./logger.ts";
+import { type IngestMessage, MESSAGE_VERSION } from "./message.ts";
+import { packItems } from "./pack.ts";
+import { forEachConcurrent } from "./pool.ts";
+import type { ContinueEvent, Invoker, Queue, RunStore } from "./ports.ts";
+import type { Checkpoint, Failure, RunRecord, Trigger } from "./run.ts";
+
+export interface FanoutOptions {
+  /** The largest message body, in bytes (SQS allows up to 1 MiB; 256 KiB keeps batches small). */
+  maxMessageBytes: number;
+  /** Partitions of one resource (e.g. repositories for pull requests) enumerated at once. */
+  partitionConcurrency: number;
+  /** Below this much remaining invocation time, save cursors and continue in a new invocation. */
+  marginMs: number;
+  /** A run lock not touched for this long belongs to a dead run and may be taken over. */
+  lockStaleAfterMs: number;
+}
+
+export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
+  maxMessageBytes: 256 * 1024,
+  partitionConcurrency: 8,
+  marginMs: 90_000,
+  lockStaleAfterMs: 20 * 60_000,
+};
+
+export interface StartEvent {
+  type: "start";
+  trigger: Trigger;
+  /** Only the resources of these kinds; a partial run deletes only within what it covered. */
+  kinds?: string[];
+  /** Abort a run still in progress instead of refusing to start. */
+  supersede?: boolean;
+  /** Chosen by the caller so it can print it before the run starts (`tide resync`). */
+  runId?: string;
+}
+
+export type FanoutEvent = StartEvent | ContinueEvent;
+
+export interface FanoutDeps extends FinishDeps {
+  integrationId: string;
+  /** The config a new run snapshots; continuations use the run's snapshot instead. */
+  config: PortAppConfig;
+  source: Source;
+  queue: Queue;
+  invoker: Invoker;
+  log: Logger;
+  options: FanoutOptions;
+  /** Milliseconds left in this invocation (Lambda's `getRemainingTimeInMillis`). */
+  remainingMs: () => number;
+}
+
+export type FanoutResult =
+  | { outcome: "continuing"; runId: string; continuation: number; resumeAt?: string }
+  | { outcome: "enumerated"; run: RunRecord }
+  | { outcome: "stopped"; runId: string; status: string };
+
+const LOCK_TOUCH_INTERVAL_MS = 30_000;
+
+/**
+ * One fanout invocation: opens a run (or continues one), enumerates every resource's pages
+ * into the queue with a checkpoint per page, and either hands over to a continuation before
+ * time runs out or marks enumeration finished (which may finish the run).
+ *
+ * @example
+ * const result = await runFanout(deps, { type: "start", trigger: "manual" });
+ * if (result.outcome === "continuing") console.log(`continues as ${result.runId}`);
+ */
+export async function runFanout(deps: FanoutDeps, event: FanoutEvent): Promise<FanoutResult> {
+  const { run, config } = event.type === "start" ? await openRun(deps, event) : await resumeRun(deps, event);
+  if (run.status !== "running") return { outcome: "stopped", runId: run.runId, status: run.status };
+  const enumeration = new Enumeration(deps, run, config);
+  await enumeration.run();
+  if (enumeration.stopped) {
+    const continuation = run.continuations + 1;
+    await deps.store.updateRun(run.runId, { continuations: continuation });
+    const resumeAt = enumeration.resumeAt && new Date(enumeration.resumeAt).toISOString();
+    await deps.invoker.continueFanout({ type: "continue", runId: run.runId, continuation, resumeAt });
+    deps.log.info("fanout continues in a new invocation", { runId: run.runId, continuation, resumeAt });
+    return { outcome: "continuing", runId: run.runId, continuation, resumeAt };
+  }
+  for (const resource of run.resources) await deps.store.markEnumerated(run.runId, resource);
+  const enumerated = (await deps.store.updateRun(run.runId, { enumerated: true })) ?? run;
+  deps.log.info("enumeration finished", { runId: run.runId, batches: enumerated.sent });
+  const finished = await maybeFinish(deps, enumerated);
+  return { outcome: "enumerated", run: finished ?? enumerated };
+}
+
+async function openRun(deps: FanoutDeps, event: StartEvent) {
+  const { config, store, integrationId } = deps;
+  const resources = selectResources(config, deps.source, event.kinds);
+  const runId = event.runId ?? newRunId();
+  const lockOptions = { staleAfterMs: deps.options.lockStaleAfterMs, supersede: false };
+  let lock = await store.acquireLock(integrationId, runId, lockOptions);
+  if (!lock.acquired) {
+    const holder = await store.getRun(lock.holder);
+    if (!event.supersede) throw new RunLockedError(lock.holder, lock.since, "is still running; pass supersede to abort it");
+    if (holder?.status === "reconciling") {
+      throw new RunLockedError(lock.holder, lock.since, "is deleting stale entities; try again when it ends");
+    }
+    if (holder && !(await store.transition(holder.runId, "running", "aborted"))) {
+      throw new RunLockedError(lock.holder, lock.since, "could not be aborted");
+    }
+    lock = await store.acquireLock(integrationId, runId, { ...lockOptions, supersede: true });
+    deps.log.warn("superseded a run still in progress", { runId, aborted: lock.acquired ? lock.superseded : undefined });
+  }
+  const run: RunRecord = {
+    runId,
+    integrationId,
+    trigger: event.trigger,
+    status: "running",
+    startedAt: new Date().toISOString(),
+    resources,
+    full: resources.length === config.resources.length,
+    enumerated: false,
+    sent: 0,
+    settled: 0,
+    continuations: 0,
+  };
+  await store.createRun(run, config);
+  await store.initProgress(
+    runId,
+    resources.map((resource) => ({ resource, kind: kindName(config, resource) })),
+  );
+  await reportRunning(deps, run);
+  deps.log.info("resync started", { runId, trigger: event.trigger, kinds: resources.map((r) => kindName(config, r)) });
+  return { run, config };
+}
+
+async function resumeRun(deps: FanoutDeps, event: ContinueEvent) {
+  const run = await deps.store.getRun(event.runId);
+  const config = await deps.store.getConfig(event.runId);
+  if (!run || !config) throw new ResyncRequestError(`run ${event.runId} is not in the run table (expired?)`);
+  const wait = event.resumeAt ? Date.parse(event.resumeAt) - Date.now() : 0;
+  if (wait > 0 && wait < deps.remainingMs() - deps.options.marginMs) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  return { run, config };
+}
+
+async function reportRunning(deps: FanoutDeps, run: RunRecord) {
+  try {
+    await deps.catalog.reportResync?.({ status: "running", start: run.startedAt });
+  } catch (error) {
+    deps.log.warn("could not report the resync state to Port", { error: (error as Error).message });
+  }
+}
+
+function selectResources(config: PortAppConfig, source: Source, kinds: string[] | undefined): number[] {
+  const known = kindsOf(source);
+  for (const [index, resource] of config.resources.entries()) {
+    if (!known.has(resource.kind)) {
+      throw new ResyncRequestError(
+        `resources[${index}].kind: "${resource.kind}" is not a kind of the ${source.name} source (${[...known.keys()].join(", ")})`,
+      );
+    }
+  }
+  const indexes = config.resources.map((_, index) => index);
+  if (!kinds || kinds.length === 0) return indexes;
+  const configured = new Set(config.resources.map((r) => r.kind));
+  const unknown = kinds.filter((k) => !configured.has(k));
+  if (unknown.length > 0) {
+    throw new ResyncRequestError(
+      `--kinds: ${unknown.join(", ")} not in the config (it has ${[...configured].join(", ")})`,
+    );
+  }
+  return indexes.filter((index) => kinds.includes(kindName(config, index)));
+}
+
+function kindsOf(source: Source): Map<string, Kind> {
+  return source.kinds instanceof Map ? new Map(source.kinds) : new Map(Object.entries(source.kinds));
+}
+
+function kindName(config: PortAppConfig, resource: number): string {
+  return config.resources[resource]?.kind ?? `#${resource}`;
+}
+
+/** The enumeration of one invocation: every resource in parallel until done or out of time. */
+class Enumeration {
+  stopped = false;
+  resumeAt: number | undefined;
+  readonly #deps: FanoutDeps;
+  readonly #run: RunRecord;
+  readonly #config: PortAppConfig;
+  readonly #kinds: Map<string, Kind>;
+  #lockTouchedAt = Date.now();
+
+  constructor(deps: FanoutDeps, run: RunRecord, config: PortAppConfig) {
+    this.#deps = deps;
+    this.#run = run;
+    this.#config = config;
+    this.#kinds = kindsOf(deps.source);
+  }
+
+  async run(): Promise<void> {
+    await Promise.all(this.#run.resources.map((resource) => this.#resource(resource)));
+  }
+
+  #shouldStop(): boolean {
+    if (!this.stopped && this.#deps.remainingMs() < this.#deps.options.marginMs) this.stopped = true;
+    return this.stopped;
+  }
+
+  #budget(): number {
+    return Math.max(0, this.#deps.remainingMs() - this.#deps.options.marginMs);
+  }
+
+  async #resource(resource: number): Promise<void> {
+    const { store } = this.#deps;
+    const spec = this.#config.resources[resource];
+    const kind = spec && this.#kinds.get(spec.kind);
+    if (!spec || !kind) return;
+    const selector = selectorExtras(spec.selector);
+    const saved = new Map((await store.getCheckpoints(this.#run.runId, resource)).map((c) => [c.partition, c]));
+    if (!kind.partitions) return this.#partition(resource, kind, selector, "", saved.get(""));
+    const self = this;
+    async function* partitions(listing: AsyncIterable<string>) {
+      for await (const partition of listing) {
+        if (self.#shouldStop()) return;
+        yield partition;
+      }
+    }
+    try {
+      const listing = kind.partitions({ selector, waitBudgetMs: this.#budget() });
+      await forEachConcurrent(partitions(listing), this.#deps.options.partitionConcurrency, (partition) =>
+        this.#partition(resource, kind, selector, partition, saved.get(partition)),
+      );
+    } catch (error) {
+      await this.#failed(resource, "partitions", error);
+    }
+  }
+
+  async #partition(
+    resource: number,
+    kind: Kind,
+    selector: Record<string, unknown>,
+    partition: string,
+    checkpoint: Checkpoint | undefined,
+  ): Promise<void> {
+    if (checkpoint?.done) return;
+    let seq = checkpoint?.seq ?? 0;
+    // One page is delivered (sent + checkpointed) while the next one is being fetched.
+    let delivering: Promise<void> = Promise.resolve();
+    try {
+      const pages = kind.pages({
+        selector,
+        partition: partition === "" ? undefined : partition,
+        cursor: (checkpoint?.cursor ?? undefined) as Page["cursor"] & {},
+        waitBudgetMs: this.#budget(),
+      });
+      const iterator = pages[Symbol.asyncIterator]();
+      let last = false;
+      while (!last && !this.#shouldStop()) {
+        const next = await iterator.next();
+        await delivering;
+        // A source may end without a last page saying so: close the partition all the same.
+        const page: Page = next.done ? { items: [], cursor: null } : next.value;
+        last = page.cursor === null;
+        const packed = packAll(page.items, this.#deps.options.maxMessageBytes);
+        const first = seq;
+        seq += packed.chunks.length + (packed.tooLarge.length > 0 ? 1 : 0);
+        delivering = this.#deliver(resource, partition, page, packed, first);
+        delivering.catch(() => {});
+      }
+      if (!last) await iterator.return?.();
+      await delivering;
+    } catch (error) {
+      await delivering.catch(() => {});
+      if (error instanceof RetryLaterError) {
+        this.stopped = true;
+        this.resumeAt = Math.max(this.resumeAt ?? 0, error.resumeAt.getTime());
+        this.#deps.log.warn("source asked to slow down; the run continues later", {
+          runId: this.#run.runId,
+          resumeAt: error.resumeAt.toISOString(),
+        });
+        return;
+      }
+      await this.#failed(resource, partitionKey(partition), error, partition);
+      await this.#checkpoint(resource, partition, { cursor: null, seq, done: true });
+    }
+  }
+
+  async #deliver(resource: number, partition: string, page: Page, packed: Packing, first: number): Promise<void> {
+    const { store, queue } = this.#deps;
+    const runId = this.#run.runId;
+    const kind = kindName(this.#config, resource);
+    const messages: IngestMessage[] = packed.chunks.map((items, i) => ({
+      v: MESSAGE_VERSION,
+      runId,
+      resource,
+      kind,
+      batch: batchId(resource, partition, first + i),
+      items,
+    }));
+    let end = first + messages.length;
+    await Promise.all(messages.map((m) => store.registerBatch(runId, m.batch, resource)));
+    if (messages.length > 0) await queue.send(messages);
+    if (packed.tooLarge.length > 0) {
+      // Items too large for any message fail here, as a batch of their own, so the run
+      // counts them and ends failed rather than deleting their entities.
+      const failures: Failure[] = packed.tooLarge.map(({ index, bytes }) => ({
+        kind,
+        item: itemKey(page.items[index]),
+        message: `raw item is ${bytes} bytes, more than a message can carry (${this.#deps.options.maxMessageBytes})`,
+      }));
+      await this.#settleFailures(resource, batchId(resource, partition, end++), failures, failures.length);
+    }
+    await this.#checkpoint(resource, partition, { cursor: page.cursor, seq: end, done: page.cursor === null });
+    await store.addProgress(runId, resource, { pages: 1, items: page.items.length, batches: messages.length });
+    if (Date.now() - this.#lockTouchedAt > LOCK_TOUCH_INTERVAL_MS) {
+      this.#lockTouchedAt = Date.now();
+      await store.touchLock(this.#run.integrationId, runId);
+    }
+  }
+
+  #checkpoint(resource: number, partition: string, at: Omit<Checkpoint, "resource" | "partition">) {
+    return this.#deps.store.saveCheckpoint(this.#run.runId, { resource, partition, ...at });
+  }
+
+  async #failed(resource: number, where: string, error: unknown, partition?: string): Promise<void> {
+    const kind = kindName(this.#config, resource);
+    const message = `${partition ? `partition ${partition}: ` : ""}${(error as Error).message ?? String(error)}`;
+    this.#deps.log.error("enumeration failed", { runId: this.#run.runId, kind, error: message });
+    const failure: Failure = { kind, message, status: (error as { status?: number }).status };
+    await this.#settleFailures(resource, `${resource}:${where}:error`, [failure], 0);
+  }
+
+  async #settleFailures(resource: number, batch: string, failures: Failure[], items: number): Promise<void> {
+    const { store } = this.#deps;
+    await store.registerBatch(this.#run.runId, batch, resource);
+    await store.settleBatch(this.#run.runId, {
+      batch,
+      resource,
+      state: "done",
+      items,
+      entities: 0,
+      unchanged: 0,
+      filtered: 0,
+      failures,
+      failureCount: failures.length,
+      seen: {},
+    });
+    await store.addProgress(this.#run.runId, resource, { failures: failures.length }, failures);
+  }
+}
+
+interface Packing {
+  chunks: unknown[][];
+  tooLarge: Array<{ index: number; bytes: number }>;
+}
+
+function packAll(items: readonly unknown[], maxBytes: number): Packing {
+  const packing: Packing = { chunks: [], tooLarge: [] };
+  for (const packed of packItems(items, maxBytes)) {
+    if ("tooLarge" in packed) packing.tooLarge.push(packed.tooLarge);
+    else packing.chunks.push(packed.items);
+  }
+  return packing;
+}
+
+/** The selector's source options: everything but the jq `query`. */
+function selectorExtras(selector: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { query: _, ...extras } = selector ?? {};
+  return extras;
+}
+
+/** A short way to name a raw item in a message: its id, name or key. */
+export function itemKey(item: unknown): string | undefined {
+  if (item === null || typeof item !== "object") return undefined;
+  const record = item as Record<string, unknown>;
+  for (const field of ["full_name", "key", "name", "slug", "id", "identifier"]) {
+    const value = record[field];
+    if (typeof value === "string" || typeof value === "number") return String(value);
+  }
+  return undefined;
+}

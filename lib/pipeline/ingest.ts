@@ -1,0 +1,222 @@
+import type { Entity } from "../port/entity.ts";
+import { itemKey } from "./fanout.ts";
+import { type FinishDeps, maybeFinish } from "./finish.ts";
+import type { RunMappers } from "./mappers.ts";
+import { type IngestMessage, parseMessage } from "./message.ts";
+import type { UpsertOutcome } from "./ports.ts";
+import type { BatchResult, Failure } from "./run.ts";
+
+export interface IngestDeps extends FinishDeps {
+  mappers: RunMappers;
+  /** SQS's `maxReceiveCount`: on the last receive a still-failing batch is recorded as failed. */
+  maxReceiveCount: number;
+}
+
+/** A message as the queue delivered it. */
+export interface ReceivedMessage {
+  id: string;
+  body: string;
+  /** How many times it has been delivered, this time included (SQS `ApproximateReceiveCount`). */
+  receiveCount: number;
+}
+
+export interface IngestReport {
+  /** Messages to deliver again (SQS `batchItemFailures`). */
+  retry: string[];
+  ingested: number;
+  /** Messages another delivery had already settled: nothing was done twice. */
+  duplicates: number;
+}
+
+const MAX_BATCH_FAILURES = 20;
+
+interface Work {
+  received: ReceivedMessage;
+  message: IngestMessage;
+  result: BatchResult;
+  /** Transient upsert failures: retry the message unless this is its last receive. */
+  transient: Failure[];
+}
+
+/**
+ * Ingests one delivery of messages: maps their raw items with the run's config, bulk-upserts
+ * the entities of all of them together by blueprint (fuller requests than one message
+ * alone), records each batch exactly once, and finishes the run if this was its last batch.
+ *
+ * @example
+ * const report = await ingest(deps, records.map((r) => ({ id: r.messageId, body: r.body, receiveCount: 1 })));
+ * return { batchItemFailures: report.retry.map((itemIdentifier) => ({ itemIdentifier })) };
+ */
+export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Promise<IngestReport> {
+  const report: IngestReport = { retry: [], ingested: 0, duplicates: 0 };
+  const byRun = new Map<string, Array<{ received: ReceivedMessage; message: IngestMessage }>>();
+  for (const r of received) {
+    try {
+      const message = parseMessage(r.body);
+      byRun.set(message.runId, [...(byRun.get(message.runId) ?? []), { received: r, message }]);
+    } catch (error) {
+      deps.log.error("unreadable message: it will go to the dead-letter queue", {
+        messageId: r.id,
+        error: (error as Error).message,
+      });
+      report.retry.push(r.id);
+    }
+  }
+  await Promise.all(
+    [...byRun].map(async ([runId, messages]) => {
+      try {
+        await ingestRun(deps, runId, messages, report);
+      } catch (error) {
+        deps.log.error("ingest failed; the messages will be delivered again", {
+          runId,
+          error: (error as Error).message,
+        });
+        for (const { received: r } of messages) report.retry.push(r.id);
+      }
+    }),
+  );
+  return report;
+}
+
+async function ingestRun(
+  deps: IngestDeps,
+  runId: string,
+  messages: Array<{ received: ReceivedMessage; message: IngestMessage }>,
+  report: IngestReport,
+): Promise<void> {
+  const settled = await deps.store.getBatches(
+    runId,
+    messages.map((m) => m.message.batch),
+  );
+  const fresh = messages.filter(({ message }) => settled.get(message.batch)?.state !== "done");
+  report.duplicates += messages.length - fresh.length;
+  if (fresh.length === 0) return;
+
+  const config = await deps.mappers.config(runId);
+  const work: Work[] = [];
+  // Entities of every message, by blueprint, each remembering where it came from.
+  const byBlueprint = new Map<string, Array<{ entity: Entity; work: Work; itemIndex: number }>>();
+  for (const { received, message } of fresh) {
+    const mapper = await deps.mappers.mapper(runId, message.resource);
+    const mapped = await mapper.map(message.items);
+    const failures: Failure[] = mapped.failures.map((f) => ({
+      kind: message.kind,
+      batch: message.batch,
+      item: f.key ?? `#${f.itemIndex}`,
+      field: f.field,
+      message: f.message,
+    }));
+    const item: Work = {
+      received,
+      message,
+      transient: [],
+      result: {
+        batch: message.batch,
+        resource: message.resource,
+        state: "done",
+        items: message.items.length,
+        entities: 0,
+        unchanged: 0,
+        filtered: mapped.filtered,
+        failures,
+        failureCount: failures.length,
+        seen: {},
+      },
+    };
+    work.push(item);
+    for (const { entity, itemIndex } of mapped.entities) {
+      const list = byBlueprint.get(entity.blueprint) ?? [];
+      list.push({ entity, work: item, itemIndex });
+      byBlueprint.set(entity.blueprint, list);
+    }
+  }
+
+  const options = {
+    merge: config.enableMergeEntity,
+    createMissingRelatedEntities: config.createMissingRelatedEntities,
+  };
+  await Promise.all(
+    [...byBlueprint].map(async ([blueprint, entries]) => {
+      let outcomes: UpsertOutcome[];
+      try {
+        outcomes = await deps.catalog.upsert(
+          blueprint,
+          entries.map((e) => e.entity),
+          options,
+        );
+      } catch (error) {
+        const message = (error as Error).message;
+        outcomes = entries.map(({ entity }) => ({ ok: false, identifier: idOf(entity), retryable: true, message }));
+      }
+      for (const [i, outcome] of outcomes.entries()) {
+        const entry = entries[i];
+        if (!entry) continue;
+        record(entry.work, blueprint, outcome, entry.work.message.items[entry.itemIndex]);
+      }
+    }),
+  );
+
+  for (const item of work) {
+    const last = item.received.receiveCount >= deps.maxReceiveCount;
+    if (item.transient.length > 0 && !last) {
+      report.retry.push(item.received.id);
+      continue;
+    }
+    if (item.transient.length > 0) {
+      item.result.state = "failed";
+      item.result.failures.push(...item.transient);
+      item.result.failureCount += item.transient.length;
+      report.retry.push(item.received.id); // on to the dead-letter queue, with its raw items
+      deps.log.error("batch failed for good: it goes to the dead-letter queue", {
+        runId,
+        batch: item.message.batch,
+        failures: item.transient.length,
+      });
+    }
+    // Every failure is counted; a sample of them is kept, so a batch row stays small.
+    item.result.failures = item.result.failures.slice(0, MAX_BATCH_FAILURES);
+    const outcome = await deps.store.settleBatch(runId, item.result);
+    if (!outcome.applied) {
+      report.duplicates++;
+      continue;
+    }
+    report.ingested++;
+    await deps.store.addProgress(
+      runId,
+      item.message.resource,
+      { entities: item.result.entities, failures: item.result.failureCount },
+      item.result.failures,
+    );
+    await maybeFinish(deps, outcome.run);
+  }
+}
+
+function record(work: Work, blueprint: string, outcome: UpsertOutcome, raw: unknown): void {
+  const { result } = work;
+  if (outcome.ok) {
+    result.entities++;
+    const seen = result.seen[blueprint] ?? [];
+    seen.push(outcome.identifier);
+    result.seen[blueprint] = seen;
+    return;
+  }
+  const failure: Failure = {
+    kind: work.message.kind,
+    batch: work.message.batch,
+    item: itemKey(raw),
+    status: outcome.status,
+    code: outcome.code,
+    traceId: outcome.traceId,
+    message: `${blueprint}/${outcome.identifier}: ${outcome.message}`,
+  };
+  if (outcome.retryable) {
+    work.transient.push(failure);
+    return;
+  }
+  result.failures.push(failure);
+  result.failureCount++;
+}
+
+function idOf(entity: Entity): string {
+  return typeof entity.identifier === "string" ? entity.identifier : JSON.stringify(entity.identifier);
+}

@@ -1,0 +1,56 @@
+import type { PortAppConfig, ResourceMapper } from "../mapping/index.ts";
+import type { RunStore } from "./ports.ts";
+
+export type CompileResource = (config: PortAppConfig, resource: number) => Promise<ResourceMapper>;
+
+interface RunMapping {
+  config: PortAppConfig;
+  mappers: Map<number, Promise<ResourceMapper>>;
+}
+
+/** Runs whose compiled mappings a warm container keeps. */
+const KEPT_RUNS = 4;
+
+/**
+ * The compiled mappings of each run's config snapshot, kept per container: jq is compiled
+ * once per resource, not once per message.
+ */
+export class RunMappers {
+  readonly #store: RunStore;
+  readonly #compile: CompileResource;
+  readonly #runs = new Map<string, Promise<RunMapping>>();
+
+  constructor(store: RunStore, compile: CompileResource) {
+    this.#store = store;
+    this.#compile = compile;
+  }
+
+  async config(runId: string): Promise<PortAppConfig> {
+    return (await this.#load(runId)).config;
+  }
+
+  async mapper(runId: string, resource: number): Promise<ResourceMapper> {
+    const mapping = await this.#load(runId);
+    let mapper = mapping.mappers.get(resource);
+    if (!mapper) {
+      if (!mapping.config.resources[resource]) throw new Error(`run ${runId} has no resource #${resource}`);
+      mapper = this.#compile(mapping.config, resource);
+      mapping.mappers.set(resource, mapper);
+    }
+    return mapper;
+  }
+
+  #load(runId: string): Promise<RunMapping> {
+    let mapping = this.#runs.get(runId);
+    if (!mapping) {
+      mapping = this.#store.getConfig(runId).then((config) => {
+        if (!config) throw new Error(`run ${runId} has no config snapshot in the run table (expired?)`);
+        return { config, mappers: new Map() };
+      });
+      mapping.catch(() => this.#runs.delete(runId));
+      this.#runs.set(runId, mapping);
+      if (this.#runs.size > KEPT_RUNS) this.#runs.delete(this.#runs.keys().next().value as string);
+    }
+    return mapping;
+  }
+}

@@ -1,0 +1,29 @@
+import { ENVELOPE_BYTES } from "./message.ts";
+
+export type Packed = { items: unknown[] } | { tooLarge: { index: number; bytes: number } };
+
+/**
+ * Splits a page of raw items into chunks whose message body stays within `maxBytes`, in
+ * order. An item that cannot fit any message on its own is reported, never dropped.
+ */
+export function* packItems(items: readonly unknown[], maxBytes: number): Generator<Packed> {
+  const budget = maxBytes - ENVELOPE_BYTES;
+  let chunk: unknown[] = [];
+  let size = 0;
+  for (const [index, item] of items.entries()) {
+    // +1 for the comma between items of the JSON array.
+    const bytes = Buffer.byteLength(JSON.stringify(item) ?? "null") + 1;
+    if (bytes > budget) {
+      yield { tooLarge: { index, bytes } };
+      continue;
+    }
+    if (size + bytes > budget) {
+      yield { items: chunk };
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(item);
+    size += bytes;
+  }
+  if (chunk.length > 0) yield { items: chunk };
+}

@@ -1,0 +1,136 @@
+/**
+ * The four small interfaces the pipeline speaks to, so the same fanout, ingest and
+ * reconcile code runs in Lambda (SQS, DynamoDB, Lambda, Port), in one process for
+ * `tide resync --local`, and in tests.
+ */
+import type { PortAppConfig } from "../mapping/index.ts";
+import type { Entity } from "../port/entity.ts";
+import type { IngestMessage } from "./message.ts";
+import type {
+  BatchRecord,
+  BatchResult,
+  Checkpoint,
+  Failure,
+  ResourceProgress,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+} from "./run.ts";
+
+/** Where the fanout puts batches of raw items for the ingest workers. */
+export interface Queue {
+  /** Sends every message, or throws; messages are already within the size limit. */
+  send(messages: IngestMessage[]): Promise<void>;
+}
+
+/** Starts the next fanout invocation of a run, asynchronously. */
+export interface Invoker {
+  continueFanout(event: ContinueEvent): Promise<void>;
+}
+
+export interface ContinueEvent {
+  type: "continue";
+  runId: string;
+  /** How many continuations came before this one. */
+  continuation: number;
+  /** When an API asked us to come back later. */
+  resumeAt?: string;
+}
+
+export type LockResult = { acquired: true; superseded?: string } | { acquired: false; holder: string; since: string };
+
+export interface SettleOutcome {
+  /** False when another delivery of the same message settled it first. */
+  applied: boolean;
+  run: RunRecord | undefined;
+}
+
+/**
+ * The run table: makes every step count exactly once and lets a run continue across
+ * invocations. DynamoDB in AWS, memory locally; both pass the same contract tests.
+ */
+export interface RunStore {
+  /** Takes the integration's run lock; a lock not touched for `staleAfterMs` is free. */
+  acquireLock(
+    integrationId: string,
+    runId: string,
+    options: { staleAfterMs: number; supersede: boolean },
+  ): Promise<LockResult>;
+  touchLock(integrationId: string, runId: string): Promise<void>;
+  releaseLock(integrationId: string, runId: string): Promise<void>;
+
+  createRun(run: RunRecord, config: PortAppConfig): Promise<void>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** The most recent run of an integration. */
+  latestRun(integrationId: string): Promise<RunRecord | undefined>;
+  getConfig(runId: string): Promise<PortAppConfig | undefined>;
+  /** Sets fields of the run; with `ifStatus`, only when the run is in that status. Returns the run after. */
+  updateRun(
+    runId: string,
+    patch: Partial<Pick<RunRecord, "enumerated" | "sent" | "continuations">>,
+  ): Promise<RunRecord | undefined>;
+  /** Moves the run from one status to another, exactly once; false when it was not in `from`. */
+  transition(runId: string, from: RunStatus, to: RunStatus, summary?: RunSummary): Promise<boolean>;
+
+  getCheckpoints(runId: string, resource: number): Promise<Checkpoint[]>;
+  saveCheckpoint(runId: string, checkpoint: Checkpoint): Promise<void>;
+
+  /** Adds to a resource's live counters (approximate under crashes; summaries use batches). */
+  addProgress(
+    runId: string,
+    resource: number,
+    delta: Partial<Pick<ResourceProgress, "pages" | "items" | "batches" | "entities" | "failures">>,
+    errors?: Failure[],
+  ): Promise<void>;
+  initProgress(runId: string, resources: Array<{ resource: number; kind: string }>): Promise<void>;
+  markEnumerated(runId: string, resource: number): Promise<void>;
+  getProgress(runId: string): Promise<ResourceProgress[]>;
+
+  /** Records a batch as sent; a second registration of the same batch changes nothing. */
+  registerBatch(runId: string, batch: string, resource: number): Promise<void>;
+  getBatches(runId: string, batches: string[]): Promise<Map<string, BatchRecord>>;
+  /**
+   * Records a batch as done or failed, exactly once (a failed batch may later become done
+   * through a DLQ redrive), and counts it settled on the run.
+   */
+  settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome>;
+  /** Batches still waiting for an ingest: the exact check before reconciling. */
+  countUnsettled(runId: string): Promise<number>;
+  /** Every batch of the run, for reconciliation and the summary. */
+  listBatches(runId: string): AsyncIterable<BatchRecord>;
+}
+
+export interface UpsertOptions {
+  merge: boolean;
+  createMissingRelatedEntities: boolean;
+}
+
+export type UpsertOutcome =
+  | { ok: true; identifier: string }
+  | {
+      ok: false;
+      identifier: string;
+      /** Transient (5xx, 429, network after retries): the batch should be retried, not failed. */
+      retryable: boolean;
+      status?: number;
+      code?: string;
+      message: string;
+      traceId?: string;
+    };
+
+export interface DeleteOutcome {
+  deleted: string[];
+  failed: Array<{ identifier: string; message: string; status?: number }>;
+}
+
+/** Port, or a local file catalog for runs without Port credentials. */
+export interface Catalog {
+  /** Where entities go, for messages ("Port (https://api.port.io)", ".tide/catalog"). */
+  readonly description: string;
+  upsert(blueprint: string, entities: Entity[], options: UpsertOptions): Promise<UpsertOutcome[]>;
+  /** Identifiers of the entities of a blueprint that this integration wrote. */
+  listOwned(blueprint: string): AsyncIterable<string>;
+  delete(blueprint: string, identifiers: string[], options: { deleteDependents: boolean }): Promise<DeleteOutcome>;
+  /** Tells Port's UI how the resync goes; absent when there is nothing to tell. */
+  reportResync?(state: { status: RunStatus; start?: string; end?: string }): Promise<void>;
+}

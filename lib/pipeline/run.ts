@@ -1,0 +1,107 @@
+/** How a run was started. */
+export type Trigger = "schedule" | "manual" | "cli" | "local";
+
+/**
+ * `running` while enumerating and ingesting; `reconciling` once exactly one step has claimed
+ * the deletion of stale entities; then `completed` or `failed`. `aborted` when a newer run
+ * superseded it: an aborted run never deletes.
+ */
+export type RunStatus = "running" | "reconciling" | "completed" | "failed" | "aborted";
+
+export interface RunRecord {
+  runId: string;
+  integrationId: string;
+  trigger: Trigger;
+  status: RunStatus;
+  startedAt: string;
+  endedAt?: string;
+  /** Indexes of the config's resources this run covers (all, or those of `--kinds`). */
+  resources: number[];
+  /** Whether every resource covered by the run covers all of its kind (no `--kinds` filter). */
+  full: boolean;
+  /** Set once every resource has finished enumerating; `sent` is exact from then on. */
+  enumerated: boolean;
+  sent: number;
+  settled: number;
+  continuations: number;
+  summary?: RunSummary;
+}
+
+export interface Checkpoint {
+  resource: number;
+  /** The partition key ("" for kinds without partitions). */
+  partition: string;
+  /** Where to resume after the last page delivered; null once the partition is finished. */
+  cursor: unknown;
+  /** Batches this partition has sent so far: numbers the next batch deterministically. */
+  seq: number;
+  done: boolean;
+}
+
+/** A failure kept for the summary: what failed, where, and why. */
+export interface Failure {
+  kind: string;
+  /** The raw item's key (id, name) when one item failed. */
+  item?: string;
+  batch?: string;
+  field?: string;
+  status?: number;
+  code?: string;
+  traceId?: string;
+  message: string;
+}
+
+/** Live counters of one resource, for progress; the final summary is computed from batches. */
+export interface ResourceProgress {
+  resource: number;
+  kind: string;
+  pages: number;
+  items: number;
+  batches: number;
+  entities: number;
+  failures: number;
+  enumerated: boolean;
+  errors: Failure[];
+}
+
+export type BatchState = "sent" | "done" | "failed";
+
+export interface BatchRecord {
+  batch: string;
+  resource: number;
+  state: BatchState;
+  items: number;
+  entities: number;
+  /** Entities unchanged since this integration last wrote them, so not sent again. */
+  unchanged: number;
+  filtered: number;
+  failures: Failure[];
+  failureCount: number;
+  /** Identifiers the batch wrote (or found unchanged), per blueprint: what reconciliation keeps. */
+  seen: Record<string, string[]>;
+}
+
+/** What an ingest records when it is finished with a batch. */
+export type BatchResult = Omit<BatchRecord, "state"> & { state: "done" | "failed" };
+
+export interface KindSummary {
+  kind: string;
+  items: number;
+  entities: number;
+  unchanged: number;
+  filtered: number;
+  failures: number;
+}
+
+export interface RunSummary {
+  status: RunStatus;
+  durationMs: number;
+  kinds: KindSummary[];
+  failures: Failure[];
+  failureCount: number;
+  deleted: Record<string, number>;
+  /** Why nothing was deleted, when nothing was. */
+  deletion: { performed: boolean; reason?: string; toDelete: number; found: number };
+  continuations: number;
+  batches: number;
+}

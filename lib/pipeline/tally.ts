@@ -1,0 +1,50 @@
+import type { RunStore } from "./ports.ts";
+import type { Failure, KindSummary, RunRecord } from "./run.ts";
+
+/** At most this many failures are kept in a summary; all of them are counted. */
+export const MAX_FAILURE_SAMPLES = 50;
+
+export interface Tally {
+  kinds: KindSummary[];
+  failures: Failure[];
+  failureCount: number;
+  batches: number;
+  /** Identifiers the run wrote or found unchanged, per blueprint. */
+  seen: Map<string, Set<string>>;
+}
+
+/** Adds up the run's batches: the exact figures of a run, whatever was delivered twice. */
+export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (resource: number) => string) {
+  const kinds = new Map<number, KindSummary>();
+  for (const resource of run.resources) {
+    kinds.set(resource, { kind: kindOf(resource), items: 0, entities: 0, unchanged: 0, filtered: 0, failures: 0 });
+  }
+  const tally: Tally = { kinds: [], failures: [], failureCount: 0, batches: 0, seen: new Map() };
+  for await (const batch of store.listBatches(run.runId)) {
+    tally.batches++;
+    const kind = kinds.get(batch.resource);
+    if (batch.state === "sent") {
+      tally.failureCount++;
+      tally.failures.push({ kind: kind?.kind ?? "?", batch: batch.batch, message: "batch was never ingested" });
+      continue;
+    }
+    if (kind) {
+      kind.items += batch.items;
+      kind.entities += batch.entities;
+      kind.unchanged += batch.unchanged;
+      kind.filtered += batch.filtered;
+      kind.failures += batch.failureCount;
+    }
+    tally.failureCount += batch.failureCount;
+    for (const failure of batch.failures) {
+      if (tally.failures.length < MAX_FAILURE_SAMPLES) tally.failures.push(failure);
+    }
+    for (const [blueprint, identifiers] of Object.entries(batch.seen)) {
+      let set = tally.seen.get(blueprint);
+      if (!set) tally.seen.set(blueprint, (set = new Set()));
+      for (const identifier of identifiers) set.add(identifier);
+    }
+  }
+  tally.kinds = [...kinds.values()];
+  return tally;
+}

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PortAppConfig } from "../../lib/mapping/index.ts";
+import type { RunStore } from "../../lib/pipeline/ports.ts";
+import type { BatchResult, RunRecord } from "../../lib/pipeline/run.ts";
+
+const config = { resources: [{ kind: "repository" }] } as unknown as PortAppConfig;
+
+export function newRun(runId: string, integrationId = "acme"): RunRecord {
+  return {
+    runId,
+    integrationId,
+    trigger: "manual",
+    status: "running",
+    startedAt: new Date().toISOString(),
+    resources: [0],
+    full: true,
+    enumerated: false,
+    sent: 0,
+    settled: 0,
+    continuations: 0,
+  };
+}
+
+function result(batch: string, state: "done" | "failed", seen: string[] = []): BatchResult {
+  return {
+    batch,
+    resource: 0,
+    state,
+    items: seen.length,
+    entities: seen.length,
+    unchanged: 0,
+    filtered: 0,
+    failures: state === "failed" ? [{ kind: "repository", message: "Port 503" }] : [],
+    failureCount: state === "failed" ? 1 : 0,
+    seen: { githubRepository: seen },
+  };
+}
+
+/** The semantics every RunStore must have, run against memory and DynamoDB alike. */
+export function runStoreContract(name: string, open: () => Promise<{ store: RunStore; close(): Promise<void> }>) {
+  describe(`RunStore contract: ${name}`, () => {
+    let store: RunStore;
+    let close: () => Promise<void>;
+    let n = 0;
+    const id = () => `run-${name}-${++n}`;
+
+    beforeAll(async () => {
+      ({ store, close } = await open());
+    });
+    afterAll(async () => close());
+
+    it("gives the lock to one run at a time, frees it when stale, and supersedes on request", async () => {
+      const integration = `int-${id()}`;
+      expect(await store.acquireLock(integration, "a", { staleAfterMs: 60_000, supersede: false })).toEqual({
+        acquired: true,
+      });
+      const refused = await store.acquireLock(integration, "b", { staleAfterMs: 60_000, supersede: false });
+      expect(refused).toMatchObject({ acquired: false, holder: "a" });
+      expect(await store.acquireLock(integration, "b", { staleAfterMs: 60_000, supersede: true })).toEqual({
+        acquired: true,
+        superseded: "a",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Stale after 1 ms: a crashed run does not block the integration forever.
+      expect(await store.acquireLock(integration, "c", { staleAfterMs: 1, supersede: false })).toMatchObject({
+        acquired: true,
+      });
+      await store.releaseLock(integration, "b"); // not the holder: no effect
+      expect(await store.acquireLock(integration, "d", { staleAfterMs: 60_000, supersede: false })).toMatchObject({
+        acquired: false,
+        holder: "c",
+      });
+      await store.releaseLock(integration, "c");
+      expect(await store.acquireLock(integration, "d", { staleAfterMs: 60_000, supersede: false })).toEqual({
+        acquired: true,
+      });
+    });
+
+    it("keeps the run, its config snapshot and the latest run of an integration", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId, "keep"), config);
+      await expect(store.createRun(newRun(runId, "keep"), config)).rejects.toThrow();
+      expect(await store.getRun(runId)).toMatchObject({ runId, status: "running", resources: [0], full: true });
+      expect(await store.getConfig(runId)).toEqual(config);
+      expect((await store.latestRun("keep"))?.runId).toBe(runId);
+      expect(await store.getRun("missing")).toBeUndefined();
+    });
+
+    it("changes a run's status exactly once", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      const claims = await Promise.all([1, 2, 3].map(() => store.transition(runId, "running", "reconciling")));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.transition(runId, "running", "aborted")).toBe(false);
+      const summary = { status: "completed" } as never;
+      expect(await store.transition(runId, "reconciling", "completed", summary)).toBe(true);
+      const run = await store.getRun(runId);
+      expect(run?.status).toBe("completed");
+      expect(run?.endedAt).toBeDefined();
+      expect(run?.summary).toEqual(summary);
+    });
+
+    it("counts a batch sent once however often it is registered, and settled once however often delivered", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      await store.registerBatch(runId, "0:-:0", 0);
+      await store.registerBatch(runId, "0:-:0", 0);
+      await store.registerBatch(runId, "0:-:1", 0);
+      expect((await store.getRun(runId))?.sent).toBe(2);
+      expect(await store.countUnsettled(runId)).toBe(2);
+
+      const first = await store.settleBatch(runId, result("0:-:0", "done", ["a", "b"]));
+      const again = await store.settleBatch(runId, result("0:-:0", "done", ["a", "b"]));
+      expect(first.applied).toBe(true);
+      expect(again.applied).toBe(false);
+      expect(first.run?.settled).toBe(1);
+      expect(await store.countUnsettled(runId)).toBe(1);
+
+      // A batch that failed for good may be redriven and succeed; it is not counted twice.
+      expect((await store.settleBatch(runId, result("0:-:1", "failed"))).applied).toBe(true);
+      expect((await store.settleBatch(runId, result("0:-:1", "failed"))).applied).toBe(false);
+      const redriven = await store.settleBatch(runId, result("0:-:1", "done", ["c"]));
+      expect(redriven.applied).toBe(true);
+      expect(redriven.run?.settled).toBe(2);
+      expect((await store.settleBatch(runId, result("0:-:1", "failed"))).applied).toBe(false);
+
+      const batches = new Map<string, unknown>();
+      for await (const batch of store.listBatches(runId)) batches.set(batch.batch, batch);
+      expect(batches.get("0:-:0")).toMatchObject({ state: "done", entities: 2, seen: { githubRepository: ["a", "b"] } });
+      expect(batches.get("0:-:1")).toMatchObject({ state: "done", seen: { githubRepository: ["c"] } });
+      const found = await store.getBatches(runId, ["0:-:0", "0:-:1", "0:-:9"]);
+      expect([...found.keys()].sort()).toEqual(["0:-:0", "0:-:1"]);
+    });
+
+    it("settles concurrent deliveries of one batch exactly once", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      await store.registerBatch(runId, "b", 0);
+      const outcomes = await Promise.all([1, 2, 3, 4].map(() => store.settleBatch(runId, result("b", "done", ["x"]))));
+      expect(outcomes.filter((o) => o.applied)).toHaveLength(1);
+      expect((await store.getRun(runId))?.settled).toBe(1);
+    });
+
+    it("saves a checkpoint per partition and returns them per resource", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      await store.saveCheckpoint(runId, { resource: 0, partition: "", cursor: { page: 3 }, seq: 4, done: false });
+      await store.saveCheckpoint(runId, { resource: 1, partition: "repo-a", cursor: "u2", seq: 1, done: false });
+      await store.saveCheckpoint(runId, { resource: 1, partition: "repo-a", cursor: null, seq: 2, done: true });
+      await store.saveCheckpoint(runId, { resource: 1, partition: "x".repeat(600), cursor: 7, seq: 1, done: false });
+      expect(await store.getCheckpoints(runId, 0)).toEqual([
+        { resource: 0, partition: "", cursor: { page: 3 }, seq: 4, done: false },
+      ]);
+      const second = await store.getCheckpoints(runId, 1);
+      expect(second).toHaveLength(2);
+      expect(second).toContainEqual({ resource: 1, partition: "repo-a", cursor: null, seq: 2, done: true });
+    });
+
+    it("adds live progress and keeps a bounded sample of errors", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      await store.initProgress(runId, [{ resource: 0, kind: "repository" }]);
+      await store.addProgress(runId, 0, { pages: 1, items: 100, batches: 2 });
+      await store.addProgress(runId, 0, { pages: 1, items: 50, batches: 1 });
+      for (let i = 0; i < 30; i++) await store.addProgress(runId, 0, { failures: 1 }, [{ kind: "repository", message: `e${i}` }]);
+      await store.markEnumerated(runId, 0);
+      const [progress] = await store.getProgress(runId);
+      expect(progress).toMatchObject({ kind: "repository", pages: 2, items: 150, batches: 3, failures: 30, enumerated: true });
+      expect(progress?.errors.length).toBeLessThanOrEqual(20);
+      expect(progress?.errors[0]?.message).toBe("e0");
+    });
+  });
+}
