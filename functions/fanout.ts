@@ -1,4 +1,12 @@
-// Placeholder until the pipeline lands (issue 5): the CDK stack bundles this entry point.
-export const handler = async (): Promise<void> => {
-  throw new Error("fanout is not wired yet");
-};
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { fanoutHandler } from "../lib/aws/handlers.ts";
+import { runtimeOfContainer } from "../lib/aws/runtime.ts";
+
+const logger = new Logger();
+
+/** Starts or continues a resync: scheduled, manual (`tide resync`) or its own continuation. */
+export const handler = middy(
+  fanoutHandler(runtimeOfContainer, logger),
+).use(injectLambdaContext(logger));

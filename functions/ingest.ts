@@ -1,4 +1,17 @@
-// Placeholder until the pipeline lands (issue 5): the CDK stack bundles this entry point.
-export const handler = async (): Promise<void> => {
-  throw new Error("ingest is not wired yet");
-};
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import { ingestHandler } from "../lib/aws/handlers.ts";
+import { runtimeOfContainer } from "../lib/aws/runtime.ts";
+
+const logger = new Logger();
+const metrics = new Metrics();
+
+/** Maps and upserts a batch of SQS messages; reports the ones to deliver again. */
+export const handler = middy(
+  ingestHandler(runtimeOfContainer, logger, metrics),
+)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -22,6 +22,8 @@ export class RateLimitGate {
   readonly #now: () => number;
   #remaining: number | undefined;
   #limit: number | undefined;
+  /** The most remaining seen: stands in for the limit when the server does not send one. */
+  #mostSeen = 0;
   #resetAt: number | undefined;
   #nextSlotAt = 0;
 
@@ -43,6 +45,7 @@ export class RateLimitGate {
     this.#remaining =
       sameWindow && this.#remaining !== undefined ? Math.min(this.#remaining, remaining) : remaining;
     this.#resetAt = resetAt;
+    this.#mostSeen = Math.max(this.#mostSeen, remaining);
     if (Number.isFinite(limit) && limit > 0) this.#limit = limit;
   }
 
@@ -50,7 +53,7 @@ export class RateLimitGate {
   reserve(): number {
     const now = this.#now();
     if (this.#remaining === undefined || this.#resetAt === undefined || this.#resetAt <= now) return 0;
-    const low = Math.max(1, Math.ceil((this.#limit ?? this.#remaining * 10) * this.#lowWatermark));
+    const low = Math.max(1, Math.ceil((this.#limit ?? this.#mostSeen) * this.#lowWatermark));
     if (this.#remaining > low) {
       this.#remaining -= 1;
       return 0;

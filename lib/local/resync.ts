@@ -34,6 +34,8 @@ export interface LocalResyncOptions {
   fanout?: Partial<FanoutOptions>;
   /** How long each fanout invocation may run, to rehearse continuations; unlimited by default. */
   invocationMs?: number;
+  /** For each new invocation, its clock of remaining time (overrides `invocationMs`; tests count pages with it). */
+  remainingTime?: () => () => number;
   log?: Logger;
   /** Called with the run id as soon as the run is open, e.g. to show progress. */
   onStart?: (runId: string) => void;
@@ -76,9 +78,10 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
     },
   };
   const fanoutOptions = { ...DEFAULT_FANOUT_OPTIONS, ...options.fanout };
-  if (options.invocationMs === undefined) fanoutOptions.marginMs = 0;
+  if (options.invocationMs === undefined && !options.remainingTime) fanoutOptions.marginMs = 0;
   const invoke = (event: FanoutEvent) => {
     const deadline = Date.now() + (options.invocationMs ?? Number.POSITIVE_INFINITY);
+    const remainingMs = options.remainingTime?.() ?? (() => deadline - Date.now());
     return runFanout(
       {
         ...finish,
@@ -89,7 +92,7 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
         invoker,
         log,
         options: fanoutOptions,
-        remainingMs: () => deadline - Date.now(),
+        remainingMs,
       },
       event,
     );

@@ -79,7 +79,7 @@ export async function runFanout(deps: FanoutDeps, event: FanoutEvent): Promise<F
   if (enumeration.stopped) {
     const continuation = run.continuations + 1;
     await deps.store.updateRun(run.runId, { continuations: continuation });
-    const resumeAt = enumeration.resumeAt && new Date(enumeration.resumeAt).toISOString();
+    const resumeAt = enumeration.resumeAt ? new Date(enumeration.resumeAt).toISOString() : undefined;
     await deps.invoker.continueFanout({ type: "continue", runId: run.runId, continuation, resumeAt });
     deps.log.info("fanout continues in a new invocation", { runId: run.runId, continuation, resumeAt });
     return { outcome: "continuing", runId: run.runId, continuation, resumeAt };
@@ -189,12 +189,14 @@ class Enumeration {
   readonly #config: PortAppConfig;
   readonly #kinds: Map<string, Kind>;
   #lockTouchedAt = Date.now();
+  #remaining: number;
 
   constructor(deps: FanoutDeps, run: RunRecord, config: PortAppConfig) {
     this.#deps = deps;
     this.#run = run;
     this.#config = config;
     this.#kinds = kindsOf(deps.source);
+    this.#remaining = deps.remainingMs();
   }
 
   async run(): Promise<void> {
@@ -202,12 +204,15 @@ class Enumeration {
   }
 
   #shouldStop(): boolean {
-    if (!this.stopped && this.#deps.remainingMs() < this.#deps.options.marginMs) this.stopped = true;
+    if (this.stopped) return true;
+    this.#remaining = this.#deps.remainingMs();
+    if (this.#remaining < this.#deps.options.marginMs) this.stopped = true;
     return this.stopped;
   }
 
+  /** How long a source may wait for a rate limit: what is left before the margin, as last read. */
   #budget(): number {
-    return Math.max(0, this.#deps.remainingMs() - this.#deps.options.marginMs);
+    return Math.max(0, this.#remaining - this.#deps.options.marginMs);
   }
 
   async #resource(resource: number): Promise<void> {
@@ -221,6 +226,7 @@ class Enumeration {
     const self = this;
     async function* partitions(listing: AsyncIterable<string>) {
       for await (const partition of listing) {
+        if (saved.get(partition)?.done) continue;
         if (self.#shouldStop()) return;
         yield partition;
       }

@@ -26,6 +26,10 @@ export interface IngestReport {
   ingested: number;
   /** Messages another delivery had already settled: nothing was done twice. */
   duplicates: number;
+  /** Raw items, entities written and failures of the messages this call settled. */
+  items: number;
+  entities: number;
+  failures: number;
 }
 
 const MAX_BATCH_FAILURES = 20;
@@ -48,7 +52,7 @@ interface Work {
  * return { batchItemFailures: report.retry.map((itemIdentifier) => ({ itemIdentifier })) };
  */
 export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Promise<IngestReport> {
-  const report: IngestReport = { retry: [], ingested: 0, duplicates: 0 };
+  const report: IngestReport = { retry: [], ingested: 0, duplicates: 0, items: 0, entities: 0, failures: 0 };
   const byRun = new Map<string, Array<{ received: ReceivedMessage; message: IngestMessage }>>();
   for (const r of received) {
     try {
@@ -181,6 +185,9 @@ async function ingestRun(
       continue;
     }
     report.ingested++;
+    report.items += item.result.items;
+    report.entities += item.result.entities;
+    report.failures += item.result.failureCount;
     await deps.store.addProgress(
       runId,
       item.message.resource,

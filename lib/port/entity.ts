@@ -23,3 +23,18 @@ export interface Entity {
   properties?: Record<string, unknown>;
   relations?: Record<string, string | string[] | SearchQuery | null>;
 }
+
+/** An entity as Port returns it from search (only the `include`d fields when `include` was given). */
+export interface PortEntity {
+  identifier: string;
+  blueprint?: string;
+  title?: string | null;
+  icon?: string | null;
+  team?: string[];
+  properties?: Record<string, unknown>;
+  relations?: Record<string, string | string[] | null>;
+  createdAt?: string;
+  createdBy?: string;
+  updatedAt?: string;
+  updatedBy?: string;
+}

@@ -1,0 +1,14 @@
+// The standalone Tide app: `npx cdk deploy [-c key=value ...]` (keys: infra/context.ts).
+import { App, Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { tideSettingsFromContext } from "./context.ts";
+import { TideStack } from "./stack.ts";
+
+const app = new App();
+const { stackName, ...props } = tideSettingsFromContext(app.node);
+// Environment-agnostic unless the CLI knows the account: synth needs no credentials or lookups.
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const env = account ? { account, region: process.env.CDK_DEFAULT_REGION } : undefined;
+new TideStack(app, stackName, { ...props, ...(env ? { env } : {}) });
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

@@ -1,0 +1,2 @@
+// Test fixture: the smallest entry point, so that infra tests do not depend on functions/*.
+export const handler = async (): Promise<{ ok: true }> => ({ ok: true });

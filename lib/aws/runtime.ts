@@ -1,0 +1,107 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { compileResource, loadConfigFile, type PortAppConfig } from "../mapping/index.ts";
+import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions } from "../pipeline/fanout.ts";
+import { RunMappers } from "../pipeline/mappers.ts";
+import type { Catalog, Invoker, Queue, RunStore } from "../pipeline/ports.ts";
+import { PortCatalog } from "../port/catalog.ts";
+import { PortClient } from "../port/client.ts";
+import { getSourceDefinition, resolveSettings } from "../source/index.ts";
+import type { Source } from "../source/types.ts";
+import { DynamoRunStore } from "./dynamodb-run-store.ts";
+import { LambdaInvoker } from "./lambda-invoker.ts";
+import { loadSecretSettings } from "./secrets.ts";
+import { SqsQueue } from "./sqs-queue.ts";
+
+/** Everything a handler wires to the pipeline, built once per container. */
+export interface Runtime {
+  integrationId: string;
+  config: PortAppConfig;
+  store: RunStore;
+  queue: Queue;
+  catalog: Catalog;
+  mappers: RunMappers;
+  fanoutOptions: FanoutOptions;
+  maxReceiveCount: number;
+  /** Built on first use: only the fanout reads the source. */
+  source(): Source;
+  invoker(): Invoker;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Names the missing variable: a deployment problem, not a run failure. */
+export class RuntimeConfigError extends Error {
+  override readonly name = "RuntimeConfigError";
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new RuntimeConfigError(`${name} is not set: the stack sets it on the function`);
+  return value;
+}
+
+function positive(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new RuntimeConfigError(`${name}: "${raw}" is not a positive integer`);
+  return value;
+}
+
+/**
+ * Builds the runtime of a Lambda container from its environment and the stack's secret.
+ * The AWS clients honour the standard `AWS_ENDPOINT_URL_*` variables, which is how the
+ * tests point them at local servers.
+ */
+export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
+  const integrationId = required(env, "TIDE_INTEGRATION_ID");
+  const secretArn = env.TIDE_SECRET_ARN?.trim();
+  const secrets = secretArn ? await loadSecretSettings(new SecretsManagerClient({}), secretArn) : {};
+  const settings: Env = { ...env, ...secrets };
+  const config = await loadConfigFile(required(env, "TIDE_CONFIG_FILE"));
+  const store = new DynamoRunStore({ client: new DynamoDBClient({}), tableName: required(env, "TIDE_RUN_TABLE") });
+  const queue = new SqsQueue({ client: new SQSClient({}), queueUrl: required(env, "TIDE_QUEUE_URL") });
+  const sourceName = env.TIDE_SOURCE?.trim() || "github";
+  const port = PortClient.fromEnv(settings, { integrationId, integrationType: sourceName });
+  let source: Source | undefined;
+  let invoker: Invoker | undefined;
+  return {
+    integrationId,
+    config,
+    store,
+    queue,
+    catalog: new PortCatalog(port, integrationId),
+    mappers: new RunMappers(store, compileResource),
+    fanoutOptions: {
+      ...DEFAULT_FANOUT_OPTIONS,
+      maxMessageBytes: positive(env, "TIDE_MAX_MESSAGE_BYTES", DEFAULT_FANOUT_OPTIONS.maxMessageBytes),
+      partitionConcurrency: positive(env, "TIDE_PARTITION_CONCURRENCY", DEFAULT_FANOUT_OPTIONS.partitionConcurrency),
+    },
+    maxReceiveCount: positive(env, "TIDE_MAX_RECEIVE_COUNT", 5),
+    source() {
+      if (!source) {
+        const definition = getSourceDefinition(sourceName);
+        source = definition.create(resolveSettings(definition, settings));
+      }
+      return source;
+    },
+    invoker() {
+      invoker ??= new LambdaInvoker(new LambdaClient({}), required(env, "AWS_LAMBDA_FUNCTION_NAME"));
+      return invoker;
+    },
+  };
+}
+
+let containerRuntime: Promise<Runtime> | undefined;
+
+/** The container's runtime, built on first use and kept across invocations (rebuilt after a failure). */
+export function runtimeOfContainer(): Promise<Runtime> {
+  containerRuntime ??= buildRuntime(process.env);
+  containerRuntime.catch(() => {
+    containerRuntime = undefined;
+  });
+  return containerRuntime;
+}

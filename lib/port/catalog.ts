@@ -1,0 +1,47 @@
+import type { Catalog, DeleteOutcome, UpsertOptions, UpsertOutcome } from "../pipeline/ports.ts";
+import type { RunStatus } from "../pipeline/run.ts";
+import type { PortClient } from "./client.ts";
+import type { Entity } from "./entity.ts";
+
+/** The pipeline's catalog in Port: upserts, this integration's entities, deletes, resync state. */
+export class PortCatalog implements Catalog {
+  readonly description: string;
+  readonly #port: PortClient;
+  readonly #integrationId: string | undefined;
+
+  /** With an `integrationId`, resync progress is also reported to Port's integration page. */
+  constructor(port: PortClient, integrationId?: string) {
+    this.#port = port;
+    this.#integrationId = integrationId;
+    this.description = `Port (${port.baseUrl})`;
+  }
+
+  upsert(blueprint: string, entities: Entity[], options: UpsertOptions): Promise<UpsertOutcome[]> {
+    return this.#port.upsertEntities(blueprint, entities, options);
+  }
+
+  async *listOwned(blueprint: string): AsyncIterable<string> {
+    const query = this.#port.datasourceQuery;
+    for await (const entity of this.#port.searchEntities(blueprint, { query, include: ["identifier"] })) {
+      yield entity.identifier;
+    }
+  }
+
+  async delete(
+    blueprint: string,
+    identifiers: string[],
+    options: { deleteDependents: boolean },
+  ): Promise<DeleteOutcome> {
+    const result = await this.#port.deleteEntities(blueprint, identifiers, options);
+    return { deleted: result.deleted, failed: result.failed };
+  }
+
+  async reportResync(state: { status: RunStatus; start?: string; end?: string }): Promise<void> {
+    if (!this.#integrationId) return;
+    await this.#port.patchResyncState(this.#integrationId, {
+      status: state.status === "reconciling" ? "running" : state.status,
+      lastResyncStart: state.start,
+      lastResyncEnd: state.end,
+    });
+  }
+}

@@ -1,0 +1,279 @@
+import type { FakeAuth } from "./auth.ts";
+import {
+  type FakeIntegration,
+  getIntegration,
+  patchResyncState,
+  type ResyncStateRecord,
+} from "./integrations.ts";
+import { fail, invalid, type Reply } from "./reply.ts";
+import { type Blueprint, blueprintBodyError, blueprintIdError, entityBodyError, isObject } from "./schema.ts";
+import { searchPage, toApiEntity } from "./search.ts";
+import type { CatalogStore } from "./store.ts";
+
+export type { FakeIntegration, Reply, ResyncStateRecord };
+
+/** What a handler gets: the parsed request, the caller, and the emulator's state. */
+export interface RouteContext {
+  params: string[];
+  query: URLSearchParams;
+  body: unknown;
+  userAgent: string;
+  actor: string;
+  now: string;
+  store: CatalogStore;
+  auth: FakeAuth;
+  integrations: Map<string, FakeIntegration>;
+  resyncHistory: Map<string, ResyncStateRecord[]>;
+  maxBulkUpsert: number;
+}
+
+export interface Route {
+  name: string;
+  method: string;
+  /** Path segments; `:x` captures one (URL-decoded) segment. */
+  pattern: string[];
+  /** Served without a bearer token. */
+  public?: boolean;
+  handle(ctx: RouteContext): Reply;
+}
+
+/** `true`/`false` query flags; anything else is a 422, absent is `fallback`. */
+function flag(query: URLSearchParams, name: string, fallback = false): boolean | Reply {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  if (raw === "true" || raw === "false") return raw === "true";
+  return invalid(`querystring/${name} must be boolean`);
+}
+
+function findBlueprint(ctx: RouteContext): Blueprint | Reply {
+  const id = ctx.params[0] ?? "";
+  const error = blueprintIdError(id);
+  if (error) return invalid(`blueprint identifier ${error}`);
+  return (
+    ctx.store.blueprints.get(id) ?? fail(404, "not_found", `Blueprint with identifier "${id}" was not found`)
+  );
+}
+
+const isReply = (v: unknown): v is Reply => isObject(v) && typeof v.status === "number" && "body" in v;
+
+function writeFlags(ctx: RouteContext) {
+  const upsert = flag(ctx.query, "upsert");
+  const merge = flag(ctx.query, "merge");
+  const createMissing = flag(ctx.query, "create_missing_related_entities");
+  for (const f of [upsert, merge, createMissing]) if (isReply(f)) return f;
+  return {
+    upsert: upsert as boolean,
+    merge: merge as boolean,
+    createMissingRelatedEntities: createMissing as boolean,
+    datasource: ctx.userAgent,
+    actor: ctx.actor,
+    now: ctx.now,
+  };
+}
+
+function upsertOne(ctx: RouteContext): Reply {
+  const bp = findBlueprint(ctx);
+  if (isReply(bp)) return bp;
+  const write = writeFlags(ctx);
+  if (isReply(write)) return write;
+  const error = entityBodyError(ctx.body, "body");
+  if (error) return invalid(error);
+  const outcome = ctx.store.upsert(bp, ctx.body as Record<string, unknown>, write);
+  if (!outcome.ok) return fail(outcome.statusCode, outcome.error, outcome.message);
+  return { status: 201, body: { ok: true, entity: toApiEntity(outcome.entity) } };
+}
+
+function upsertBulk(ctx: RouteContext): Reply {
+  const bp = findBlueprint(ctx);
+  if (isReply(bp)) return bp;
+  const write = writeFlags(ctx);
+  if (isReply(write)) return write;
+  const body = ctx.body;
+  if (!isObject(body) || Object.keys(body).some((k) => k !== "entities")) {
+    return invalid('body must be {"entities": [...]} and nothing else');
+  }
+  const entities = body.entities;
+  if (!Array.isArray(entities) || entities.length < 1 || entities.length > ctx.maxBulkUpsert) {
+    return invalid(`body/entities must be an array of 1 to ${ctx.maxBulkUpsert} entities`);
+  }
+  for (const [i, raw] of entities.entries()) {
+    const error = entityBodyError(raw, `body/entities/${i}`);
+    if (error) return invalid(error);
+  }
+  const written: unknown[] = [];
+  const errors: unknown[] = [];
+  for (const [index, raw] of entities.entries()) {
+    const outcome = ctx.store.upsert(bp, raw as Record<string, unknown>, write);
+    if (outcome.ok) written.push({ identifier: outcome.entity.identifier, index, created: outcome.created });
+    else {
+      const { identifier, statusCode, error, message } = outcome;
+      errors.push({ identifier, index, statusCode, error, message });
+    }
+  }
+  return {
+    status: errors.length === 0 ? 200 : 207,
+    body: { ok: errors.length === 0, entities: written, errors },
+  };
+}
+
+function deleteMany(ctx: RouteContext): Reply {
+  const bp = findBlueprint(ctx);
+  if (isReply(bp)) return bp;
+  const dependents = flag(ctx.query, "delete_dependents");
+  if (isReply(dependents)) return dependents;
+  const body = ctx.body;
+  if (!isObject(body) || Object.keys(body).some((k) => k !== "entities")) {
+    return invalid('body must be {"entities": [...identifiers]} and nothing else');
+  }
+  const ids = body.entities;
+  if (!Array.isArray(ids) || ids.length < 1 || ids.length > 100 || ids.some((id) => typeof id !== "string")) {
+    return invalid("body/entities must be an array of 1 to 100 identifiers");
+  }
+  const result = ctx.store.delete(bp.identifier, ids as string[], dependents);
+  if (!result.ok) return fail(result.status, result.error, result.message);
+  return { status: 200, body: { ok: true, deletedEntities: result.deleted } };
+}
+
+function deleteOne(ctx: RouteContext): Reply {
+  const bp = findBlueprint(ctx);
+  if (isReply(bp)) return bp;
+  const dependents = flag(ctx.query, "delete_dependents");
+  if (isReply(dependents)) return dependents;
+  const id = ctx.params[1] ?? "";
+  const result = ctx.store.delete(bp.identifier, [id], dependents);
+  if (!result.ok) return fail(result.status, result.error, result.message);
+  return { status: 200, body: { ok: true } };
+}
+
+function getEntity(ctx: RouteContext): Reply {
+  const bp = findBlueprint(ctx);
+  if (isReply(bp)) return bp;
+  const entity = ctx.store.entitiesOf(bp.identifier).get(ctx.params[1] ?? "");
+  if (!entity)
+    return fail(404, "not_found", `Entity "${ctx.params[1]}" of blueprint "${bp.identifier}" was not found`);
+  return { status: 200, body: { ok: true, entity: toApiEntity(entity) } };
+}
+
+function search(ctx: RouteContext): Reply {
+  const bp = findBlueprint(ctx);
+  if (isReply(bp)) return bp;
+  return searchPage(ctx.store.entitiesOf(bp.identifier).values(), ctx.body, bp);
+}
+
+function createBlueprint(ctx: RouteContext): Reply {
+  const error = blueprintBodyError(ctx.body, false, undefined, (id) => ctx.store.blueprints.has(id));
+  if (error) return invalid(error);
+  const body = ctx.body as Record<string, unknown>;
+  const id = body.identifier as string;
+  if (ctx.store.blueprints.has(id)) return fail(409, "identifier_taken", `Blueprint "${id}" already exists`);
+  const blueprint = toBlueprint(body, ctx.now);
+  ctx.store.blueprints.set(id, blueprint);
+  return { status: 201, body: { ok: true, blueprint } };
+}
+
+/** A validated `POST /v1/blueprints` body as the emulator stores it, defaults filled in. */
+export function toBlueprint(body: Record<string, unknown>, now: string): Blueprint {
+  const schema = body.schema as { properties: Blueprint["schema"]["properties"]; required?: string[] };
+  return {
+    calculationProperties: {},
+    mirrorProperties: {},
+    ...(body as Partial<Blueprint>),
+    identifier: body.identifier as string,
+    title: body.title as string,
+    schema: { properties: schema.properties, required: schema.required ?? [] },
+    relations: normalizeRelations(body.relations),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+function normalizeRelations(raw: unknown): Blueprint["relations"] {
+  const out: Blueprint["relations"] = {};
+  for (const [key, rel] of Object.entries((raw ?? {}) as Record<string, Record<string, unknown>>)) {
+    out[key] = {
+      ...rel,
+      target: String(rel.target),
+      many: rel.many === true,
+      required: rel.required === true,
+    };
+  }
+  return out;
+}
+
+function patchBlueprint(ctx: RouteContext): Reply {
+  const bp = findBlueprint(ctx);
+  if (isReply(bp)) return bp;
+  const error = blueprintBodyError(ctx.body, true, bp.identifier, (id) => ctx.store.blueprints.has(id));
+  if (error) return invalid(error);
+  const body = ctx.body as Record<string, unknown>;
+  if ("identifier" in body && body.identifier !== bp.identifier)
+    return invalid("identifier cannot be changed");
+  const next: Blueprint = { ...bp, ...(body as Partial<Blueprint>), updatedAt: ctx.now };
+  if ("schema" in body) {
+    const schema = body.schema as { properties: Blueprint["schema"]["properties"]; required?: string[] };
+    next.schema = { properties: schema.properties, required: schema.required ?? [] };
+  }
+  if ("relations" in body) next.relations = normalizeRelations(body.relations);
+  ctx.store.blueprints.set(bp.identifier, next);
+  return { status: 200, body: { ok: true, blueprint: next } };
+}
+
+function deleteBlueprint(ctx: RouteContext): Reply {
+  const bp = findBlueprint(ctx);
+  if (isReply(bp)) return bp;
+  if (ctx.store.entitiesOf(bp.identifier).size > 0) {
+    return invalid(`Blueprint "${bp.identifier}" still has entities; delete them first`);
+  }
+  ctx.store.dropBlueprint(bp.identifier);
+  return { status: 200, body: { ok: true } };
+}
+
+const route = (name: string, method: string, path: string, handle: Route["handle"]): Route => ({
+  name,
+  method,
+  pattern: path.split("/").filter(Boolean),
+  handle,
+});
+
+/** Every route the emulator serves, first match wins. */
+export const ROUTES: Route[] = [
+  { ...route("auth", "POST", "/v1/auth/access_token", (ctx) => ctx.auth.issue(ctx.body)), public: true },
+  route("createBlueprint", "POST", "/v1/blueprints", createBlueprint),
+  route("getBlueprint", "GET", "/v1/blueprints/:bp", (ctx) => {
+    const bp = findBlueprint(ctx);
+    return isReply(bp) ? bp : { status: 200, body: { ok: true, blueprint: bp } };
+  }),
+  route("patchBlueprint", "PATCH", "/v1/blueprints/:bp", patchBlueprint),
+  route("deleteBlueprint", "DELETE", "/v1/blueprints/:bp", deleteBlueprint),
+  route("bulkUpsert", "POST", "/v1/blueprints/:bp/entities/bulk", upsertBulk),
+  route("search", "POST", "/v1/blueprints/:bp/entities/search", search),
+  route("upsert", "POST", "/v1/blueprints/:bp/entities", upsertOne),
+  route("getEntity", "GET", "/v1/blueprints/:bp/entities/:id", getEntity),
+  route("delete", "DELETE", "/v1/blueprints/:bp/entities/:id", deleteOne),
+  route("bulkDelete", "POST", "/v1/blueprints/:bp/bulk/entities/delete", deleteMany),
+  // The API reference also documents the same operation as DELETE with a body.
+  route("bulkDelete", "DELETE", "/v1/blueprints/:bp/bulk/entities", deleteMany),
+  route("getIntegration", "GET", "/v1/integration/:id", getIntegration),
+  route("resyncState", "PATCH", "/v1/integration/:id/resync-state", patchResyncState),
+];
+
+/** The route for a method and raw (still percent-encoded) path, with its decoded parameters. */
+export function matchRoute(method: string, rawPath: string): { route: Route; params: string[] } | undefined {
+  const segments = rawPath.split("/").filter(Boolean);
+  for (const r of ROUTES) {
+    if (r.method !== method || r.pattern.length !== segments.length) continue;
+    const params: string[] = [];
+    const ok = r.pattern.every((p, i) => {
+      const seg = segments[i] ?? "";
+      if (!p.startsWith(":")) return p === seg;
+      try {
+        params.push(decodeURIComponent(seg));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (ok) return { route: r, params };
+  }
+  return undefined;
+}

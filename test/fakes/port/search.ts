@@ -1,0 +1,261 @@
+import { type Blueprint, isObject } from "./schema.ts";
+import type { StoredEntity } from "./store.ts";
+
+/**
+ * Port's entity search as the emulator runs it: rules on meta properties (`$identifier`,
+ * `$datasource`, ...) and blueprint properties, nested and/or combinators, `include`, and
+ * keyset pagination with an opaque `from` cursor. Anything it does not understand is a 422.
+ */
+
+const META = new Set([
+  "$identifier",
+  "$title",
+  "$icon",
+  "$blueprint",
+  "$team",
+  "$datasource",
+  "$createdAt",
+  "$updatedAt",
+  "$createdBy",
+  "$updatedBy",
+]);
+const NEEDS_NO_VALUE = new Set(["isEmpty", "isNotEmpty"]);
+const NEEDS_ARRAY = new Set(["in", "notIn", "containsAny"]);
+const OPERATORS = new Set([
+  "=",
+  "!=",
+  "in",
+  "notIn",
+  "contains",
+  "doesNotContains",
+  "containsAny",
+  "beginsWith",
+  "doesNotBeginsWith",
+  "endsWith",
+  "doesNotEndsWith",
+  "isEmpty",
+  "isNotEmpty",
+  ">",
+  ">=",
+  "<",
+  "<=",
+  "between",
+]);
+
+export const MAX_LIMIT = 1000;
+
+/** Why a query is not one Port would run, or undefined. */
+export function queryError(
+  query: unknown,
+  blueprint: Blueprint | undefined,
+  where = "query",
+): string | undefined {
+  if (!isObject(query)) return `${where} must be an object`;
+  if (query.combinator !== "and" && query.combinator !== "or")
+    return `${where}.combinator must be "and" or "or"`;
+  if (!Array.isArray(query.rules)) return `${where}.rules must be an array`;
+  for (const [i, rule] of query.rules.entries()) {
+    const at = `${where}.rules[${i}]`;
+    if (isObject(rule) && "combinator" in rule) {
+      const nested = queryError(rule, blueprint, at);
+      if (nested) return nested;
+      continue;
+    }
+    if (!isObject(rule) || typeof rule.property !== "string") return `${at}.property must be a string`;
+    const operator = String(rule.operator);
+    if (!OPERATORS.has(operator)) return `${at}.operator "${operator}" is not supported`;
+    const known = META.has(rule.property) || (blueprint && rule.property in blueprint.schema.properties);
+    if (!known) return `${at}.property "${rule.property}" is not a property of this blueprint`;
+    if (!NEEDS_NO_VALUE.has(operator) && !("value" in rule)) return `${at}.value is required for ${operator}`;
+    if (NEEDS_ARRAY.has(operator) && !Array.isArray(rule.value))
+      return `${at}.value must be an array for ${operator}`;
+    if (operator === "between" && !(isObject(rule.value) && "from" in rule.value && "to" in rule.value)) {
+      return `${at}.value must be {from, to} for between`;
+    }
+  }
+  return undefined;
+}
+
+function field(entity: StoredEntity, property: string): unknown {
+  switch (property) {
+    case "$identifier":
+      return entity.identifier;
+    case "$title":
+      return entity.title;
+    case "$icon":
+      return entity.icon;
+    case "$blueprint":
+      return entity.blueprint;
+    case "$team":
+      return entity.team;
+    case "$datasource":
+      return entity.datasource;
+    case "$createdAt":
+      return entity.createdAt;
+    case "$updatedAt":
+      return entity.updatedAt;
+    case "$createdBy":
+      return entity.createdBy;
+    case "$updatedBy":
+      return entity.updatedBy;
+    default:
+      return entity.properties[property];
+  }
+}
+
+const isEmpty = (v: unknown) =>
+  v === undefined ||
+  v === null ||
+  v === "" ||
+  (Array.isArray(v) && v.length === 0) ||
+  (isObject(v) && Object.keys(v).length === 0);
+const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+const comparable = (v: unknown) =>
+  typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : Number(v);
+
+function ruleMatches(actual: unknown, operator: string, value: unknown): boolean {
+  const values = Array.isArray(value) ? value : [value];
+  const asList = Array.isArray(actual) ? actual : [actual];
+  switch (operator) {
+    case "=":
+      return Array.isArray(actual) && !Array.isArray(value) ? actual.includes(value) : same(actual, value);
+    case "!=":
+      return !ruleMatches(actual, "=", value);
+    case "in":
+    case "containsAny":
+      return asList.some((a) => values.some((v) => same(a, v)));
+    case "notIn":
+      return !ruleMatches(actual, "in", value);
+    case "contains":
+      return Array.isArray(actual)
+        ? values.some((v) => actual.includes(v))
+        : typeof actual === "string" && values.some((v) => actual.includes(String(v)));
+    case "doesNotContains":
+      return !ruleMatches(actual, "contains", value);
+    case "beginsWith":
+      return typeof actual === "string" && actual.startsWith(String(value));
+    case "doesNotBeginsWith":
+      return !ruleMatches(actual, "beginsWith", value);
+    case "endsWith":
+      return typeof actual === "string" && actual.endsWith(String(value));
+    case "doesNotEndsWith":
+      return !ruleMatches(actual, "endsWith", value);
+    case "isEmpty":
+      return isEmpty(actual);
+    case "isNotEmpty":
+      return !isEmpty(actual);
+    case ">":
+      return !isEmpty(actual) && comparable(actual) > comparable(value);
+    case ">=":
+      return !isEmpty(actual) && comparable(actual) >= comparable(value);
+    case "<":
+      return !isEmpty(actual) && comparable(actual) < comparable(value);
+    case "<=":
+      return !isEmpty(actual) && comparable(actual) <= comparable(value);
+    case "between": {
+      const { from, to } = value as { from: unknown; to: unknown };
+      const at = comparable(actual);
+      return !isEmpty(actual) && at >= comparable(from) && at <= comparable(to);
+    }
+    default:
+      return false;
+  }
+}
+
+/** Whether an entity satisfies a (validated) query. */
+export function matchesQuery(entity: StoredEntity, query: Record<string, unknown>): boolean {
+  const rules = query.rules as Array<Record<string, unknown>>;
+  const test = (rule: Record<string, unknown>) =>
+    "combinator" in rule
+      ? matchesQuery(entity, rule)
+      : ruleMatches(field(entity, String(rule.property)), String(rule.operator), rule.value);
+  return query.combinator === "or" ? rules.length === 0 || rules.some(test) : rules.every(test);
+}
+
+/** An entity as Port's API returns it, optionally cut down to `include`d fields. */
+export function toApiEntity(entity: StoredEntity, include?: string[]): Record<string, unknown> {
+  const full: Record<string, unknown> = {
+    identifier: entity.identifier,
+    title: entity.title ?? null,
+    icon: entity.icon ?? null,
+    blueprint: entity.blueprint,
+    team: entity.team,
+    properties: entity.properties,
+    relations: entity.relations,
+    createdAt: entity.createdAt,
+    createdBy: entity.createdBy,
+    updatedAt: entity.updatedAt,
+    updatedBy: entity.updatedBy,
+  };
+  if (!include) return full;
+  const out: Record<string, unknown> = {};
+  for (const key of include) {
+    const [top, sub] = key.split(".", 2);
+    if (top === undefined || !(top in full)) continue;
+    if (sub === undefined) out[top] = full[top];
+    else if (top === "properties" || top === "relations") {
+      out[top] ??= {};
+      const bag = out[top] as Record<string, unknown>;
+      bag[sub] = (full[top] as Record<string, unknown>)[sub] ?? null;
+    }
+  }
+  return out;
+}
+
+const SEARCH_FIELDS = new Set(["query", "include", "exclude", "limit", "from"]);
+
+export type SearchReply = { status: number; body: Record<string, unknown> };
+
+/** One page of `POST /v1/blueprints/{bp}/entities/search`. */
+export function searchPage(
+  entities: Iterable<StoredEntity>,
+  body: unknown,
+  blueprint: Blueprint,
+): SearchReply {
+  const fail = (message: string): SearchReply => ({
+    status: 422,
+    body: { ok: false, error: "invalid_request", message },
+  });
+  if (!isObject(body)) return fail("body must be an object");
+  const unknown = Object.keys(body).filter((k) => !SEARCH_FIELDS.has(k));
+  if (unknown.length > 0) return fail(`unknown search fields: ${unknown.join(", ")}`);
+  const error = queryError(body.query, blueprint);
+  if (error) return fail(error);
+  const limit = body.limit ?? MAX_LIMIT;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    return fail(`limit must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  const include = body.include;
+  if (include !== undefined && !(Array.isArray(include) && include.every((i) => typeof i === "string"))) {
+    return fail("include must be an array of strings");
+  }
+  let after: string | undefined;
+  if (body.from !== undefined) {
+    after = decodeCursor(body.from);
+    if (after === undefined) return fail("from is not a cursor this API returned");
+  }
+  const query = body.query as Record<string, unknown>;
+  // Keyset pagination over identifiers: stable even when entities are deleted between pages.
+  const matched = [...entities]
+    .filter((e) => (after === undefined || e.identifier > after) && matchesQuery(e, query))
+    .sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
+  const page = matched.slice(0, limit);
+  const last = page.at(-1);
+  const reply: Record<string, unknown> = { ok: true, entities: page.map((e) => toApiEntity(e, include)) };
+  if (matched.length > limit && last) reply.next = encodeCursor(last.identifier);
+  return { status: 200, body: reply };
+}
+
+function encodeCursor(identifier: string): string {
+  return Buffer.from(JSON.stringify({ after: identifier })).toString("base64url");
+}
+
+function decodeCursor(cursor: unknown): string | undefined {
+  if (typeof cursor !== "string") return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { after?: unknown };
+    return typeof parsed.after === "string" ? parsed.after : undefined;
+  } catch {
+    return undefined;
+  }
+}

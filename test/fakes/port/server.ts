@@ -1,0 +1,224 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { FakeAuth, FakeCredentials } from "./auth.ts";
+import {
+  type Fault,
+  type FaultSettings,
+  NO_FAULTS,
+  RateWindow,
+  type RateWindowOptions,
+  rollFault,
+  seededRandom,
+} from "./faults.ts";
+import { type FakeIntegration, matchRoute, type Reply, type ResyncStateRecord } from "./routes.ts";
+import type { CatalogStore } from "./store.ts";
+
+export interface PortFakeOptions {
+  /** Accepted client credentials; the first is `fake.credentials`. */
+  clients?: FakeCredentials[];
+  /** Access token lifetime (Port: 3 hours). */
+  tokenLifetimeSec?: number;
+  /** Request body limit (Port: 1 MiB); lower it to provoke 413s. */
+  maxBodyBytes?: number;
+  /** Entities per bulk upsert (the contract: 20). */
+  maxBulkUpsert?: number;
+  /** Blueprints to create at start, as `POST /v1/blueprints` bodies. */
+  blueprints?: Array<Record<string, unknown>>;
+  integrations?: FakeIntegration[];
+  faults?: Partial<FaultSettings>;
+  /** Seed of the fault dice. */
+  seed?: number;
+  /** Port's organization-wide window (default 35,000 requests per 300 s, reset as a delay). */
+  rateLimit?: Partial<RateWindowOptions>;
+}
+
+/** One request as the emulator saw it. */
+export interface RequestRecord {
+  method: string;
+  path: string;
+  route: string;
+  userAgent: string;
+  status: number | "reset";
+  fault: Fault["kind"];
+  bodyBytes: number;
+}
+
+export interface PortFakeState {
+  store: CatalogStore;
+  auth: FakeAuth;
+  integrations: Map<string, FakeIntegration>;
+  resyncHistory: Map<string, ResyncStateRecord[]>;
+  log: RequestRecord[];
+}
+
+export const DEFAULT_CREDENTIALS: FakeCredentials = {
+  clientId: "fake-client-id",
+  clientSecret: "fake-client-secret",
+};
+
+export interface PortServer {
+  url: string;
+  state: PortFakeState;
+  faults: FaultSettings;
+  close(): Promise<void>;
+}
+
+/** The HTTP layer: body limit, latency and faults, rate-limit headers, auth, then the route. */
+export async function startServer(options: PortFakeOptions, state: PortFakeState): Promise<PortServer> {
+  const faults: FaultSettings = { ...NO_FAULTS, ...options.faults };
+  const random = seededRandom(options.seed ?? 1);
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const orgWindow = new RateWindow({
+    limit: 35_000,
+    periodSec: 300,
+    resetForm: "delay",
+    ...options.rateLimit,
+  });
+  let rpsWindow: RateWindow | undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    let bodyBytes = 0;
+    for await (const chunk of req) {
+      bodyBytes += (chunk as Buffer).length;
+      if (bodyBytes <= maxBodyBytes) chunks.push(chunk as Buffer);
+    }
+    const url = new URL(req.url ?? "/", "http://fake.port");
+    const method = req.method ?? "GET";
+    const match = matchRoute(method, url.pathname);
+    const routeName = match?.route.name ?? "unknown";
+    const userAgent = req.headers["user-agent"] ?? "";
+    const record: RequestRecord = {
+      method,
+      path: url.pathname,
+      route: routeName,
+      userAgent,
+      status: 0,
+      fault: "none",
+      bodyBytes,
+    };
+    state.log.push(record);
+    const headers: Record<string, string> = { "x-trace-id": randomUUID().replaceAll("-", "") };
+    const send = (reply: Reply) => {
+      record.status = reply.status;
+      if (res.destroyed || res.writableEnded) return;
+      const text = JSON.stringify(reply.body);
+      res.writeHead(reply.status, { ...headers, "content-type": "application/json; charset=utf-8" });
+      res.end(text);
+    };
+    const reset = () => {
+      record.status = "reset";
+      req.socket.destroy();
+    };
+
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (faults.requestsPerSecond > 0) {
+      if (rpsWindow?.options.limit !== faults.requestsPerSecond) {
+        rpsWindow = new RateWindow({ limit: faults.requestsPerSecond, periodSec: 1, resetForm: "delay" });
+      }
+    } else rpsWindow = undefined;
+    const window = (rpsWindow ?? orgWindow).take();
+    Object.assign(headers, window.headers);
+    if (window.limited) {
+      record.fault = "rate-limited";
+      headers["retry-after"] = String(window.retryAfterSec);
+      return send({
+        status: 429,
+        body: { ok: false, error: "rate_limit_exceeded", message: "Too many requests" },
+      });
+    }
+    const fault = rollFault(faults, routeName, random);
+    record.fault = fault.kind;
+    if (fault.kind === "rate-limited") {
+      headers["retry-after"] = String(fault.retryAfterSec);
+      return send({
+        status: 429,
+        body: { ok: false, error: "rate_limit_exceeded", message: "Too many requests" },
+      });
+    }
+    if (fault.kind === "error" && !fault.afterWrite) return send(serverError(fault.status));
+    if (fault.kind === "reset" && !fault.afterWrite) return reset();
+    if (fault.kind === "slow") await sleep(fault.ms);
+
+    const reply = route();
+    if (fault.kind === "error") return send(serverError(fault.status));
+    if (fault.kind === "reset") return reset();
+    return send(reply);
+
+    function route(): Reply {
+      if (bodyBytes > maxBodyBytes) {
+        return {
+          status: 413,
+          body: {
+            ok: false,
+            error: "payload_too_large",
+            message: `Request body is too large (limit is ${maxBodyBytes} bytes)`,
+          },
+        };
+      }
+      let body: unknown;
+      if (bodyBytes > 0) {
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        } catch {
+          return {
+            status: 400,
+            body: { ok: false, error: "invalid_json", message: "Body is not valid JSON" },
+          };
+        }
+      }
+      if (!match) {
+        return {
+          status: 404,
+          body: { ok: false, error: "not_found", message: `Route ${method}:${url.pathname} not found` },
+        };
+      }
+      const who = match.route.public
+        ? { ok: true as const, clientId: "" }
+        : state.auth.verify(req.headers.authorization);
+      if (!who.ok) return { status: 401, body: { ok: false, error: who.error, message: who.message } };
+      return match.route.handle({
+        params: match.params,
+        query: url.searchParams,
+        body,
+        userAgent,
+        actor: who.clientId,
+        now: new Date().toISOString(),
+        store: state.store,
+        auth: state.auth,
+        integrations: state.integrations,
+        resyncHistory: state.resyncHistory,
+        maxBulkUpsert: options.maxBulkUpsert ?? 20,
+      });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(500, {
+        "content-type": "application/json",
+        "x-trace-id": randomUUID().replaceAll("-", ""),
+      });
+      res.end(JSON.stringify({ ok: false, error: "internal_error", message: String(error) }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    state,
+    faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function serverError(status: number): Reply {
+  return { status, body: { ok: false, error: "internal_error", message: `Injected ${status}` } };
+}

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
+import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
+import { BLUEPRINTS, startWorld, type World } from "../support/world.ts";
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+function resync(w: World, extra: Partial<LocalResyncOptions> = {}) {
+  return resyncLocal({
+    integrationId: "github-test",
+    config: w.config,
+    source: w.source,
+    catalog: w.catalog,
+    compile: w.compile,
+    retryDelayMs: 5,
+    ...extra,
+  });
+}
+
+describe("a local resync", () => {
+  it("lands exactly the source's entities, with their properties and relations", async () => {
+    world = await startWorld();
+    const { run } = await resync(world);
+    expect(run.status).toBe("completed");
+    expect(world.actual()).toEqual(world.expected());
+    const repo = world.github.org.repos()[0] as { name: string; html_url: string; default_branch: string };
+    expect(world.port.entity(BLUEPRINTS.repository, repo.name)?.properties).toMatchObject({
+      url: repo.html_url,
+      defaultBranch: repo.default_branch,
+    });
+    const pr = world.port.entities(BLUEPRINTS.pullRequest)[0];
+    expect(pr?.relations.repository).toBe(pr?.identifier.replace(/-\d+$/, ""));
+    expect(run.summary?.kinds.find((k) => k.kind === "repository")).toMatchObject({ items: 20, entities: 20, failures: 0 });
+    expect(run.summary?.failureCount).toBe(0);
+    expect(world.port.resyncHistory("github-test").map((s) => s.state.status)).toEqual(["running", "completed"]);
+  });
+
+  it("deletes exactly the entities of removed repositories on the next resync, and nothing of others", async () => {
+    world = await startWorld();
+    world.port.seed(BLUEPRINTS.repository, [{ identifier: "not-ours", title: "written by someone else" }]);
+    await resync(world);
+    const removed = world.github.org.removeRepos(3);
+    const { run } = await resync(world);
+    expect(run.status).toBe("completed");
+    expect(world.actual()[BLUEPRINTS.repository]).toEqual([...world.expected()[BLUEPRINTS.repository]!, "not-ours"].sort());
+    expect(world.actual()[BLUEPRINTS.pullRequest]).toEqual(world.expected()[BLUEPRINTS.pullRequest]);
+    for (const name of removed) expect(world.port.entity(BLUEPRINTS.repository, name)).toBeUndefined();
+    expect(run.summary?.deleted[BLUEPRINTS.repository]).toBe(3);
+  });
+
+  it("deletes nothing when the source suddenly returns nothing (deletion threshold)", async () => {
+    world = await startWorld();
+    await resync(world);
+    const before = world.actual();
+    world.github.org.removeRepos(20);
+    const { run } = await resync(world);
+    expect(world.actual()[BLUEPRINTS.repository]).toEqual(before[BLUEPRINTS.repository]);
+    expect(run.summary?.deletion.performed).toBe(false);
+    expect(run.summary?.deletion.reason).toMatch(/entityDeletionThreshold/);
+  });
+
+  it("continues across invocations and ends identical to a run without continuations", async () => {
+    world = await startWorld();
+    // Each invocation may look at the clock 12 times (about a page each) before its time is up.
+    const pagesPerInvocation = () => {
+      let checks = 12;
+      return () => (checks-- > 0 ? 60_000 : 0);
+    };
+    const { run } = await resync(world, { remainingTime: pagesPerInvocation, fanout: { marginMs: 1000 } });
+    expect(run.continuations).toBeGreaterThanOrEqual(3);
+    expect(run.status).toBe("completed");
+    expect(world.actual()).toEqual(world.expected());
+  });
+
+  it("refuses a second resync while one runs, unless told to supersede it", async () => {
+    world = await startWorld({ github: { latencyMs: 20 } });
+    const store = new MemoryRunStore();
+    const first = resync(world, { store });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await expect(resync(world, { store })).rejects.toThrow(/still running/);
+    const second = await resync(world, { store, supersede: true });
+    const firstRun = await first;
+    expect(firstRun.run.status).toBe("aborted");
+    expect(second.run.status).toBe("completed");
+    expect(world.actual()).toEqual(world.expected());
+  });
+
+  it("ends failed and deletes nothing when Port rejects entities for good", async () => {
+    world = await startWorld();
+    await resync(world);
+    world.github.org.removeRepos(2);
+    // A property whose value Port refuses: every repository upsert is a 422.
+    world.port.state.store.blueprints.get(BLUEPRINTS.repository)!.schema.properties.stars = { type: "string" };
+    const before = world.actual();
+    const { run } = await resync(world);
+    expect(run.status).toBe("failed");
+    expect(run.summary?.failureCount).toBeGreaterThan(0);
+    expect(run.summary?.failures[0]).toMatchObject({ kind: "repository", status: 422 });
+    expect(run.summary?.failures[0]?.traceId).toBeTruthy();
+    expect(run.summary?.deletion.performed).toBe(false);
+    expect(world.actual()[BLUEPRINTS.repository]).toEqual(before[BLUEPRINTS.repository]);
+  });
+});
