@@ -7,6 +7,4 @@ import { runtimeOfContainer } from "../lib/aws/runtime.ts";
 const logger = new Logger();
 
 /** Starts or continues a resync: scheduled, manual (`tide resync`) or its own continuation. */
-export const handler = middy(
-  fanoutHandler(runtimeOfContainer, logger),
-).use(injectLambdaContext(logger));
+export const handler = middy(fanoutHandler(runtimeOfContainer, logger)).use(injectLambdaContext(logger));

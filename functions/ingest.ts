@@ -10,8 +10,6 @@ const logger = new Logger();
 const metrics = new Metrics();
 
 /** Maps and upserts a batch of SQS messages; reports the ones to deliver again. */
-export const handler = middy(
-  ingestHandler(runtimeOfContainer, logger, metrics),
-)
+export const handler = middy(ingestHandler(runtimeOfContainer, logger, metrics))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -22,7 +22,21 @@ import type {
   RunStatus,
   RunSummary,
 } from "../pipeline/run.ts";
-import { bool, flag, type Item, itemToBatch, itemToRun, json, keys, n, num, packed, runToItem, s, str } from "./run-table-codec.ts";
+import {
+  bool,
+  flag,
+  type Item,
+  itemToBatch,
+  itemToRun,
+  json,
+  keys,
+  n,
+  num,
+  packed,
+  runToItem,
+  s,
+  str,
+} from "./run-table-codec.ts";
 
 export interface DynamoRunStoreOptions {
   client: DynamoDBClient;
@@ -82,7 +96,11 @@ export class DynamoRunStore implements RunStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const lock = await this.#get(keys.lock(integrationId));
-      return { acquired: false, holder: str(lock ?? {}, "runId") ?? "?", since: str(lock ?? {}, "since") ?? "?" };
+      return {
+        acquired: false,
+        holder: str(lock ?? {}, "runId") ?? "?",
+        since: str(lock ?? {}, "since") ?? "?",
+      };
     }
   }
 
@@ -118,7 +136,11 @@ export class DynamoRunStore implements RunStore {
         ConditionExpression: "attribute_not_exists(pk)",
       }),
     );
-    await this.#put({ ...keys.config(run.runId), config: s(JSON.stringify(config)), expiresAt: n(expiresAt) });
+    await this.#put({
+      ...keys.config(run.runId),
+      config: s(JSON.stringify(config)),
+      expiresAt: n(expiresAt),
+    });
     await this.#put({ ...keys.latest(run.integrationId), runId: s(run.runId), expiresAt: n(expiresAt) });
   }
 
@@ -166,7 +188,11 @@ export class DynamoRunStore implements RunStore {
 
   async transition(runId: string, from: RunStatus, to: RunStatus, summary?: RunSummary): Promise<boolean> {
     const ended = to === "completed" || to === "failed" || to === "aborted";
-    const sets = ["#status = :to", ...(ended ? ["endedAt = :now"] : []), ...(summary ? ["summary = :summary"] : [])];
+    const sets = [
+      "#status = :to",
+      ...(ended ? ["endedAt = :now"] : []),
+      ...(summary ? ["summary = :summary"] : []),
+    ];
     const values: Item = { ":to": s(to), ":from": s(from) };
     if (ended) values[":now"] = s(new Date().toISOString());
     if (summary) values[":summary"] = s(JSON.stringify(summary));
@@ -231,7 +257,9 @@ export class DynamoRunStore implements RunStore {
           Key: keys.progress(runId, resource),
           UpdateExpression: `ADD ${entries.map(([name]) => `#${name} :${name}`).join(", ")}`,
           ExpressionAttributeNames: Object.fromEntries(entries.map(([name]) => [`#${name}`, name])),
-          ExpressionAttributeValues: Object.fromEntries(entries.map(([name, value]) => [`:${name}`, n(value)])),
+          ExpressionAttributeValues: Object.fromEntries(
+            entries.map(([name, value]) => [`:${name}`, n(value)]),
+          ),
         }),
       );
     }
@@ -298,7 +326,10 @@ export class DynamoRunStore implements RunStore {
     const unique = [...new Set(batches)];
     for (let i = 0; i < unique.length; i += 100) {
       let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
-        [this.#table]: { Keys: unique.slice(i, i + 100).map((b) => keys.batch(runId, b)), ConsistentRead: true },
+        [this.#table]: {
+          Keys: unique.slice(i, i + 100).map((b) => keys.batch(runId, b)),
+          ConsistentRead: true,
+        },
       };
       while (request && Object.keys(request).length > 0) {
         const result = await this.#db.send(new BatchGetItemCommand({ RequestItems: request }));
@@ -377,7 +408,9 @@ export class DynamoRunStore implements RunStore {
   async *listBatches(runId: string): AsyncIterable<BatchRecord> {
     let start: Item | undefined;
     do {
-      const result = await this.#db.send(new QueryCommand({ ...this.#prefixQuery(runId, "BAT#"), ExclusiveStartKey: start }));
+      const result = await this.#db.send(
+        new QueryCommand({ ...this.#prefixQuery(runId, "BAT#"), ExclusiveStartKey: start }),
+      );
       for (const item of result.Items ?? []) yield itemToBatch(item);
       start = result.LastEvaluatedKey;
     } while (start);
@@ -442,7 +475,9 @@ export class DynamoRunStore implements RunStore {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
-      const result = await this.#db.send(new QueryCommand({ ...this.#prefixQuery(runId, prefix), ExclusiveStartKey: start }));
+      const result = await this.#db.send(
+        new QueryCommand({ ...this.#prefixQuery(runId, prefix), ExclusiveStartKey: start }),
+      );
       items.push(...(result.Items ?? []));
       start = result.LastEvaluatedKey;
     } while (start);
@@ -450,7 +485,9 @@ export class DynamoRunStore implements RunStore {
   }
 
   async #get(key: Item): Promise<Item | undefined> {
-    const result = await this.#db.send(new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true }));
+    const result = await this.#db.send(
+      new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
+    );
     return result.Item;
   }
 

@@ -1,5 +1,5 @@
-import type { FanoutEvent } from "../pipeline/fanout.ts";
 import { ResyncRequestError } from "../pipeline/errors.ts";
+import type { FanoutEvent } from "../pipeline/fanout.ts";
 
 /**
  * Reads the three events the fanout accepts: a continuation of its own, a manual payload
@@ -8,9 +8,11 @@ import { ResyncRequestError } from "../pipeline/errors.ts";
  */
 export function parseFanoutEvent(event: unknown): FanoutEvent {
   const input = (event ?? {}) as Record<string, unknown>;
-  if (typeof input !== "object" || Array.isArray(input)) throw new ResyncRequestError("fanout event must be an object");
+  if (typeof input !== "object" || Array.isArray(input))
+    throw new ResyncRequestError("fanout event must be an object");
   if (input.type === "continue") {
-    if (typeof input.runId !== "string") throw new ResyncRequestError("continue event: runId must be a string");
+    if (typeof input.runId !== "string")
+      throw new ResyncRequestError("continue event: runId must be a string");
     return {
       type: "continue",
       runId: input.runId,
@@ -29,5 +31,6 @@ export function parseFanoutEvent(event: unknown): FanoutEvent {
     kinds: kinds as string[] | undefined,
     supersede: input.supersede === true,
     runId: typeof input.runId === "string" ? input.runId : undefined,
+    fullRewrite: input.fullRewrite === true,
   };
 }

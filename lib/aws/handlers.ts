@@ -11,7 +11,10 @@ import type { Runtime } from "./runtime.ts";
  * wraps it in middy with logging and metrics; tests call it with a local runtime.
  */
 export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger) {
-  return async (event: unknown, context: Pick<Context, "getRemainingTimeInMillis">): Promise<FanoutResult> => {
+  return async (
+    event: unknown,
+    context: Pick<Context, "getRemainingTimeInMillis">,
+  ): Promise<FanoutResult> => {
     const rt = await runtime();
     return runFanout(
       {
@@ -20,6 +23,7 @@ export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger) {
         store: rt.store,
         queue: rt.queue,
         catalog: rt.catalog,
+        hashes: rt.hashes,
         source: rt.source(),
         invoker: rt.invoker(),
         log,
@@ -37,7 +41,14 @@ export function ingestHandler(runtime: () => Promise<Runtime>, log: Logger, metr
     const rt = await runtime();
     const started = Date.now();
     const report = await ingest(
-      { store: rt.store, catalog: rt.catalog, log, mappers: rt.mappers, maxReceiveCount: rt.maxReceiveCount },
+      {
+        store: rt.store,
+        catalog: rt.catalog,
+        hashes: rt.hashes,
+        log,
+        mappers: rt.mappers,
+        maxReceiveCount: rt.maxReceiveCount,
+      },
       event.Records.map((record) => ({
         id: record.messageId,
         body: record.body,

@@ -8,7 +8,10 @@ export const keys = {
   latest: (integrationId: string) => ({ pk: { S: `INT#${integrationId}` }, sk: { S: "LATEST" } }),
   run: (runId: string) => ({ pk: { S: `RUN#${runId}` }, sk: { S: "RUN" } }),
   config: (runId: string) => ({ pk: { S: `RUN#${runId}` }, sk: { S: "CONFIG" } }),
-  progress: (runId: string, resource: number) => ({ pk: { S: `RUN#${runId}` }, sk: { S: `PROG#${pad(resource)}` } }),
+  progress: (runId: string, resource: number) => ({
+    pk: { S: `RUN#${runId}` },
+    sk: { S: `PROG#${pad(resource)}` },
+  }),
   checkpoint: (runId: string, resource: number, partitionKey: string) => ({
     pk: { S: `RUN#${runId}` },
     sk: { S: `CUR#${pad(resource)}#${partitionKey}` },
@@ -49,7 +52,9 @@ export const packed = (value: unknown): AttributeValue => ({ B: gzipSync(JSON.st
 
 export function unpacked<T>(item: Item, name: string): T | undefined {
   const value = item[name];
-  return value && "B" in value && value.B ? (JSON.parse(gunzipSync(value.B).toString("utf8")) as T) : undefined;
+  return value && "B" in value && value.B
+    ? (JSON.parse(gunzipSync(value.B).toString("utf8")) as T)
+    : undefined;
 }
 
 export function runToItem(run: RunRecord, expiresAt: number): Item {

@@ -5,11 +5,12 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { compileResource, loadConfigFile, type PortAppConfig } from "../mapping/index.ts";
 import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions } from "../pipeline/fanout.ts";
 import { RunMappers } from "../pipeline/mappers.ts";
-import type { Catalog, Invoker, Queue, RunStore } from "../pipeline/ports.ts";
+import type { Catalog, ContentHashes, Invoker, Queue, RunStore } from "../pipeline/ports.ts";
 import { PortCatalog } from "../port/catalog.ts";
 import { PortClient } from "../port/client.ts";
 import { getSourceDefinition, resolveSettings } from "../source/index.ts";
 import type { Source } from "../source/types.ts";
+import { DynamoContentHashes } from "./dynamodb-content-hashes.ts";
 import { DynamoRunStore } from "./dynamodb-run-store.ts";
 import { LambdaInvoker } from "./lambda-invoker.ts";
 import { loadSecretSettings } from "./secrets.ts";
@@ -22,6 +23,7 @@ export interface Runtime {
   store: RunStore;
   queue: Queue;
   catalog: Catalog;
+  hashes: ContentHashes;
   mappers: RunMappers;
   fanoutOptions: FanoutOptions;
   maxReceiveCount: number;
@@ -47,7 +49,8 @@ function positive(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new RuntimeConfigError(`${name}: "${raw}" is not a positive integer`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new RuntimeConfigError(`${name}: "${raw}" is not a positive integer`);
   return value;
 }
 
@@ -62,7 +65,8 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
   const secrets = secretArn ? await loadSecretSettings(new SecretsManagerClient({}), secretArn) : {};
   const settings: Env = { ...env, ...secrets };
   const config = await loadConfigFile(required(env, "TIDE_CONFIG_FILE"));
-  const store = new DynamoRunStore({ client: new DynamoDBClient({}), tableName: required(env, "TIDE_RUN_TABLE") });
+  const dynamo = { client: new DynamoDBClient({}), tableName: required(env, "TIDE_RUN_TABLE") };
+  const store = new DynamoRunStore(dynamo);
   const queue = new SqsQueue({ client: new SQSClient({}), queueUrl: required(env, "TIDE_QUEUE_URL") });
   const sourceName = env.TIDE_SOURCE?.trim() || "github";
   const port = PortClient.fromEnv(settings, { integrationId, integrationType: sourceName });
@@ -74,11 +78,16 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
     store,
     queue,
     catalog: new PortCatalog(port, integrationId),
+    hashes: new DynamoContentHashes(dynamo),
     mappers: new RunMappers(store, compileResource),
     fanoutOptions: {
       ...DEFAULT_FANOUT_OPTIONS,
       maxMessageBytes: positive(env, "TIDE_MAX_MESSAGE_BYTES", DEFAULT_FANOUT_OPTIONS.maxMessageBytes),
-      partitionConcurrency: positive(env, "TIDE_PARTITION_CONCURRENCY", DEFAULT_FANOUT_OPTIONS.partitionConcurrency),
+      partitionConcurrency: positive(
+        env,
+        "TIDE_PARTITION_CONCURRENCY",
+        DEFAULT_FANOUT_OPTIONS.partitionConcurrency,
+      ),
     },
     maxReceiveCount: positive(env, "TIDE_MAX_RECEIVE_COUNT", 5),
     source() {

@@ -7,7 +7,10 @@ let cached: { arn: string; values: Promise<Record<string, string>> } | undefined
  * names to values), read once per container. Values are never logged; a malformed secret
  * is named by ARN, never shown.
  */
-export function loadSecretSettings(client: SecretsManagerClient, arn: string): Promise<Record<string, string>> {
+export function loadSecretSettings(
+  client: SecretsManagerClient,
+  arn: string,
+): Promise<Record<string, string>> {
   if (cached?.arn !== arn) {
     const values = fetchSecret(client, arn);
     values.catch(() => {

@@ -1,4 +1,8 @@
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { IngestMessage } from "../pipeline/message.ts";
 import type { Queue } from "../pipeline/ports.ts";
 
@@ -29,7 +33,9 @@ export class SqsQueue implements Queue {
   async send(messages: IngestMessage[]): Promise<void> {
     const calls = packCalls(messages.map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m) })));
     for (let i = 0; i < calls.length; i += this.#options.concurrency) {
-      await Promise.all(calls.slice(i, i + this.#options.concurrency).map((entries) => this.#sendCall(entries)));
+      await Promise.all(
+        calls.slice(i, i + this.#options.concurrency).map((entries) => this.#sendCall(entries)),
+      );
     }
   }
 

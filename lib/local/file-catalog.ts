@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Entity } from "../port/entity.ts";
 import type { Catalog, DeleteOutcome, UpsertOptions, UpsertOutcome } from "../pipeline/ports.ts";
+import type { Entity } from "../port/entity.ts";
 
 type Stored = Omit<Entity, "blueprint"> & { identifier: string };
 
@@ -84,7 +84,10 @@ export class FileCatalog implements Catalog {
   async #blueprint(blueprint: string): Promise<Map<string, Stored>> {
     await this.#load();
     let store = this.#blueprints.get(blueprint);
-    if (!store) this.#blueprints.set(blueprint, (store = new Map()));
+    if (!store) {
+      store = new Map();
+      this.#blueprints.set(blueprint, store);
+    }
     return store;
   }
 

@@ -94,7 +94,8 @@ export class MemoryRunStore implements RunStore {
     const entry = this.#runs.get(runId);
     if (!entry || entry.run.status !== from) return false;
     entry.run.status = to;
-    if (to === "completed" || to === "failed" || to === "aborted") entry.run.endedAt = new Date().toISOString();
+    if (to === "completed" || to === "failed" || to === "aborted")
+      entry.run.endedAt = new Date().toISOString();
     if (summary) entry.run.summary = copy(summary);
     return true;
   }
@@ -133,7 +134,8 @@ export class MemoryRunStore implements RunStore {
   ): Promise<void> {
     const progress = this.#entry(runId).progress.get(resource);
     if (!progress) return;
-    for (const [key, value] of Object.entries(delta) as Array<[keyof typeof delta, number]>) progress[key] += value;
+    for (const [key, value] of Object.entries(delta) as Array<[keyof typeof delta, number]>)
+      progress[key] += value;
     progress.errors.push(...copy(errors).slice(0, Math.max(0, MAX_ERRORS - progress.errors.length)));
   }
 

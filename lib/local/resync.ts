@@ -10,7 +10,7 @@ import { newRunId } from "../pipeline/ids.ts";
 import { ingest } from "../pipeline/ingest.ts";
 import { type Logger, silentLogger } from "../pipeline/logger.ts";
 import { type CompileResource, RunMappers } from "../pipeline/mappers.ts";
-import type { Catalog, Invoker, RunStore } from "../pipeline/ports.ts";
+import type { Catalog, ContentHashes, Invoker, RunStore } from "../pipeline/ports.ts";
 import type { RunRecord, Trigger } from "../pipeline/run.ts";
 import type { Source } from "../source/types.ts";
 import { MemoryQueue } from "./memory-queue.ts";
@@ -23,6 +23,9 @@ export interface LocalResyncOptions {
   catalog: Catalog;
   compile: CompileResource;
   store?: RunStore;
+  /** Content hashes to skip unchanged entities; pass the same one to later runs of the process. */
+  hashes?: ContentHashes;
+  fullRewrite?: boolean;
   kinds?: string[];
   trigger?: Trigger;
   supersede?: boolean;
@@ -66,7 +69,7 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
     maxReceiveCount,
     retryDelayMs: options.retryDelayMs,
   });
-  const finish = { store, catalog: options.catalog, log };
+  const finish = { store, catalog: options.catalog, log, hashes: options.hashes };
   const mappers = new RunMappers(store, options.compile);
   queue.consume((messages) => ingest({ ...finish, mappers, maxReceiveCount }, messages));
 
@@ -105,6 +108,7 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
     trigger: options.trigger ?? "local",
     kinds: options.kinds,
     supersede: options.supersede,
+    fullRewrite: options.fullRewrite,
   });
   options.onStart?.(runId);
   await first;

@@ -8,7 +8,7 @@ import type { Logger } from "./logger.ts";
 import { type IngestMessage, MESSAGE_VERSION } from "./message.ts";
 import { packItems } from "./pack.ts";
 import { forEachConcurrent } from "./pool.ts";
-import type { ContinueEvent, Invoker, Queue, RunStore } from "./ports.ts";
+import type { ContinueEvent, Invoker, Queue } from "./ports.ts";
 import type { Checkpoint, Failure, RunRecord, Trigger } from "./run.ts";
 
 export interface FanoutOptions {
@@ -38,6 +38,8 @@ export interface StartEvent {
   supersede?: boolean;
   /** Chosen by the caller so it can print it before the run starts (`tide resync`). */
   runId?: string;
+  /** Send every entity even if unchanged since this integration last wrote it. */
+  fullRewrite?: boolean;
 }
 
 export type FanoutEvent = StartEvent | ContinueEvent;
@@ -99,7 +101,8 @@ async function openRun(deps: FanoutDeps, event: StartEvent) {
   let lock = await store.acquireLock(integrationId, runId, lockOptions);
   if (!lock.acquired) {
     const holder = await store.getRun(lock.holder);
-    if (!event.supersede) throw new RunLockedError(lock.holder, lock.since, "is still running; pass supersede to abort it");
+    if (!event.supersede)
+      throw new RunLockedError(lock.holder, lock.since, "is still running; pass supersede to abort it");
     if (holder?.status === "reconciling") {
       throw new RunLockedError(lock.holder, lock.since, "is deleting stale entities; try again when it ends");
     }
@@ -107,7 +110,10 @@ async function openRun(deps: FanoutDeps, event: StartEvent) {
       throw new RunLockedError(lock.holder, lock.since, "could not be aborted");
     }
     lock = await store.acquireLock(integrationId, runId, { ...lockOptions, supersede: true });
-    deps.log.warn("superseded a run still in progress", { runId, aborted: lock.acquired ? lock.superseded : undefined });
+    deps.log.warn("superseded a run still in progress", {
+      runId,
+      aborted: lock.acquired ? lock.superseded : undefined,
+    });
   }
   const run: RunRecord = {
     runId,
@@ -121,6 +127,7 @@ async function openRun(deps: FanoutDeps, event: StartEvent) {
     sent: 0,
     settled: 0,
     continuations: 0,
+    ...(event.fullRewrite ? { fullRewrite: true } : {}),
   };
   await store.createRun(run, config);
   await store.initProgress(
@@ -128,7 +135,11 @@ async function openRun(deps: FanoutDeps, event: StartEvent) {
     resources.map((resource) => ({ resource, kind: kindName(config, resource) })),
   );
   await reportRunning(deps, run);
-  deps.log.info("resync started", { runId, trigger: event.trigger, kinds: resources.map((r) => kindName(config, r)) });
+  deps.log.info("resync started", {
+    runId,
+    trigger: event.trigger,
+    kinds: resources.map((r) => kindName(config, r)),
+  });
   return { run, config };
 }
 
@@ -221,7 +232,9 @@ class Enumeration {
     const kind = spec && this.#kinds.get(spec.kind);
     if (!spec || !kind) return;
     const selector = selectorExtras(spec.selector);
-    const saved = new Map((await store.getCheckpoints(this.#run.runId, resource)).map((c) => [c.partition, c]));
+    const saved = new Map(
+      (await store.getCheckpoints(this.#run.runId, resource)).map((c) => [c.partition, c]),
+    );
     if (!kind.partitions) return this.#partition(resource, kind, selector, "", saved.get(""));
     const self = this;
     async function* partitions(listing: AsyncIterable<string>) {
@@ -291,7 +304,13 @@ class Enumeration {
     }
   }
 
-  async #deliver(resource: number, partition: string, page: Page, packed: Packing, first: number): Promise<void> {
+  async #deliver(
+    resource: number,
+    partition: string,
+    page: Page,
+    packed: Packing,
+    first: number,
+  ): Promise<void> {
     const { store, queue } = this.#deps;
     const runId = this.#run.runId;
     const kind = kindName(this.#config, resource);
@@ -316,8 +335,16 @@ class Enumeration {
       }));
       await this.#settleFailures(resource, batchId(resource, partition, end++), failures, failures.length);
     }
-    await this.#checkpoint(resource, partition, { cursor: page.cursor, seq: end, done: page.cursor === null });
-    await store.addProgress(runId, resource, { pages: 1, items: page.items.length, batches: messages.length });
+    await this.#checkpoint(resource, partition, {
+      cursor: page.cursor,
+      seq: end,
+      done: page.cursor === null,
+    });
+    await store.addProgress(runId, resource, {
+      pages: 1,
+      items: page.items.length,
+      batches: messages.length,
+    });
     if (Date.now() - this.#lockTouchedAt > LOCK_TOUCH_INTERVAL_MS) {
       this.#lockTouchedAt = Date.now();
       await store.touchLock(this.#run.integrationId, runId);

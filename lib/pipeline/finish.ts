@@ -1,5 +1,5 @@
 import type { Logger } from "./logger.ts";
-import type { Catalog, RunStore } from "./ports.ts";
+import type { Catalog, ContentHashes, RunStore } from "./ports.ts";
 import { reconcile } from "./reconcile.ts";
 import type { RunRecord } from "./run.ts";
 
@@ -7,6 +7,8 @@ export interface FinishDeps {
   store: RunStore;
   catalog: Catalog;
   log: Logger;
+  /** Forgotten for deleted entities, so one that comes back is written again. */
+  hashes?: ContentHashes;
 }
 
 /**
@@ -15,8 +17,11 @@ export interface FinishDeps {
  * conditional status change makes exactly one caller reconcile. Returns the finished run,
  * or undefined when the run is not finished by this call.
  */
-export async function maybeFinish(deps: FinishDeps, run: RunRecord | undefined): Promise<RunRecord | undefined> {
-  if (!run || run.status !== "running" || !run.enumerated || run.settled < run.sent) return undefined;
+export async function maybeFinish(
+  deps: FinishDeps,
+  run: RunRecord | undefined,
+): Promise<RunRecord | undefined> {
+  if (run?.status !== "running" || !run.enumerated || run.settled < run.sent) return undefined;
   const { store } = deps;
   if ((await store.countUnsettled(run.runId)) > 0) return undefined;
   if (!(await store.transition(run.runId, "running", "reconciling"))) return undefined;
@@ -32,7 +37,11 @@ export async function maybeFinish(deps: FinishDeps, run: RunRecord | undefined):
   await store.transition(run.runId, "reconciling", summary.status, summary);
   await store.releaseLock(run.integrationId, run.runId);
   try {
-    await deps.catalog.reportResync?.({ status: summary.status, start: run.startedAt, end: new Date().toISOString() });
+    await deps.catalog.reportResync?.({
+      status: summary.status,
+      start: run.startedAt,
+      end: new Date().toISOString(),
+    });
   } catch (error) {
     deps.log.warn("could not report the resync state to Port", { error: (error as Error).message });
   }

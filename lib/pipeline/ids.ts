@@ -2,7 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 
 /** A run id that sorts by start time and says when it started: `20261125T103000Z-3f9a1c`. */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 

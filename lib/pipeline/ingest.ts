@@ -3,13 +3,18 @@ import { itemKey } from "./fanout.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import type { RunMappers } from "./mappers.ts";
 import { type IngestMessage, parseMessage } from "./message.ts";
-import type { UpsertOutcome } from "./ports.ts";
-import type { BatchResult, Failure } from "./run.ts";
+import type { ContentHashes, UpsertOptions, UpsertOutcome } from "./ports.ts";
+import type { BatchResult, Failure, RunRecord } from "./run.ts";
+import { contentHash, DEFAULT_REWRITE_AFTER_MS } from "./unchanged.ts";
 
 export interface IngestDeps extends FinishDeps {
   mappers: RunMappers;
   /** SQS's `maxReceiveCount`: on the last receive a still-failing batch is recorded as failed. */
   maxReceiveCount: number;
+  /** With content hashes, entities unchanged since this integration last wrote them are not sent. */
+  hashes?: ContentHashes;
+  /** Rewrite an unchanged entity anyway once its last write is this old. */
+  rewriteAfterMs?: number;
 }
 
 /** A message as the queue delivered it. */
@@ -99,7 +104,7 @@ async function ingestRun(
   const config = await deps.mappers.config(runId);
   const work: Work[] = [];
   // Entities of every message, by blueprint, each remembering where it came from.
-  const byBlueprint = new Map<string, Array<{ entity: Entity; work: Work; itemIndex: number }>>();
+  const byBlueprint = new Map<string, Entry[]>();
   for (const { received, message } of fresh) {
     const mapper = await deps.mappers.mapper(runId, message.resource);
     const mapped = await mapper.map(message.items);
@@ -135,28 +140,39 @@ async function ingestRun(
     }
   }
 
-  const options = {
+  const options: UpsertOptions = {
     merge: config.enableMergeEntity,
     createMissingRelatedEntities: config.createMissingRelatedEntities,
   };
+  const run = await deps.mappers.run(runId);
   await Promise.all(
-    [...byBlueprint].map(async ([blueprint, entries]) => {
+    [...byBlueprint].map(async ([blueprint, all]) => {
+      const { send, hashes } = await skipUnchanged(deps, run, blueprint, all, options);
       let outcomes: UpsertOutcome[];
       try {
         outcomes = await deps.catalog.upsert(
           blueprint,
-          entries.map((e) => e.entity),
+          send.map((e) => e.entity),
           options,
         );
       } catch (error) {
         const message = (error as Error).message;
-        outcomes = entries.map(({ entity }) => ({ ok: false, identifier: idOf(entity), retryable: true, message }));
+        outcomes = send.map(({ entity }) => ({
+          ok: false,
+          identifier: idOf(entity),
+          retryable: true,
+          message,
+        }));
       }
+      const written: Array<{ identifier: string; hash: string; writtenAt: number }> = [];
       for (const [i, outcome] of outcomes.entries()) {
-        const entry = entries[i];
+        const entry = send[i];
         if (!entry) continue;
         record(entry.work, blueprint, outcome, entry.work.message.items[entry.itemIndex]);
+        const hash = hashes.get(entry);
+        if (outcome.ok && hash) written.push({ identifier: outcome.identifier, hash, writtenAt: Date.now() });
       }
+      if (deps.hashes && written.length > 0) await deps.hashes.put(run.integrationId, blueprint, written);
     }),
   );
 
@@ -196,6 +212,45 @@ async function ingestRun(
     );
     await maybeFinish(deps, outcome.run);
   }
+}
+
+type Entry = { entity: Entity; work: Work; itemIndex: number };
+
+/**
+ * Sets aside the entities whose content has not changed since this integration last wrote
+ * them (counted as unchanged and seen, so reconciliation keeps them); returns the rest to
+ * send, with the hash to remember once each is written.
+ */
+async function skipUnchanged(
+  deps: IngestDeps,
+  run: RunRecord,
+  blueprint: string,
+  entries: Entry[],
+  options: UpsertOptions,
+): Promise<{ send: Entry[]; hashes: Map<Entry, string> }> {
+  const hashes = new Map<Entry, string>();
+  if (!deps.hashes) return { send: entries, hashes };
+  for (const entry of entries) {
+    if (typeof entry.entity.identifier === "string") hashes.set(entry, contentHash(entry.entity, options));
+  }
+  if (run.fullRewrite) return { send: entries, hashes };
+  const ids = [...hashes.keys()].map((e) => e.entity.identifier as string);
+  const stored = await deps.hashes.get(run.integrationId, blueprint, ids);
+  const freshAfter = Date.now() - (deps.rewriteAfterMs ?? DEFAULT_REWRITE_AFTER_MS);
+  const send: Entry[] = [];
+  for (const entry of entries) {
+    const previous = stored.get(entry.entity.identifier as string);
+    if (previous && previous.hash === hashes.get(entry) && previous.writtenAt > freshAfter) {
+      const { result } = entry.work;
+      result.unchanged++;
+      const seen = result.seen[blueprint] ?? [];
+      seen.push(entry.entity.identifier as string);
+      result.seen[blueprint] = seen;
+    } else {
+      send.push(entry);
+    }
+  }
+  return { send, hashes };
 }
 
 function record(work: Work, blueprint: string, outcome: UpsertOutcome, raw: unknown): void {

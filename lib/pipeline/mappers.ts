@@ -1,10 +1,12 @@
 import type { PortAppConfig, ResourceMapper } from "../mapping/index.ts";
 import type { RunStore } from "./ports.ts";
+import type { RunRecord } from "./run.ts";
 
 export type CompileResource = (config: PortAppConfig, resource: number) => Promise<ResourceMapper>;
 
 interface RunMapping {
   config: PortAppConfig;
+  run: RunRecord;
   mappers: Map<number, Promise<ResourceMapper>>;
 }
 
@@ -29,6 +31,11 @@ export class RunMappers {
     return (await this.#load(runId)).config;
   }
 
+  /** The run as it started (its integration, whether it rewrites everything). */
+  async run(runId: string): Promise<RunRecord> {
+    return (await this.#load(runId)).run;
+  }
+
   async mapper(runId: string, resource: number): Promise<ResourceMapper> {
     const mapping = await this.#load(runId);
     let mapper = mapping.mappers.get(resource);
@@ -43,10 +50,12 @@ export class RunMappers {
   #load(runId: string): Promise<RunMapping> {
     let mapping = this.#runs.get(runId);
     if (!mapping) {
-      mapping = this.#store.getConfig(runId).then((config) => {
-        if (!config) throw new Error(`run ${runId} has no config snapshot in the run table (expired?)`);
-        return { config, mappers: new Map() };
-      });
+      mapping = Promise.all([this.#store.getConfig(runId), this.#store.getRun(runId)]).then(
+        ([config, run]) => {
+          if (!config || !run) throw new Error(`run ${runId} is not in the run table (expired?)`);
+          return { config, run, mappers: new Map() };
+        },
+      );
       mapping.catch(() => this.#runs.delete(runId));
       this.#runs.set(runId, mapping);
       if (this.#runs.size > KEPT_RUNS) this.#runs.delete(this.#runs.keys().next().value as string);

@@ -34,7 +34,8 @@ export function parseMessage(body: string): IngestMessage {
   }
   const m = value as Partial<IngestMessage> | null;
   if (m === null || typeof m !== "object") throw new MessageFormatError("message body is not an object");
-  if (m.v !== MESSAGE_VERSION) throw new MessageFormatError(`message version ${String(m.v)} is not ${MESSAGE_VERSION}`);
+  if (m.v !== MESSAGE_VERSION)
+    throw new MessageFormatError(`message version ${String(m.v)} is not ${MESSAGE_VERSION}`);
   if (typeof m.runId !== "string" || m.runId === "") throw new MessageFormatError("message has no runId");
   if (typeof m.batch !== "string" || m.batch === "") throw new MessageFormatError("message has no batch");
   if (!Number.isInteger(m.resource) || (m.resource as number) < 0) {

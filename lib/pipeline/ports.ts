@@ -37,7 +37,9 @@ export interface ContinueEvent {
   resumeAt?: string;
 }
 
-export type LockResult = { acquired: true; superseded?: string } | { acquired: false; holder: string; since: string };
+export type LockResult =
+  | { acquired: true; superseded?: string }
+  | { acquired: false; holder: string; since: string };
 
 export interface SettleOutcome {
   /** False when another delivery of the same message settled it first. */
@@ -130,7 +132,31 @@ export interface Catalog {
   upsert(blueprint: string, entities: Entity[], options: UpsertOptions): Promise<UpsertOutcome[]>;
   /** Identifiers of the entities of a blueprint that this integration wrote. */
   listOwned(blueprint: string): AsyncIterable<string>;
-  delete(blueprint: string, identifiers: string[], options: { deleteDependents: boolean }): Promise<DeleteOutcome>;
+  delete(
+    blueprint: string,
+    identifiers: string[],
+    options: { deleteDependents: boolean },
+  ): Promise<DeleteOutcome>;
   /** Tells Port's UI how the resync goes; absent when there is nothing to tell. */
   reportResync?(state: { status: RunStatus; start?: string; end?: string }): Promise<void>;
+}
+
+/** What this integration last wrote for an entity: its content hash and when. */
+export interface WrittenHash {
+  hash: string;
+  writtenAt: number;
+}
+
+/**
+ * Content hashes of the entities this integration wrote, so a resync of unchanged data
+ * sends Port (almost) nothing. Kept beside the run table; keyed by integration and blueprint.
+ */
+export interface ContentHashes {
+  get(integrationId: string, blueprint: string, identifiers: string[]): Promise<Map<string, WrittenHash>>;
+  put(
+    integrationId: string,
+    blueprint: string,
+    written: Array<{ identifier: string } & WrittenHash>,
+  ): Promise<void>;
+  delete(integrationId: string, blueprint: string, identifiers: string[]): Promise<void>;
 }

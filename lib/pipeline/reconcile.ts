@@ -17,7 +17,11 @@ export async function reconcile(
   const config = await deps.store.getConfig(run.runId);
   const kindOf = (resource: number) => config?.resources[resource]?.kind ?? `#${resource}`;
   const tally = await tallyBatches(deps.store, run, kindOf);
-  const summary = (status: RunSummary["status"], deletion: RunSummary["deletion"], deleted = {}): RunSummary => ({
+  const summary = (
+    status: RunSummary["status"],
+    deletion: RunSummary["deletion"],
+    deleted = {},
+  ): RunSummary => ({
     status,
     durationMs: Date.now() - Date.parse(run.startedAt),
     kinds: tally.kinds,
@@ -35,7 +39,8 @@ export async function reconcile(
     return summary("failed", nothing(`the run had ${tally.failureCount} failure(s): nothing deleted`));
   }
   const blueprints = deletableBlueprints(config, run, tally);
-  if (blueprints.length === 0) return summary("completed", nothing("no blueprint is fully covered by this run"));
+  if (blueprints.length === 0)
+    return summary("completed", nothing("no blueprint is fully covered by this run"));
 
   const stale = new Map<string, string[]>();
   let found = 0;
@@ -64,9 +69,13 @@ export async function reconcile(
   const deleted: Record<string, number> = {};
   const failures: string[] = [];
   for (const [blueprint, ids] of stale) {
-    const outcome = await deps.catalog.delete(blueprint, ids, { deleteDependents: config.deleteDependentEntities });
+    const outcome = await deps.catalog.delete(blueprint, ids, {
+      deleteDependents: config.deleteDependentEntities,
+    });
     deleted[blueprint] = outcome.deleted.length;
-    for (const failure of outcome.failed) failures.push(`${blueprint}/${failure.identifier}: ${failure.message}`);
+    await deps.hashes?.delete(run.integrationId, blueprint, outcome.deleted);
+    for (const failure of outcome.failed)
+      failures.push(`${blueprint}/${failure.identifier}: ${failure.message}`);
     deps.log.info("deleted stale entities", { runId: run.runId, blueprint, deleted: outcome.deleted.length });
   }
   const deletion = { performed: true, toDelete, found };
@@ -82,7 +91,11 @@ export async function reconcile(
  * mapping (a literal blueprint) or from what it wrote. A partial run (`--kinds`) leaves out
  * any blueprint that a resource outside the run also writes, as it cannot know those entities.
  */
-export function deletableBlueprints(config: PortAppConfig, run: RunRecord, tally: Pick<Tally, "seen">): string[] {
+export function deletableBlueprints(
+  config: PortAppConfig,
+  run: RunRecord,
+  tally: Pick<Tally, "seen">,
+): string[] {
   const covered = new Set(run.resources);
   const mine = new Set<string>(tally.seen.keys());
   const others = new Set<string>();

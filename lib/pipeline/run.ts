@@ -24,6 +24,8 @@ export interface RunRecord {
   sent: number;
   settled: number;
   continuations: number;
+  /** Send every entity, changed or not (a manual edit in Port is then repaired). */
+  fullRewrite?: boolean;
   summary?: RunSummary;
 }
 

@@ -17,7 +17,14 @@ export interface Tally {
 export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (resource: number) => string) {
   const kinds = new Map<number, KindSummary>();
   for (const resource of run.resources) {
-    kinds.set(resource, { kind: kindOf(resource), items: 0, entities: 0, unchanged: 0, filtered: 0, failures: 0 });
+    kinds.set(resource, {
+      kind: kindOf(resource),
+      items: 0,
+      entities: 0,
+      unchanged: 0,
+      filtered: 0,
+      failures: 0,
+    });
   }
   const tally: Tally = { kinds: [], failures: [], failureCount: 0, batches: 0, seen: new Map() };
   for await (const batch of store.listBatches(run.runId)) {
@@ -25,7 +32,11 @@ export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (res
     const kind = kinds.get(batch.resource);
     if (batch.state === "sent") {
       tally.failureCount++;
-      tally.failures.push({ kind: kind?.kind ?? "?", batch: batch.batch, message: "batch was never ingested" });
+      tally.failures.push({
+        kind: kind?.kind ?? "?",
+        batch: batch.batch,
+        message: "batch was never ingested",
+      });
       continue;
     }
     if (kind) {
@@ -41,7 +52,10 @@ export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (res
     }
     for (const [blueprint, identifiers] of Object.entries(batch.seen)) {
       let set = tally.seen.get(blueprint);
-      if (!set) tally.seen.set(blueprint, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        tally.seen.set(blueprint, set);
+      }
       for (const identifier of identifiers) set.add(identifier);
     }
   }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
+import { MemoryContentHashes } from "../../lib/local/memory-content-hashes.ts";
 import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
+import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
 import { BLUEPRINTS, startWorld, type World } from "../support/world.ts";
 
 let world: World | undefined;
@@ -34,9 +35,16 @@ describe("a local resync", () => {
     });
     const pr = world.port.entities(BLUEPRINTS.pullRequest)[0];
     expect(pr?.relations.repository).toBe(pr?.identifier.replace(/-\d+$/, ""));
-    expect(run.summary?.kinds.find((k) => k.kind === "repository")).toMatchObject({ items: 20, entities: 20, failures: 0 });
+    expect(run.summary?.kinds.find((k) => k.kind === "repository")).toMatchObject({
+      items: 20,
+      entities: 20,
+      failures: 0,
+    });
     expect(run.summary?.failureCount).toBe(0);
-    expect(world.port.resyncHistory("github-test").map((s) => s.state.status)).toEqual(["running", "completed"]);
+    expect(world.port.resyncHistory("github-test").map((s) => s.state.status)).toEqual([
+      "running",
+      "completed",
+    ]);
   });
 
   it("deletes exactly the entities of removed repositories on the next resync, and nothing of others", async () => {
@@ -46,7 +54,9 @@ describe("a local resync", () => {
     const removed = world.github.org.removeRepos(3);
     const { run } = await resync(world);
     expect(run.status).toBe("completed");
-    expect(world.actual()[BLUEPRINTS.repository]).toEqual([...world.expected()[BLUEPRINTS.repository]!, "not-ours"].sort());
+    expect(world.actual()[BLUEPRINTS.repository]).toEqual(
+      [...world.expected()[BLUEPRINTS.repository]!, "not-ours"].sort(),
+    );
     expect(world.actual()[BLUEPRINTS.pullRequest]).toEqual(world.expected()[BLUEPRINTS.pullRequest]);
     for (const name of removed) expect(world.port.entity(BLUEPRINTS.repository, name)).toBeUndefined();
     expect(run.summary?.deleted[BLUEPRINTS.repository]).toBe(3);
@@ -94,7 +104,9 @@ describe("a local resync", () => {
     await resync(world);
     world.github.org.removeRepos(2);
     // A property whose value Port refuses: every repository upsert is a 422.
-    world.port.state.store.blueprints.get(BLUEPRINTS.repository)!.schema.properties.stars = { type: "string" };
+    world.port.state.store.blueprints.get(BLUEPRINTS.repository)!.schema.properties.stars = {
+      type: "string",
+    };
     const before = world.actual();
     const { run } = await resync(world);
     expect(run.status).toBe("failed");
@@ -103,5 +115,47 @@ describe("a local resync", () => {
     expect(run.summary?.failures[0]?.traceId).toBeTruthy();
     expect(run.summary?.deletion.performed).toBe(false);
     expect(world.actual()[BLUEPRINTS.repository]).toEqual(before[BLUEPRINTS.repository]);
+  });
+
+  it("sends only what changed on a resync of unchanged data, and everything when asked", async () => {
+    world = await startWorld();
+    const hashes = new MemoryContentHashes();
+    await resync(world, { hashes });
+    const entities = Object.values(world.expected()).flat().length;
+
+    world.port.resetRequests();
+    const { run } = await resync(world, { hashes });
+    expect(run.summary?.failures).toEqual([]);
+    expect(run.status).toBe("completed");
+    expect(world.port.requestCount("bulkUpsert")).toBe(0);
+    expect(run.summary?.kinds.reduce((sum, k) => sum + k.unchanged, 0)).toBe(entities);
+    expect(world.actual()).toEqual(world.expected());
+
+    const [repo] = world.github.org.repoNames();
+    const [pull] = world.github.org.pulls(repo!, "open") as Array<{ number: number }>;
+    world.github.org.updatePull(repo!, pull!.number, { title: "a new title" });
+    world.port.resetRequests();
+    await resync(world, { hashes });
+    expect(world.port.requestCount("bulkUpsert")).toBe(1);
+    expect(world.port.entity(BLUEPRINTS.pullRequest, `${repo}-${pull!.number}`)?.title).toBe("a new title");
+
+    world.port.resetRequests();
+    const full = await resync(world, { hashes, fullRewrite: true });
+    expect(full.run.summary?.kinds.reduce((sum, k) => sum + k.unchanged, 0)).toBe(0);
+    expect(world.port.requestCount("bulkUpsert")).toBeGreaterThan(0);
+  });
+
+  it("forgets the content hash of a deleted entity, so it is written again if it comes back", async () => {
+    world = await startWorld();
+    const hashes = new MemoryContentHashes();
+    await resync(world, { hashes });
+    const [removed, kept] = world.github.org.repoNames();
+    const known = await hashes.get("github-test", BLUEPRINTS.repository, [removed!, kept!]);
+    expect([...known.keys()].sort()).toEqual([removed, kept].sort());
+    world.github.org.removeRepo(removed!);
+    await resync(world, { hashes });
+    expect(world.port.entity(BLUEPRINTS.repository, removed!)).toBeUndefined();
+    const after = await hashes.get("github-test", BLUEPRINTS.repository, [removed!, kept!]);
+    expect([...after.keys()]).toEqual([kept]);
   });
 });

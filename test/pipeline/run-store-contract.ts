@@ -37,7 +37,10 @@ function result(batch: string, state: "done" | "failed", seen: string[] = []): B
 }
 
 /** The semantics every RunStore must have, run against memory and DynamoDB alike. */
-export function runStoreContract(name: string, open: () => Promise<{ store: RunStore; close(): Promise<void> }>) {
+export function runStoreContract(
+  name: string,
+  open: () => Promise<{ store: RunStore; close(): Promise<void> }>,
+) {
   describe(`RunStore contract: ${name}`, () => {
     let store: RunStore;
     let close: () => Promise<void>;
@@ -66,7 +69,9 @@ export function runStoreContract(name: string, open: () => Promise<{ store: RunS
         acquired: true,
       });
       await store.releaseLock(integration, "b"); // not the holder: no effect
-      expect(await store.acquireLock(integration, "d", { staleAfterMs: 60_000, supersede: false })).toMatchObject({
+      expect(
+        await store.acquireLock(integration, "d", { staleAfterMs: 60_000, supersede: false }),
+      ).toMatchObject({
         acquired: false,
         holder: "c",
       });
@@ -80,7 +85,12 @@ export function runStoreContract(name: string, open: () => Promise<{ store: RunS
       const runId = id();
       await store.createRun(newRun(runId, "keep"), config);
       await expect(store.createRun(newRun(runId, "keep"), config)).rejects.toThrow();
-      expect(await store.getRun(runId)).toMatchObject({ runId, status: "running", resources: [0], full: true });
+      expect(await store.getRun(runId)).toMatchObject({
+        runId,
+        status: "running",
+        resources: [0],
+        full: true,
+      });
       expect(await store.getConfig(runId)).toEqual(config);
       expect((await store.latestRun("keep"))?.runId).toBe(runId);
       expect(await store.getRun("missing")).toBeUndefined();
@@ -89,7 +99,9 @@ export function runStoreContract(name: string, open: () => Promise<{ store: RunS
     it("changes a run's status exactly once", async () => {
       const runId = id();
       await store.createRun(newRun(runId), config);
-      const claims = await Promise.all([1, 2, 3].map(() => store.transition(runId, "running", "reconciling")));
+      const claims = await Promise.all(
+        [1, 2, 3].map(() => store.transition(runId, "running", "reconciling")),
+      );
       expect(claims.filter(Boolean)).toHaveLength(1);
       expect(await store.transition(runId, "running", "aborted")).toBe(false);
       const summary = { status: "completed" } as never;
@@ -126,7 +138,11 @@ export function runStoreContract(name: string, open: () => Promise<{ store: RunS
 
       const batches = new Map<string, unknown>();
       for await (const batch of store.listBatches(runId)) batches.set(batch.batch, batch);
-      expect(batches.get("0:-:0")).toMatchObject({ state: "done", entities: 2, seen: { githubRepository: ["a", "b"] } });
+      expect(batches.get("0:-:0")).toMatchObject({
+        state: "done",
+        entities: 2,
+        seen: { githubRepository: ["a", "b"] },
+      });
       expect(batches.get("0:-:1")).toMatchObject({ state: "done", seen: { githubRepository: ["c"] } });
       const found = await store.getBatches(runId, ["0:-:0", "0:-:1", "0:-:9"]);
       expect([...found.keys()].sort()).toEqual(["0:-:0", "0:-:1"]);
@@ -136,7 +152,9 @@ export function runStoreContract(name: string, open: () => Promise<{ store: RunS
       const runId = id();
       await store.createRun(newRun(runId), config);
       await store.registerBatch(runId, "b", 0);
-      const outcomes = await Promise.all([1, 2, 3, 4].map(() => store.settleBatch(runId, result("b", "done", ["x"]))));
+      const outcomes = await Promise.all(
+        [1, 2, 3, 4].map(() => store.settleBatch(runId, result("b", "done", ["x"]))),
+      );
       expect(outcomes.filter((o) => o.applied)).toHaveLength(1);
       expect((await store.getRun(runId))?.settled).toBe(1);
     });
@@ -144,10 +162,34 @@ export function runStoreContract(name: string, open: () => Promise<{ store: RunS
     it("saves a checkpoint per partition and returns them per resource", async () => {
       const runId = id();
       await store.createRun(newRun(runId), config);
-      await store.saveCheckpoint(runId, { resource: 0, partition: "", cursor: { page: 3 }, seq: 4, done: false });
-      await store.saveCheckpoint(runId, { resource: 1, partition: "repo-a", cursor: "u2", seq: 1, done: false });
-      await store.saveCheckpoint(runId, { resource: 1, partition: "repo-a", cursor: null, seq: 2, done: true });
-      await store.saveCheckpoint(runId, { resource: 1, partition: "x".repeat(600), cursor: 7, seq: 1, done: false });
+      await store.saveCheckpoint(runId, {
+        resource: 0,
+        partition: "",
+        cursor: { page: 3 },
+        seq: 4,
+        done: false,
+      });
+      await store.saveCheckpoint(runId, {
+        resource: 1,
+        partition: "repo-a",
+        cursor: "u2",
+        seq: 1,
+        done: false,
+      });
+      await store.saveCheckpoint(runId, {
+        resource: 1,
+        partition: "repo-a",
+        cursor: null,
+        seq: 2,
+        done: true,
+      });
+      await store.saveCheckpoint(runId, {
+        resource: 1,
+        partition: "x".repeat(600),
+        cursor: 7,
+        seq: 1,
+        done: false,
+      });
       expect(await store.getCheckpoints(runId, 0)).toEqual([
         { resource: 0, partition: "", cursor: { page: 3 }, seq: 4, done: false },
       ]);
@@ -162,10 +204,18 @@ export function runStoreContract(name: string, open: () => Promise<{ store: RunS
       await store.initProgress(runId, [{ resource: 0, kind: "repository" }]);
       await store.addProgress(runId, 0, { pages: 1, items: 100, batches: 2 });
       await store.addProgress(runId, 0, { pages: 1, items: 50, batches: 1 });
-      for (let i = 0; i < 30; i++) await store.addProgress(runId, 0, { failures: 1 }, [{ kind: "repository", message: `e${i}` }]);
+      for (let i = 0; i < 30; i++)
+        await store.addProgress(runId, 0, { failures: 1 }, [{ kind: "repository", message: `e${i}` }]);
       await store.markEnumerated(runId, 0);
       const [progress] = await store.getProgress(runId);
-      expect(progress).toMatchObject({ kind: "repository", pages: 2, items: 150, batches: 3, failures: 30, enumerated: true });
+      expect(progress).toMatchObject({
+        kind: "repository",
+        pages: 2,
+        items: 150,
+        batches: 3,
+        failures: 30,
+        enumerated: true,
+      });
       expect(progress?.errors.length).toBeLessThanOrEqual(20);
       expect(progress?.errors[0]?.message).toBe("e0");
     });

@@ -7,5 +7,8 @@ runStoreContract("memory", async () => ({ store: new MemoryRunStore(), close: as
 
 runStoreContract("dynamodb (dynalite)", async () => {
   const dynamo = await startDynalite();
-  return { store: new DynamoRunStore({ client: dynamo.client, tableName: dynamo.tableName }), close: dynamo.close };
+  return {
+    store: new DynamoRunStore({ client: dynamo.client, tableName: dynamo.tableName }),
+    close: dynamo.close,
+  };
 });

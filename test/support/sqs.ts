@@ -9,13 +9,18 @@ export interface LocalSqs {
 }
 
 /** A real SQS-compatible server (fauxqs) on 127.0.0.1 with an ingest queue and its DLQ. */
-export async function startSqs(options: { maxReceiveCount?: number; visibilityTimeout?: number } = {}): Promise<LocalSqs> {
+export async function startSqs(
+  options: { maxReceiveCount?: number; visibilityTimeout?: number } = {},
+): Promise<LocalSqs> {
   const server = await startFauxqs({ port: 0, host: "127.0.0.1", logger: false });
   const dlq = server.createQueue("tide-ingest-dlq");
   const queue = server.createQueue("tide-ingest", {
     attributes: {
       VisibilityTimeout: String(options.visibilityTimeout ?? 30),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.queueArn,
+        maxReceiveCount: options.maxReceiveCount ?? 5,
+      }),
     },
   });
   const client = new SQSClient({

@@ -1,8 +1,8 @@
 import { compileResource, loadConfig, type PortAppConfig } from "../../lib/mapping/index.ts";
 import { PortCatalog } from "../../lib/port/catalog.ts";
 import { PortClient } from "../../lib/port/client.ts";
-import { createGitHubSource, type GitHubSource } from "../../lib/source/github/index.ts";
 import { githubDefaults } from "../../lib/source/github/defaults.ts";
+import { createGitHubSource, type GitHubSource } from "../../lib/source/github/index.ts";
 import { type GitHubFake, type GitHubFakeOptions, startGitHubFake } from "../fakes/github/index.ts";
 import { type PortFake, type PortFakeOptions, startPortFake } from "../fakes/port/index.ts";
 
@@ -38,9 +38,16 @@ export interface World {
 export async function startWorld(
   options: { github?: GitHubFakeOptions; port?: PortFakeOptions; configText?: string } = {},
 ): Promise<World> {
-  const github = await startGitHubFake({ repos: 20, pullsPerRepo: 3, issuesPerRepo: 2, teams: 4, seed: 1, ...options.github });
+  const github = await startGitHubFake({
+    repos: 20,
+    pullsPerRepo: 3,
+    issuesPerRepo: 2,
+    teams: 4,
+    seed: 1,
+    ...options.github,
+  });
   const port = await startPortFake({
-    blueprints: githubDefaults.blueprints as Array<Record<string, unknown>>,
+    blueprints: structuredClone(githubDefaults.blueprints) as Array<Record<string, unknown>>,
     integrations: [{ identifier: INTEGRATION, config: {} }],
     ...options.port,
   });
@@ -73,7 +80,10 @@ export async function startWorld(
         github.org.pulls(repo, "open").map((pr) => `${repo}-${(pr as { number: number }).number}`),
       );
       const issues = repos.flatMap((repo) =>
-        github.org.issues(repo, "open").filter((i) => !("pull_request" in i)).map((i) => `${repo}-${(i as { number: number }).number}`),
+        github.org
+          .issues(repo, "open")
+          .filter((i) => !("pull_request" in i))
+          .map((i) => `${repo}-${(i as { number: number }).number}`),
       );
       const teams = github.org.teams().map((t) => (t as { slug: string }).slug);
       return {
@@ -85,7 +95,13 @@ export async function startWorld(
     },
     actual() {
       return Object.fromEntries(
-        Object.values(BLUEPRINTS).map((bp) => [bp, port.entities(bp).map((e) => e.identifier).sort()]),
+        Object.values(BLUEPRINTS).map((bp) => [
+          bp,
+          port
+            .entities(bp)
+            .map((e) => e.identifier)
+            .sort(),
+        ]),
       );
     },
     async close() {

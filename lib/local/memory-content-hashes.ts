@@ -1,0 +1,32 @@
+import type { ContentHashes, WrittenHash } from "../pipeline/ports.ts";
+
+/** Content hashes in memory: for local runs and tests (a process's later runs skip unchanged entities). */
+export class MemoryContentHashes implements ContentHashes {
+  readonly #hashes = new Map<string, WrittenHash>();
+
+  async get(
+    integrationId: string,
+    blueprint: string,
+    identifiers: string[],
+  ): Promise<Map<string, WrittenHash>> {
+    const found = new Map<string, WrittenHash>();
+    for (const identifier of identifiers) {
+      const hash = this.#hashes.get(key(integrationId, blueprint, identifier));
+      if (hash) found.set(identifier, { ...hash });
+    }
+    return found;
+  }
+
+  async put(integrationId: string, blueprint: string, written: Array<{ identifier: string } & WrittenHash>) {
+    for (const { identifier, hash, writtenAt } of written) {
+      this.#hashes.set(key(integrationId, blueprint, identifier), { hash, writtenAt });
+    }
+  }
+
+  async delete(integrationId: string, blueprint: string, identifiers: string[]): Promise<void> {
+    for (const identifier of identifiers) this.#hashes.delete(key(integrationId, blueprint, identifier));
+  }
+}
+
+const key = (integrationId: string, blueprint: string, identifier: string) =>
+  JSON.stringify([integrationId, blueprint, identifier]);
