@@ -3,6 +3,8 @@ import { startFauxqs } from "fauxqs";
 
 export interface LocalSqs {
   client: SQSClient;
+  /** The server's address, for `AWS_ENDPOINT_URL_SQS`. */
+  endpoint: string;
   queueUrl: string;
   dlqUrl: string;
   close(): Promise<void>;
@@ -30,6 +32,7 @@ export async function startSqs(
   });
   return {
     client,
+    endpoint: server.address,
     queueUrl: queue.queueUrl,
     dlqUrl: dlq.queueUrl,
     async close() {

@@ -1,0 +1,24 @@
+export { type EnumerateOptions, type EnumerateResult, enumerateKind } from "./enumerate.ts";
+export {
+  PartitionRequiredError,
+  SelectorError,
+  SettingsError,
+  SourceHttpError,
+  UnknownNameError,
+} from "./errors.ts";
+export { getKind, kindNames } from "./kinds.ts";
+export * from "./paginate/index.ts";
+export { builtInSources, getSourceDefinition } from "./registry.ts";
+export { resolveSettings, type SettingSpec } from "./settings.ts";
+export type {
+  CallOptions,
+  Cursor,
+  Kind,
+  Page,
+  PageOptions,
+  ResolvedSettings,
+  SettingProblem,
+  Source,
+  SourceDefaults,
+  SourceDefinition,
+} from "./types.ts";

@@ -1,0 +1,22 @@
+import { UnknownNameError } from "./errors.ts";
+import { githubSource } from "./github/index.ts";
+import type { SourceDefinition } from "./types.ts";
+
+/** The sources Tide ships, by the name a deployment chooses (`TIDE_SOURCE`, `tide resync --source`). */
+export const builtInSources: Readonly<Record<string, SourceDefinition>> = Object.freeze({
+  github: githubSource,
+});
+
+/**
+ * A built-in source's definition by name.
+ *
+ * @example
+ * const definition = getSourceDefinition("github");
+ * const source = definition.create(resolveSettings(definition, process.env));
+ * @throws {UnknownNameError} listing the known sources.
+ */
+export function getSourceDefinition(name: string): SourceDefinition {
+  const definition = Object.hasOwn(builtInSources, name) ? builtInSources[name] : undefined;
+  if (!definition) throw new UnknownNameError("source", name, Object.keys(builtInSources));
+  return definition;
+}

@@ -1,0 +1,85 @@
+import type { SettingSpec } from "./settings.ts";
+
+/**
+ * Where to resume: a small JSON value a source gives with each page (a next-page URL, a page
+ * number, an offset, a body cursor). Stored as-is in the run table between invocations.
+ */
+export type Cursor = string | number | Record<string, unknown>;
+
+/** One page of raw items, and the cursor from which iteration resumes exactly after it. */
+export interface Page<T = unknown> {
+  /** May be empty (e.g. a page of issues that were all pull requests): the cursor still advances. */
+  items: T[];
+  /** `null` when this was the last page. */
+  cursor: Cursor | null;
+}
+
+/** What every call into a source may carry. */
+export interface CallOptions {
+  /** The resource's selector extras from port-app-config, e.g. `{ state: "all" }`. */
+  selector?: Record<string, unknown>;
+  signal?: AbortSignal;
+  /**
+   * The longest one request may wait for a rate limit or a retry. Past it the source throws
+   * the `RetryLaterError` of `lib/http` ("resume at T") unchanged, so the caller can checkpoint.
+   */
+  waitBudgetMs?: number;
+}
+
+export interface PageOptions extends CallOptions {
+  /** Required by partitioned kinds: one key their `partitions()` yielded. */
+  partition?: string;
+  /** A cursor from an earlier page: the pages yielded are exactly those after it. */
+  cursor?: Cursor;
+}
+
+/**
+ * A kind of raw item a source can list (`repository`, `pull-request`, …): the `kind` of a
+ * port-app-config resource.
+ */
+export interface Kind {
+  name: string;
+  /**
+   * Present when the kind splits into independent partitions (e.g. pull requests per
+   * repository) that may be enumerated concurrently, each with its own cursor.
+   */
+  partitions?(options?: CallOptions): AsyncIterable<string>;
+  /** The kind's pages, in order, from the start or from `options.cursor`. */
+  pages(options?: PageOptions): AsyncIterable<Page>;
+}
+
+/** A configured connection to one third-party system. */
+export interface Source {
+  name: string;
+  kinds: ReadonlyMap<string, Kind> | Readonly<Record<string, Kind>>;
+  close?(): Promise<void>;
+}
+
+/** A source's blueprints and port-app-config, as a new user starts with them. */
+export interface SourceDefaults {
+  /** Port blueprint bodies, in an order in which each relation's target comes first. */
+  blueprints: ReadonlyArray<Record<string, unknown>>;
+  /** The default `port-app-config.yml`, as text. */
+  portAppConfig(): Promise<string>;
+}
+
+/** A kind of source Tide knows how to build (see `registry.ts`). */
+export interface SourceDefinition {
+  name: string;
+  settings: SettingSpec[];
+  /**
+   * Problems that involve several settings at once (e.g. "a token or an App"). Given the
+   * settings that could be read, so it must cope with any of them missing.
+   */
+  check?(settings: ResolvedSettings): SettingProblem[];
+  create(settings: ResolvedSettings): Source;
+  defaults?: SourceDefaults;
+}
+
+export type ResolvedSettings = Record<string, string | number | boolean>;
+
+export interface SettingProblem {
+  /** The environment variable(s) concerned. */
+  setting: string;
+  message: string;
+}

@@ -1,0 +1,9 @@
+export { FakeOrg, type ItemState, type OrgOptions } from "./model.ts";
+export {
+  type Fault,
+  type GitHubFake,
+  type GitHubFakeOptions,
+  type GitHubFakeStats,
+  startGitHubFake,
+} from "./server.ts";
+export { startGitHubFakeWorker, type WorkerFakeOptions, type WorkerGitHubFake } from "./worker.ts";

@@ -1,0 +1,344 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { FakeOrg, type ItemState, type OrgOptions } from "./model.ts";
+import { issueJson, pullJson } from "./objects.ts";
+import { checkJwt, paginate, type Route, routeOf } from "./protocol.ts";
+import { stream } from "./random.ts";
+
+export interface GitHubFakeOptions extends OrgOptions {
+  /** Accepted personal access tokens. Default `["ghp_fake_token"]`. */
+  tokens?: string[];
+  /** A GitHub App installed on the org: its JWTs are verified with `publicKey`. */
+  app?: { appId: string; publicKey: KeyObject | string; installationId: number; tokenTtlMs?: number };
+  /** Added to every response. */
+  latencyMs?: number;
+  /** Share of API requests answered 502, drawn from the seed. */
+  serverErrorRate?: number;
+  /** Share of API requests answered with a secondary rate limit (403 + `retry-after`). */
+  secondaryLimitRate?: number;
+  /**
+   * Keep each list page's JSON once rendered (until the org changes): for benchmarks that
+   * read the same org twice and measure the client, not the fake. Costs memory.
+   */
+  cacheResponses?: boolean;
+  /** The primary limit: requests per window. Default 15,000 per hour (an App on Enterprise Cloud). */
+  rateLimit?: { limit?: number; windowMs?: number };
+}
+
+export interface Fault {
+  status: number;
+  /** How many matching requests get it. Default 1. */
+  times?: number;
+  /** Only requests whose path matches. */
+  match?: RegExp;
+  headers?: Record<string, string>;
+  message?: string;
+}
+
+export interface GitHubFakeStats {
+  requests: number;
+  /** By route, e.g. `GET /repos/{owner}/{repo}/pulls`. */
+  byRoute: Record<string, number>;
+  inFlight: number;
+  maxInFlight: number;
+  installationTokens: number;
+  /** Answers by status, e.g. `{ 200: 40, 403: 1 }`. */
+  byStatus: Record<number, number>;
+}
+
+export interface GitHubFake {
+  /** The API URL to give the source (`GITHUB_API_URL`). */
+  url: string;
+  /** A token the fake accepts (`GITHUB_TOKEN`). */
+  token: string;
+  org: FakeOrg;
+  stats: GitHubFakeStats;
+  latencyMs: number;
+  serverErrorRate: number;
+  secondaryLimitRate: number;
+  /** The next matching requests fail with this status. */
+  inject(fault: Fault): void;
+  /** The next `times` requests hit a secondary rate limit: 403 (or 429) with `retry-after`. */
+  secondaryLimit(options?: { times?: number; retryAfterSec?: number; status?: 403 | 429 }): void;
+  /** Spends the primary limit: requests get 403 (or 429) with `x-ratelimit-remaining: 0` until the reset. */
+  exhaustRateLimit(options: { resetInMs: number; status?: 403 | 429 }): void;
+  /** Invalidates every installation token issued so far. */
+  revokeInstallationTokens(): void;
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+const NOT_FOUND = { message: "Not Found", documentation_url: "https://docs.github.com/rest" };
+
+/**
+ * Starts a local GitHub REST API on 127.0.0.1 for one organization.
+ *
+ * @example
+ * const fake = await startGitHubFake({ repos: 250, pullsPerRepo: 12, seed: 7 });
+ * const source = createGitHubSource({ org: fake.org.login, apiUrl: fake.url, token: fake.token });
+ * await fake.close();
+ */
+export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
+  const now = options.now ?? Date.now;
+  const org = new FakeOrg(options);
+  const tokens = new Set(options.tokens ?? ["ghp_fake_token"]);
+  const installationTokens = new Map<string, number>();
+  const publicKey = options.app ? createPublicKey(options.app.publicKey) : undefined;
+  const random = stream((options.seed ?? 1) * 7919);
+  const faults: Fault[] = [];
+  const cache = new Map<string, { version: number; body: Rendered; link: string | undefined }>();
+  const limit = {
+    max: options.rateLimit?.limit ?? 15_000,
+    windowMs: options.rateLimit?.windowMs ?? 3_600_000,
+  };
+  let window = { remaining: limit.max, resetAt: now() + limit.windowMs, status: 403 };
+
+  const fake: GitHubFake = {
+    url: "",
+    token: [...tokens][0] ?? "",
+    org,
+    stats: emptyStats(),
+    latencyMs: options.latencyMs ?? 0,
+    serverErrorRate: options.serverErrorRate ?? 0,
+    secondaryLimitRate: options.secondaryLimitRate ?? 0,
+    inject: (fault) => faults.push({ ...fault }),
+    secondaryLimit: ({ times = 1, retryAfterSec = 1, status = 403 } = {}) =>
+      faults.push({ status, times, headers: { "retry-after": String(retryAfterSec) }, message: SECONDARY }),
+    exhaustRateLimit: ({ resetInMs, status = 403 }) => {
+      window = { remaining: 0, resetAt: now() + resetInMs, status };
+    },
+    revokeInstallationTokens: () => installationTokens.clear(),
+    resetStats: () => {
+      fake.stats = { ...emptyStats(), inFlight: fake.stats.inFlight };
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+
+  const rateHeaders = (): Record<string, string> => {
+    if (now() >= window.resetAt)
+      window = { remaining: limit.max, resetAt: now() + limit.windowMs, status: 403 };
+    return {
+      "x-ratelimit-limit": String(limit.max),
+      "x-ratelimit-remaining": String(Math.max(0, window.remaining)),
+      "x-ratelimit-reset": String(Math.ceil(window.resetAt / 1000)),
+      "x-ratelimit-used": String(limit.max - Math.max(0, window.remaining)),
+      "x-ratelimit-resource": "core",
+    };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const arrived = performance.now();
+    let reply: { status: number; headers: Record<string, string>; body: string } | undefined;
+    const send: Send = (status, body, headers = {}) => {
+      reply = { status, headers, body: body instanceof Rendered ? body.text : JSON.stringify(body) };
+    };
+    respond(req, send);
+    // The answer is prepared first and sent once the latency has passed, so that `latencyMs`
+    // is the whole time GitHub takes, as a client sees it, however busy this thread is.
+    const wait = fake.latencyMs - (performance.now() - arrived);
+    if (wait > 0) await sleep(wait);
+    const { status, headers, body } = reply ?? { status: 500, headers: {}, body: "{}" };
+    fake.stats.byStatus[status] = (fake.stats.byStatus[status] ?? 0) + 1;
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "x-github-request-id": `FAKE:${fake.stats.requests}`,
+      ...headers,
+    });
+    res.end(body);
+  };
+
+  const respond = (req: IncomingMessage, send: Send) => {
+    const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
+    const route = routeOf(req.method ?? "GET", url.pathname);
+    fake.stats.requests += 1;
+    fake.stats.byRoute[route.name] = (fake.stats.byRoute[route.name] ?? 0) + 1;
+    if (route.name === "POST /app/installations/{id}/access_tokens") {
+      return issueInstallationToken(req, route.params.id ?? "", send);
+    }
+    const auth = /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    const expires = auth === undefined ? undefined : installationTokens.get(auth);
+    if (auth === undefined || (!tokens.has(auth) && !(expires !== undefined && expires > now()))) {
+      return send(401, {
+        message: "Bad credentials",
+        documentation_url: "https://docs.github.com/rest",
+        status: "401",
+      });
+    }
+    const headers = rateHeaders();
+    const fault = takeFault(url.pathname);
+    if (fault)
+      return send(
+        fault.status,
+        { message: fault.message ?? "Injected fault" },
+        { ...headers, ...fault.headers },
+      );
+    if (fake.serverErrorRate > 0 && random() < fake.serverErrorRate)
+      return send(502, { message: "Server Error" });
+    if (fake.secondaryLimitRate > 0 && random() < fake.secondaryLimitRate) {
+      return send(403, { message: SECONDARY }, { ...headers, "retry-after": "1" });
+    }
+    if (window.remaining <= 0) {
+      const message = "API rate limit exceeded for installation. Wait for the reset.";
+      return send(window.status, { message }, headers);
+    }
+    window.remaining -= 1;
+    Object.assign(headers, rateHeaders());
+    if (!options.cacheResponses) return serveApi(route, url, headers, send);
+    const key = `${url.pathname}${url.search}`;
+    const hit = cache.get(key);
+    if (hit?.version === org.version) {
+      if (hit.link) headers.link = hit.link;
+      return send(200, hit.body, headers);
+    }
+    serveApi(route, url, headers, (status, body, answerHeaders = {}) => {
+      const rendered = new Rendered(JSON.stringify(body));
+      if (status === 200) cache.set(key, { version: org.version, body: rendered, link: answerHeaders.link });
+      send(status, rendered, answerHeaders);
+    });
+  };
+
+  const issueInstallationToken = (req: IncomingMessage, id: string, send: Send) => {
+    const jwt = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    const problem =
+      !options.app || !publicKey ? "no App" : checkJwt(jwt, publicKey, options.app.appId, now());
+    if (problem) return send(401, { message: `A JSON web token could not be decoded: ${problem}` });
+    if (String(options.app?.installationId) !== id) return send(404, NOT_FOUND);
+    fake.stats.installationTokens += 1;
+    const token = `ghs_fake${fake.stats.installationTokens}x${Math.floor(random() * 1e9).toString(36)}`;
+    const expiresAt = Math.floor((now() + (options.app?.tokenTtlMs ?? 3_600_000)) / 1000) * 1000;
+    installationTokens.set(token, expiresAt);
+    const expires_at = new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+    send(201, {
+      token,
+      expires_at,
+      permissions: { metadata: "read", pull_requests: "read", issues: "read", members: "read" },
+      repository_selection: "all",
+    });
+  };
+
+  const serveApi = (route: Route, url: URL, headers: Record<string, string>, send: Send) => {
+    const q = url.searchParams;
+    const { params } = route;
+    const isOrg =
+      params.org !== undefined
+        ? params.org.toLowerCase() === org.login.toLowerCase()
+        : params.orgId === String(org.id);
+    switch (route.name) {
+      case "GET /orgs/{org}/repos":
+      case "GET /organizations/{id}/repos": {
+        if (!isOrg) return send(404, NOT_FOUND, headers);
+        const repos = org.listRepos(
+          q.get("type") ?? "all",
+          q.get("sort") ?? "created",
+          q.get("direction") ?? undefined,
+        );
+        const page = paginate(repos, url, `/organizations/${org.id}/repos`, headers);
+        return send(
+          200,
+          page.map((r) => org.repoJson(r)),
+          headers,
+        );
+      }
+      case "GET /orgs/{org}/teams":
+      case "GET /organizations/{id}/teams": {
+        if (!isOrg) return send(404, NOT_FOUND, headers);
+        return send(200, paginate(org.teams(), url, `/organizations/${org.id}/teams`, headers), headers);
+      }
+      case "GET /repos/{owner}/{repo}":
+      case "GET /repos/{owner}/{repo}/pulls":
+      case "GET /repos/{owner}/{repo}/issues":
+      case "GET /repositories/{id}":
+      case "GET /repositories/{id}/pulls":
+      case "GET /repositories/{id}/issues": {
+        const byName = params.repo !== undefined;
+        if (byName && params.owner?.toLowerCase() !== org.login.toLowerCase())
+          return send(404, NOT_FOUND, headers);
+        const found = org.findRepo(byName ? (params.repo ?? "") : Number(params.id));
+        if (found.redirectTo !== undefined) {
+          const rest = route.name.endsWith("/pulls")
+            ? "/pulls"
+            : route.name.endsWith("/issues")
+              ? "/issues"
+              : "";
+          const location = `${url.origin}/repositories/${found.redirectTo}${rest}${url.search}`;
+          return send(301, { message: "Moved Permanently", url: location }, { ...headers, location });
+        }
+        const repo = found.repo;
+        if (!repo) return send(404, NOT_FOUND, headers);
+        const state = (q.get("state") ?? "open") as ItemState;
+        if (!["open", "closed", "all"].includes(state))
+          return send(422, { message: "Validation Failed" }, headers);
+        const base = `/repositories/${repo.id}`;
+        if (route.name.endsWith("/pulls")) {
+          const page = paginate(org.pullItems(repo, state), url, `${base}/pulls`, headers);
+          return send(
+            200,
+            page.map((i) => pullJson(org, repo, i)),
+            headers,
+          );
+        }
+        if (route.name.endsWith("/issues")) {
+          const page = paginate(org.issueItems(repo, state), url, `${base}/issues`, headers);
+          return send(
+            200,
+            page.map((i) => issueJson(org, repo, i)),
+            headers,
+          );
+        }
+        return send(200, org.repoJson(repo), headers);
+      }
+      default:
+        return send(404, NOT_FOUND, headers);
+    }
+  };
+
+  const takeFault = (path: string): Fault | undefined => {
+    const index = faults.findIndex((f) => !f.match || f.match.test(path));
+    const fault = faults[index];
+    if (!fault) return undefined;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) faults.splice(index, 1);
+    return fault;
+  };
+
+  const server = createServer((req, res) => {
+    fake.stats.inFlight += 1;
+    fake.stats.maxInFlight = Math.max(fake.stats.maxInFlight, fake.stats.inFlight);
+    res.on("close", () => {
+      fake.stats.inFlight -= 1;
+    });
+    req.resume();
+    req.on("end", () => {
+      handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ message: `fake GitHub: ${(error as Error).message}` }));
+      });
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  org.apiUrl = fake.url;
+  return fake;
+}
+
+type Send = (status: number, body: unknown, headers?: Record<string, string>) => void;
+
+/** A body already serialized, sent as is. */
+class Rendered {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+const SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
+
+function emptyStats(): GitHubFakeStats {
+  return { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, installationTokens: 0, byStatus: {} };
+}

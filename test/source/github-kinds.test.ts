@@ -1,0 +1,204 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createGitHubSource } from "../../lib/source/github/index.ts";
+import { PartitionRequiredError, SelectorError, SourceHttpError } from "../../lib/source/index.ts";
+import { collect, expectExactResume, type GitHubFake, githubFixture, itemsOf } from "./helpers.ts";
+
+type Item = Record<string, unknown>;
+const ids = (items: unknown[]) => items.map((i) => (i as Item).id);
+
+let fake: GitHubFake | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function setup(...args: Parameters<typeof githubFixture>) {
+  const fixture = await githubFixture(...args);
+  fake = fixture.fake;
+  return fixture;
+}
+
+describe("repository and team kinds", () => {
+  it("lists every repository of the org, 100 a page, as GitHub returns them", async () => {
+    const { fake, source } = await setup({ repos: 250, seed: 3 });
+    const pages = await collect(source.kinds.repository.pages());
+    expect(pages.map((p) => p.items.length)).toEqual([100, 100, 50]);
+    expect(itemsOf(pages)).toEqual(fake.org.repos());
+    expect((itemsOf(pages)[0] as Item).full_name).toBe(`${fake.org.login}/${fake.org.repoNames()[0]}`);
+  });
+
+  it("resumes from any page's cursor with exactly the remaining repositories", async () => {
+    const { source } = await setup({ repos: 420, seed: 4 });
+    const { pages, resumes } = await expectExactResume(
+      (cursor) => source.kinds.repository.pages({ cursor }),
+      (item) => (item as Item).id,
+    );
+    expect(pages).toHaveLength(5);
+    expect(resumes).toBe(4);
+  });
+
+  it("gives cursors relative to the API URL, so they survive a new host", async () => {
+    const { source } = await setup({ repos: 150 });
+    const [first] = await collect(source.kinds.repository.pages());
+    expect(first?.cursor).toMatch(/^\/organizations\/\d+\/repos\?.*page=2/);
+  });
+
+  it("filters by repositoryType", async () => {
+    const { fake, source } = await setup({ repos: 60, seed: 5 });
+    const items = itemsOf(
+      await collect(source.kinds.repository.pages({ selector: { repositoryType: "public" } })),
+    );
+    const publicOnes = fake.org.repos().filter((r) => r.visibility === "public");
+    expect(publicOnes.length).toBeGreaterThan(0);
+    expect(ids(items)).toEqual(ids(publicOnes));
+    await expect(
+      collect(source.kinds.repository.pages({ selector: { repositoryType: "weird" } })),
+    ).rejects.toThrow(SelectorError);
+  });
+
+  it("lists teams, with their parent team", async () => {
+    const { fake, source } = await setup({ teams: 130, seed: 6 });
+    const pages = await collect(source.kinds.team.pages());
+    expect(pages).toHaveLength(2);
+    expect(itemsOf(pages)).toEqual(fake.org.teams());
+    expect(itemsOf(pages).some((t) => (t as Item).parent !== null)).toBe(true);
+  });
+
+  it("names the org and the status when the org does not exist", async () => {
+    const fixture = await setup({ repos: 2 });
+    const source = createGitHubSource({ org: "nobody", apiUrl: fixture.fake.url, token: fixture.fake.token });
+    const error = await collect(source.kinds.repository.pages()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceHttpError);
+    expect((error as SourceHttpError).status).toBe(404);
+    expect((error as Error).message).toMatch(/GET \/orgs\/nobody\/repos answered 404.*GITHUB_ORG/);
+  });
+
+  it("says a wrong token was rejected, without printing it", async () => {
+    const fixture = await setup({ repos: 2 });
+    const token = "ghp_definitely_wrong_0123456789";
+    const source = createGitHubSource({ org: fixture.fake.org.login, apiUrl: fixture.fake.url, token });
+    const error = await collect(source.kinds.repository.pages()).catch((e: unknown) => e);
+    expect((error as SourceHttpError).status).toBe(401);
+    expect((error as Error).message).toContain("Bad credentials");
+    expect((error as Error).message).toContain("GITHUB_TOKEN");
+    expect((error as Error).message).not.toContain(token);
+  });
+});
+
+describe("pull-request kind", () => {
+  it("is partitioned by repository: its partitions are the org's repository names", async () => {
+    const { fake, source } = await setup({ repos: 230, seed: 7 });
+    const partitions: string[] = [];
+    for await (const name of source.kinds["pull-request"].partitions?.() ?? []) partitions.push(name);
+    expect(partitions).toEqual(fake.org.repoNames());
+  });
+
+  it("lists open pull requests by default, each tagged with its repository", async () => {
+    const { fake, source } = await setup({ repos: 3, pullsPerRepo: 20, seed: 8 });
+    const repo = fake.org.repoNames()[1] as string;
+    const items = itemsOf(await collect(source.kinds["pull-request"].pages({ partition: repo })));
+    const open = fake.org.pulls(repo, "open");
+    expect(open.length).toBeLessThan(20);
+    expect(items).toEqual(open.map((pr) => ({ ...pr, __repository: repo })));
+    expect(items.every((pr) => (pr as Item).state === "open")).toBe(true);
+  });
+
+  it.each(["closed", "all"] as const)("lists %s pull requests when the selector says so", async (state) => {
+    const { fake, source } = await setup({ repos: 2, pullsPerRepo: 30, seed: 9 });
+    const repo = fake.org.repoNames()[0] as string;
+    const items = itemsOf(
+      await collect(source.kinds["pull-request"].pages({ partition: repo, selector: { state } })),
+    );
+    expect(ids(items)).toEqual(ids(fake.org.pulls(repo, state)));
+    expect(items.some((pr) => (pr as Item).merged_at !== null)).toBe(true);
+  });
+
+  it("rejects an unknown state, naming the kind and the allowed values", async () => {
+    const { fake, source } = await setup({ repos: 1 });
+    const pages = source.kinds["pull-request"].pages({
+      partition: fake.org.repoNames()[0],
+      selector: { state: "merged" },
+    });
+    await expect(collect(pages)).rejects.toThrow(
+      'kind pull-request: selector.state is "merged"; use one of open, closed, all',
+    );
+  });
+
+  it("resumes mid-partition from any page's cursor with exactly the remaining pull requests", async () => {
+    const { fake, source } = await setup({ repos: 3, pullsPerRepo: (i) => (i === 1 ? 345 : 2), seed: 10 });
+    const repo = fake.org.listRepos().find((r) => r.index === 1)?.name as string;
+    const { pages, resumes } = await expectExactResume(
+      (cursor) => source.kinds["pull-request"].pages({ partition: repo, cursor, selector: { state: "all" } }),
+      (item) => (item as Item).id,
+    );
+    expect(pages.map((p) => p.items.length)).toEqual([100, 100, 100, 45]);
+    expect(resumes).toBe(3);
+  });
+
+  it("needs a partition", async () => {
+    const { source } = await setup({ repos: 1 });
+    await expect(collect(source.kinds["pull-request"].pages())).rejects.toThrow(PartitionRequiredError);
+  });
+
+  it("treats a repository deleted since it was listed as empty", async () => {
+    const { fake, source } = await setup({ repos: 5, pullsPerRepo: 4 });
+    const [gone] = fake.org.removeRepos(1);
+    const pages = await collect(source.kinds["pull-request"].pages({ partition: gone }));
+    expect(pages).toEqual([{ items: [], cursor: null }]);
+  });
+
+  it("follows a renamed repository to its new name", async () => {
+    const { fake, source } = await setup({ repos: 4, pullsPerRepo: 6, seed: 11 });
+    const old = fake.org.repoNames()[2] as string;
+    fake.org.renameRepo(old, "renamed-service");
+    const items = itemsOf(
+      await collect(source.kinds["pull-request"].pages({ partition: old, selector: { state: "all" } })),
+    );
+    expect(ids(items)).toEqual(ids(fake.org.pulls("renamed-service", "all")));
+    expect(items.every((pr) => (pr as Item).__repository === "renamed-service")).toBe(true);
+  });
+
+  it("sees the org as changed between runs", async () => {
+    const { fake, source } = await setup({ repos: 8, pullsPerRepo: 3, seed: 12 });
+    const removed = fake.org.removeRepos(2);
+    const added = fake.org.addRepos(3);
+    const target = fake.org.repoNames().at(-1) as string;
+    const [number] = fake.org.addPulls(target, 1);
+    const partitions: string[] = [];
+    for await (const name of source.kinds["pull-request"].partitions?.() ?? []) partitions.push(name);
+    expect(partitions).toEqual(fake.org.repoNames());
+    expect(partitions).toEqual(expect.arrayContaining(added));
+    expect(partitions.filter((p) => removed.includes(p))).toEqual([]);
+    const items = itemsOf(await collect(source.kinds["pull-request"].pages({ partition: target })));
+    expect(items.map((pr) => (pr as Item).number)).toContain(number);
+    fake.org.updatePull(target, number as number, { merged: true });
+    const after = itemsOf(await collect(source.kinds["pull-request"].pages({ partition: target })));
+    expect(after.map((pr) => (pr as Item).number)).not.toContain(number);
+  });
+});
+
+describe("issue kind", () => {
+  it("skips the pull requests GitHub lists among issues", async () => {
+    const { fake, source } = await setup({ repos: 2, pullsPerRepo: 40, issuesPerRepo: 90, seed: 13 });
+    const repo = fake.org.repoNames()[0] as string;
+    const raw = fake.org.issues(repo, "all");
+    expect(raw.some((i) => i.pull_request)).toBe(true);
+    const pages = await collect(source.kinds.issue.pages({ partition: repo, selector: { state: "all" } }));
+    expect(pages).toHaveLength(2);
+    const items = itemsOf(pages);
+    expect(ids(items)).toEqual(ids(raw.filter((i) => !i.pull_request)));
+    expect(items.every((i) => (i as Item).__repository === repo && !(i as Item).pull_request)).toBe(true);
+  });
+
+  it("still gives a cursor for a page that held only pull requests", async () => {
+    const { fake, source } = await setup({ repos: 1, pullsPerRepo: 250, issuesPerRepo: 1, seed: 14 });
+    const repo = fake.org.repoNames()[0] as string;
+    const { pages } = await expectExactResume(
+      (cursor) => source.kinds.issue.pages({ partition: repo, cursor, selector: { state: "all" } }),
+      (item) => (item as Item).id,
+    );
+    expect(pages).toHaveLength(3);
+    expect(pages[0]).toEqual({ items: [], cursor: expect.any(String) });
+    expect(ids(itemsOf(pages))).toEqual(ids(fake.org.issues(repo, "all").filter((i) => !i.pull_request)));
+  });
+});

@@ -1,0 +1,204 @@
+import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+} from "@aws-sdk/client-sqs";
+import type { Context } from "aws-lambda";
+import { fanoutHandler, ingestHandler } from "../../lib/aws/handlers.ts";
+import { buildRuntime, type Runtime } from "../../lib/aws/runtime.ts";
+import { newRunId } from "../../lib/pipeline/ids.ts";
+import { silentLogger } from "../../lib/pipeline/logger.ts";
+import type { RunRecord } from "../../lib/pipeline/run.ts";
+import { type LocalDynamo, startDynalite } from "./dynalite.ts";
+import { type LocalSqs, startSqs } from "./sqs.ts";
+import { type PollerOptions, SqsPoller } from "./sqs-poller.ts";
+import { INTEGRATION, type World } from "./world.ts";
+
+export interface LambdaWorld {
+  sqs: LocalSqs;
+  dynamo: LocalDynamo;
+  runtime: Runtime;
+  /** A whole resync as AWS would run it: the fanout handler, its continuations, pollers feeding the ingest handler. */
+  resync(options?: ResyncOptions): Promise<RunRecord>;
+  /** Messages in the dead-letter queue, taken out of it. */
+  drainDeadLetters(): Promise<Message[]>;
+  /** Sends messages back to the ingest queue, as a DLQ redrive does. */
+  redrive(messages: Message[]): Promise<void>;
+  queueDepth(): Promise<number>;
+  /** Runs the ingest alone until the queue is empty (no new resync). */
+  drain(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ResyncOptions {
+  /** For each fanout invocation, its clock of remaining time (default: 15 minutes). */
+  remainingTime?: () => () => number;
+  poller?: Partial<PollerOptions>;
+  /** A crash of the ingest (as if the Lambda died) after its upserts, before it records them. */
+  crashRate?: number;
+  random?: () => number;
+  timeoutMs?: number;
+}
+
+/**
+ * The deployed shape, on this machine: the real handlers and runtime (`buildRuntime`, with
+ * the AWS SDK pointed at an SQS-compatible server and dynalite through `AWS_ENDPOINT_URL_*`),
+ * the GitHub and Port fakes of `world`, and pollers standing in for Lambda's SQS trigger.
+ */
+export async function startLambdaWorld(
+  world: World,
+  options: { maxReceiveCount?: number } = {},
+): Promise<LambdaWorld> {
+  const maxReceiveCount = options.maxReceiveCount ?? 3;
+  const sqs = await startSqs({ maxReceiveCount, visibilityTimeout: 30 });
+  const dynamo = await startDynalite();
+  const configFile = join(tmpdir(), `tide-config-${process.pid}-${Date.now()}.json`);
+  await writeFile(configFile, JSON.stringify(world.config));
+  const env = {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    TIDE_INTEGRATION_ID: INTEGRATION,
+    TIDE_CONFIG_FILE: configFile,
+    TIDE_RUN_TABLE: dynamo.tableName,
+    TIDE_QUEUE_URL: sqs.queueUrl,
+    TIDE_MAX_RECEIVE_COUNT: String(maxReceiveCount),
+    AWS_LAMBDA_FUNCTION_NAME: "tide-fanout",
+    PORT_CLIENT_ID: world.port.credentials.clientId,
+    PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
+    PORT_BASE_URL: world.port.url,
+    GITHUB_TOKEN: world.github.token,
+    GITHUB_ORG: world.github.org.login,
+    GITHUB_API_URL: world.github.url,
+  };
+  Object.assign(process.env, env);
+  const runtime = await buildRuntime(env);
+
+  return {
+    sqs,
+    dynamo,
+    runtime,
+    async resync(resync: ResyncOptions = {}) {
+      const random = resync.random ?? Math.random;
+      const context = (): Pick<Context, "getRemainingTimeInMillis"> => {
+        const deadline = Date.now() + 15 * 60_000;
+        const remaining = resync.remainingTime?.() ?? (() => deadline - Date.now());
+        return { getRemainingTimeInMillis: remaining };
+      };
+      const fanout = fanoutHandler(async () => runtime, silentLogger);
+      const invocations: Array<Promise<unknown>> = [];
+      runtime.invoker = () => ({
+        async continueFanout(event) {
+          invocations.push(
+            new Promise((resolve) => setImmediate(resolve)).then(() => fanout(event, context())),
+          );
+        },
+      });
+      const crashRate = resync.crashRate ?? 0;
+      const catalog = runtime.catalog;
+      const crashing: Runtime = {
+        ...runtime,
+        catalog: {
+          ...catalog,
+          description: catalog.description,
+          listOwned: (bp) => catalog.listOwned(bp),
+          delete: (bp, ids, o) => catalog.delete(bp, ids, o),
+          reportResync: (s) => catalog.reportResync?.(s) ?? Promise.resolve(),
+          async upsert(bp, entities, o) {
+            const outcomes = await catalog.upsert(bp, entities, o);
+            if (random() < crashRate) throw new Error("ingest crashed mid-batch (injected)");
+            return outcomes;
+          },
+        },
+      };
+      const poller = new SqsPoller({
+        client: sqs.client,
+        queueUrl: sqs.queueUrl,
+        handler: ingestHandler(async () => crashing, silentLogger),
+        retryVisibilitySeconds: 0,
+        random,
+        ...resync.poller,
+      });
+      poller.start();
+      try {
+        const runId = newRunId();
+        await fanout({ runId, trigger: "manual" }, context());
+        for (let i = 0; i < invocations.length; i++) await invocations[i];
+        const deadline = Date.now() + (resync.timeoutMs ?? 60_000);
+        for (;;) {
+          const run = await runtime.store.getRun(runId);
+          if (run && run.status !== "running" && run.status !== "reconciling") return run;
+          if (Date.now() > deadline) throw new Error(`run ${runId} did not finish: ${JSON.stringify(run)}`);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      } finally {
+        await poller.stop();
+      }
+    },
+    async drainDeadLetters() {
+      const messages: Message[] = [];
+      for (;;) {
+        const got = await sqs.client.send(
+          new ReceiveMessageCommand({ QueueUrl: sqs.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        );
+        if (!got.Messages?.length) return messages;
+        messages.push(...got.Messages);
+        await sqs.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: sqs.dlqUrl,
+            Entries: got.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+      }
+    },
+    async redrive(messages) {
+      for (let i = 0; i < messages.length; i += 10) {
+        await sqs.client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: sqs.queueUrl,
+            Entries: messages.slice(i, i + 10).map((m, j) => ({ Id: String(j), MessageBody: m.Body ?? "" })),
+          }),
+        );
+      }
+    },
+    async drain(timeoutMs = 30_000) {
+      const poller = new SqsPoller({
+        client: sqs.client,
+        queueUrl: sqs.queueUrl,
+        handler: ingestHandler(async () => runtime, silentLogger),
+      });
+      poller.start();
+      try {
+        const deadline = Date.now() + timeoutMs;
+        while ((await this.queueDepth()) > 0) {
+          if (Date.now() > deadline) throw new Error("the ingest queue did not drain");
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      } finally {
+        await poller.stop();
+      }
+    },
+    async queueDepth() {
+      const attributes = await sqs.client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: sqs.queueUrl,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      const a = attributes.Attributes ?? {};
+      return (
+        Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0)
+      );
+    },
+    async close() {
+      await Promise.all([sqs.close(), dynamo.close()]);
+    },
+  };
+}
