@@ -1,6 +1,12 @@
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Catalog, DeleteOutcome, UpsertOptions, UpsertOutcome } from "../pipeline/ports.ts";
+import type {
+  CatalogEntity,
+  DeleteOutcome,
+  ReadableCatalog,
+  UpsertOptions,
+  UpsertOutcome,
+} from "../pipeline/ports.ts";
 import type { Entity } from "../port/entity.ts";
 
 type Stored = Omit<Entity, "blueprint"> & { identifier: string };
@@ -10,7 +16,7 @@ type Stored = Omit<Entity, "blueprint"> & { identifier: string };
  * without Port credentials: `tide resync --local` shows what it would write, and the next
  * run updates and deletes exactly as against Port. Call {@link flush} to save.
  */
-export class FileCatalog implements Catalog {
+export class FileCatalog implements ReadableCatalog {
   readonly description: string;
   readonly #dir: string;
   readonly #blueprints = new Map<string, Map<string, Stored>>();
@@ -57,6 +63,16 @@ export class FileCatalog implements Catalog {
     const store = await this.#blueprint(blueprint);
     for (const identifier of identifiers) store.delete(identifier);
     return { deleted: [...identifiers], failed: [] };
+  }
+
+  async getEntities(blueprint: string, identifiers: string[]): Promise<Map<string, CatalogEntity>> {
+    const store = await this.#blueprint(blueprint);
+    const found = new Map<string, CatalogEntity>();
+    for (const identifier of identifiers) {
+      const entity = store.get(identifier);
+      if (entity) found.set(identifier, structuredClone(entity) as CatalogEntity);
+    }
+    return found;
   }
 
   /** Every entity of a blueprint, as saved. */

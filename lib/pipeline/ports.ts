@@ -160,3 +160,18 @@ export interface ContentHashes {
   ): Promise<void>;
   delete(integrationId: string, blueprint: string, identifiers: string[]): Promise<void>;
 }
+
+/** An entity as a catalog holds it, for `tide resync --plan` to compare with. */
+export interface CatalogEntity {
+  identifier: string;
+  title?: string | null;
+  icon?: string | null;
+  team?: unknown;
+  properties?: Record<string, unknown>;
+  relations?: Record<string, unknown>;
+}
+
+/** A catalog that can also be read entity by entity (both Port and the file catalog can). */
+export interface ReadableCatalog extends Catalog {
+  getEntities(blueprint: string, identifiers: string[]): Promise<Map<string, CatalogEntity>>;
+}

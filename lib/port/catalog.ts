@@ -1,10 +1,16 @@
-import type { Catalog, DeleteOutcome, UpsertOptions, UpsertOutcome } from "../pipeline/ports.ts";
+import type {
+  CatalogEntity,
+  DeleteOutcome,
+  ReadableCatalog,
+  UpsertOptions,
+  UpsertOutcome,
+} from "../pipeline/ports.ts";
 import type { RunStatus } from "../pipeline/run.ts";
 import type { PortClient } from "./client.ts";
 import type { Entity } from "./entity.ts";
 
 /** The pipeline's catalog in Port: upserts, this integration's entities, deletes, resync state. */
-export class PortCatalog implements Catalog {
+export class PortCatalog implements ReadableCatalog {
   readonly description: string;
   readonly #port: PortClient;
   readonly #integrationId: string | undefined;
@@ -25,6 +31,20 @@ export class PortCatalog implements Catalog {
     for await (const entity of this.#port.searchEntities(blueprint, { query, include: ["identifier"] })) {
       yield entity.identifier;
     }
+  }
+
+  async getEntities(blueprint: string, identifiers: string[]): Promise<Map<string, CatalogEntity>> {
+    const found = new Map<string, CatalogEntity>();
+    for (let i = 0; i < identifiers.length; i += 100) {
+      const query = {
+        combinator: "and" as const,
+        rules: [{ property: "$identifier", operator: "in", value: identifiers.slice(i, i + 100) }],
+      };
+      for await (const entity of this.#port.searchEntities(blueprint, { query })) {
+        found.set(entity.identifier, entity as CatalogEntity);
+      }
+    }
+    return found;
   }
 
   async delete(

@@ -81,10 +81,22 @@ export async function startLambdaWorld(
   Object.assign(process.env, env);
   const runtime = await buildRuntime(env);
 
+  const queueDepth = async () => {
+    const attributes = await sqs.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: sqs.queueUrl,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    );
+    const a = attributes.Attributes ?? {};
+    return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+  };
+
   return {
     sqs,
     dynamo,
     runtime,
+    queueDepth,
     async resync(resync: ResyncOptions = {}) {
       const random = resync.random ?? Math.random;
       const context = (): Pick<Context, "getRemainingTimeInMillis"> => {
@@ -177,25 +189,13 @@ export async function startLambdaWorld(
       poller.start();
       try {
         const deadline = Date.now() + timeoutMs;
-        while ((await this.queueDepth()) > 0) {
+        while ((await queueDepth()) > 0) {
           if (Date.now() > deadline) throw new Error("the ingest queue did not drain");
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
       } finally {
         await poller.stop();
       }
-    },
-    async queueDepth() {
-      const attributes = await sqs.client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: sqs.queueUrl,
-          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        }),
-      );
-      const a = attributes.Attributes ?? {};
-      return (
-        Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0)
-      );
     },
     async close() {
       await Promise.all([sqs.close(), dynamo.close()]);

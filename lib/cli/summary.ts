@@ -1,0 +1,67 @@
+import type { Plan } from "../local/plan-catalog.ts";
+import type { RunRecord } from "../pipeline/run.ts";
+
+/** The table a resync ends with: per kind, then failures and what happened to stale entities. */
+export function formatSummary(run: RunRecord): string {
+  const summary = run.summary;
+  if (!summary) return `run ${run.runId}: ${run.status} (no summary)\n`;
+  const header = ["kind", "items", "entities", "unchanged", "filtered", "failed"];
+  const rows = summary.kinds.map((k) =>
+    [k.kind, k.items, k.entities, k.unchanged, k.filtered, k.failures].map(String),
+  );
+  const lines = [
+    `run ${run.runId}: ${summary.status} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    "",
+    ...table(header, rows),
+  ];
+  const deleted = Object.entries(summary.deleted);
+  lines.push("");
+  if (summary.deletion.performed) {
+    const total = deleted.reduce((sum, [, n]) => sum + n, 0);
+    const detail = deleted.map(([bp, n]) => `${bp} ${n}`).join(", ");
+    lines.push(`deleted ${total} stale entit${total === 1 ? "y" : "ies"}${detail ? ` (${detail})` : ""}`);
+  } else {
+    lines.push(`deleted nothing: ${summary.deletion.reason ?? "no deletion"}`);
+  }
+  if (summary.failureCount > 0) {
+    lines.push(
+      "",
+      `${summary.failureCount} failure(s)${summary.failures.length < summary.failureCount ? `, first ${summary.failures.length}` : ""}:`,
+    );
+    for (const f of summary.failures) {
+      const where = [f.kind, f.item && `item ${f.item}`, f.field && `field ${f.field}`]
+        .filter(Boolean)
+        .join(", ");
+      const http = [f.status && `HTTP ${f.status}`, f.code, f.traceId && `trace ${f.traceId}`]
+        .filter(Boolean)
+        .join(" ");
+      lines.push(`  ${where}: ${f.message}${http ? ` (${http})` : ""}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** What `--plan` found: counts, then each change. */
+export function formatPlan(plan: Plan, blocked: string | undefined, limit = 50): string {
+  const lines = [
+    `plan: ${plan.create.length} to create, ${plan.update.length} to update, ${plan.unchanged} unchanged, ${plan.delete.length} to delete`,
+  ];
+  if (blocked) lines.push(`deletion would be blocked: ${blocked}`);
+  const list = <T>(title: string, items: T[], show: (item: T) => string) => {
+    if (items.length === 0) return;
+    lines.push("", `${title}:`);
+    for (const item of items.slice(0, limit)) lines.push(`  ${show(item)}`);
+    if (items.length > limit) lines.push(`  … and ${items.length - limit} more`);
+  };
+  list("create", plan.create, (c) => `${c.blueprint}/${c.identifier}`);
+  list("update", plan.update, (u) => `${u.blueprint}/${u.identifier}: ${u.changes.join("; ")}`);
+  list("delete", plan.delete, (d) => `${d.blueprint}/${d.identifier}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  return [line(header), ...rows.map(line)];
+}

@@ -1,0 +1,179 @@
+import { deletionPath } from "./items-to-parse.ts";
+import { embed, PRELUDE } from "./jq.ts";
+import type { ResourceConfig, SearchQueryMapping } from "./types.ts";
+
+/**
+ * Compiles one resource's whole mapping — selector, itemsToParse and every field — into a
+ * single jq program run once per batch, because each jq call has a fixed cost of ~1 ms.
+ *
+ * Input: the batch's items as newline-separated JSON texts. Output: one line per item:
+ *   - `0`                  the selector said false
+ *   - `[v0, v1, ...]`      the fast path: one value per non-constant slot, bare when the slot
+ *                          is `bare`, else `[value]` (`[]` when jq gave no output)
+ *   - `{"f": [r0, ...]}`   the slow path: per slot `[value]`, `[]`, or `{"e": message}`
+ *   - `{"s": [v] | {e}}`   the selector gave a non-boolean, nothing, or an error
+ *   - with itemsToParse: `{"p": [one of the above per element]}`, `{"pe": message}` or `{"pn": type}`
+ *
+ * Each item first runs a fast path with one `try` around everything; only an item that
+ * raises an error runs again with a `try` around each field, so that its failure names the
+ * field and jq's message while the rest of the batch maps. (A `try` per field on every item
+ * costs more than the fields themselves.)
+ */
+
+/** One jq expression of the mapping. */
+export interface Slot {
+  /** Where it is in the resource config, e.g. `["port", "entity", "mappings", "properties", "url"]`. */
+  path: PropertyKey[];
+  /** How failures name it, e.g. `properties.url`. */
+  field: string;
+  expression: string;
+  /** For a literal (`'"githubRepository"'`): its value, computed once instead of per item. */
+  constant?: { value: unknown };
+  /** Position in each item's results; unset for constants. */
+  position?: number;
+  /** On the fast path the value is given as is, not as `[value]` (the expression has one output at most). */
+  bare?: boolean;
+}
+
+/** A slot index, or a search query whose leaves are slot indexes. */
+export type ValueShape = number | QueryShape;
+export interface QueryShape {
+  combinator: number;
+  rules: Array<QueryShape | RuleShape>;
+}
+export interface RuleShape {
+  property: number;
+  operator: number;
+  value?: number;
+}
+
+/** Where each part of the entity comes from. */
+export interface EntityShape {
+  identifier: ValueShape;
+  blueprint: number;
+  title?: number;
+  icon?: number;
+  team?: ValueShape;
+  properties: Array<[string, number]>;
+  relations: Array<[string, ValueShape]>;
+}
+
+export interface ResourceProgram {
+  text: string;
+  slots: Slot[];
+  shape: EntityShape;
+}
+
+/** What the builder needs to know about an expression (found by compiling and parsing it). */
+export interface ExpressionFacts {
+  /** Its value, when it is a literal. */
+  constant(expression: string): { value: unknown } | undefined;
+  /** Whether it has one output at most, so `first` is not needed. */
+  atMostOne(expression: string): boolean;
+}
+
+const MAPPINGS = ["port", "entity", "mappings"];
+
+/** Every jq expression of a resource: the selector, each mapping leaf, and itemsToParse. */
+export function expressionsOf(resource: ResourceConfig): Slot[] {
+  const { slots } = mappingSlots(resource, { constant: () => undefined, atMostOne: () => false });
+  const selector = {
+    path: ["selector", "query"],
+    field: "selector.query",
+    expression: resource.selector.query,
+  };
+  const all = [selector, ...slots];
+  const { itemsToParse } = resource.port;
+  if (itemsToParse !== undefined) {
+    all.push({ path: ["port", "itemsToParse"], field: "itemsToParse", expression: itemsToParse });
+  }
+  return all;
+}
+
+export function buildProgram(resource: ResourceConfig, facts: ExpressionFacts): ResourceProgram {
+  const { slots, shape } = mappingSlots(resource, facts);
+  const dynamic = slots.filter((s) => !s.constant);
+  for (const [i, s] of dynamic.entries()) s.position = i;
+
+  // Fast path: expressions with one output at most go in bare, and the array's length proves
+  // each gave exactly one; anything else (no output, an error, a non-boolean selector) throws
+  // to the slow path, which wraps every field in its own `try`.
+  const collect = (e: string) => (facts.atMostOne(e) ? `[${embed(e)}]` : `[first${embed(e)}]`);
+  for (const slot of dynamic) slot.bare = facts.atMostOne(slot.expression);
+  const fastFields =
+    `[${dynamic.map((s) => (s.bare ? embed(s.expression) : collect(s.expression))).join(", ")}] ` +
+    `| if length == ${dynamic.length} then . else error(null) end`;
+  const slowFields = `{f: [${dynamic.map((s) => `(try ${collect(s.expression)} catch {e: .})`).join(", ")}]}`;
+  const selector = resource.selector.query;
+  const select = (fields: string, otherwise: string) =>
+    selector.trim() === "true"
+      ? fields
+      : `${collect(selector)} as $__tide_s | if $__tide_s == [true] then ${fields} ` +
+        `elif $__tide_s == [false] then 0 else ${otherwise} end`;
+  const guardedSelector = `(try ${collect(selector)} catch {e: .})`;
+  const slow =
+    selector.trim() === "true"
+      ? slowFields
+      : `${guardedSelector} as $__tide_s | if $__tide_s == [true] then ${slowFields} ` +
+        `elif $__tide_s == [false] then 0 else {s: $__tide_s} end`;
+  const perEntity = `(. as $__tide_i | try (${select(`(${fastFields})`, "error(null)")}) catch ($__tide_i | ${slow}))`;
+  const guarded = (e: string) => `(try ${collect(e)} catch {e: .})`;
+
+  const { itemsToParse, itemsToParseName, itemsToParseTopLevelTransform } = resource.port;
+  if (itemsToParse === undefined) return { text: `${PRELUDE}\n${perEntity}`, slots, shape };
+
+  const path = itemsToParseTopLevelTransform ? deletionPath(itemsToParse) : undefined;
+  const base = path ? `(try ($__tide_top | del(${path})) catch $__tide_top)` : "$__tide_top";
+  const name = JSON.stringify(itemsToParseName);
+  const text = `${PRELUDE}
+. as $__tide_top | ${guarded(itemsToParse)} as $__tide_p
+| if ($__tide_p | type) == "object" then {pe: $__tide_p.e}
+  elif ($__tide_p[0] | type) != "array" then {pn: ($__tide_p[0] | type)}
+  else ${base} as $__tide_base
+    | {p: [$__tide_p[0][] | (try ($__tide_base + {${name}: .}) catch {${name}: .}) | ${perEntity}]}
+  end`;
+  return { text, slots, shape };
+}
+
+function mappingSlots(
+  resource: ResourceConfig,
+  facts: ExpressionFacts,
+): { slots: Slot[]; shape: EntityShape } {
+  const slots: Slot[] = [];
+  const add = (field: string, path: PropertyKey[], expression: string): number => {
+    const constant = facts.constant(expression);
+    slots.push({ path: [...MAPPINGS, ...path], field, expression, ...(constant ? { constant } : {}) });
+    return slots.length - 1;
+  };
+  const value = (field: string, path: PropertyKey[], mapping: string | SearchQueryMapping): ValueShape =>
+    typeof mapping === "string" ? add(field, path, mapping) : query(field, path, mapping);
+  const query = (field: string, path: PropertyKey[], q: SearchQueryMapping): QueryShape => ({
+    combinator: add(`${field}.combinator`, [...path, "combinator"], q.combinator),
+    rules: q.rules.map((rule, i) => {
+      const at = `${field}.rules[${i}]`;
+      const rulePath = [...path, "rules", i];
+      if ("rules" in rule) return query(at, rulePath, rule);
+      const shape: RuleShape = {
+        property: add(`${at}.property`, [...rulePath, "property"], rule.property),
+        operator: add(`${at}.operator`, [...rulePath, "operator"], rule.operator),
+      };
+      if (rule.value !== undefined) shape.value = add(`${at}.value`, [...rulePath, "value"], rule.value);
+      return shape;
+    }),
+  });
+
+  const m = resource.port.entity.mappings;
+  const shape: EntityShape = {
+    identifier: value("identifier", ["identifier"], m.identifier),
+    blueprint: add("blueprint", ["blueprint"], m.blueprint),
+    properties: Object.entries(m.properties).map(([k, e]) => [
+      k,
+      add(`properties.${k}`, ["properties", k], e),
+    ]),
+    relations: Object.entries(m.relations).map(([k, e]) => [k, value(`relations.${k}`, ["relations", k], e)]),
+  };
+  if (m.title !== undefined) shape.title = add("title", ["title"], m.title);
+  if (m.icon !== undefined) shape.icon = add("icon", ["icon"], m.icon);
+  if (m.team !== undefined) shape.team = value("team", ["team"], m.team);
+  return { slots, shape };
+}

@@ -1,0 +1,63 @@
+/**
+ * The shape of a loaded `port-app-config.yml`: Port Ocean's schema with Ocean's defaults
+ * filled in. Plain JSON data, so that a run can snapshot it and map with it later.
+ */
+
+/** A jq expression, exactly as written in the config (`.name`, `'"githubRepository"'`). */
+export type JqExpression = string;
+
+/**
+ * A Port search query whose every leaf is a jq expression, as Ocean evaluates it:
+ * `combinator: '"and"'`, `property: '"$identifier"'`, `operator: '"="'`, `value: .owner.login`.
+ */
+export interface SearchQueryMapping {
+  combinator: JqExpression;
+  rules: Array<SearchRuleMapping | SearchQueryMapping>;
+}
+
+export interface SearchRuleMapping {
+  property: JqExpression;
+  operator: JqExpression;
+  value?: JqExpression;
+}
+
+/** `port.entity.mappings`: how one raw item becomes one entity. */
+export interface EntityMappings {
+  identifier: JqExpression | SearchQueryMapping;
+  blueprint: JqExpression;
+  title?: JqExpression;
+  icon?: JqExpression;
+  team?: JqExpression | SearchQueryMapping;
+  properties: Record<string, JqExpression>;
+  relations: Record<string, JqExpression | SearchQueryMapping>;
+}
+
+export interface ResourceConfig {
+  /** The source's kind of item, e.g. `repository`. */
+  kind: string;
+  /** `query` decides which items become entities; any other key is an option passed to the source. */
+  selector: { query: JqExpression; [option: string]: unknown };
+  port: {
+    entity: { mappings: EntityMappings };
+    /** jq yielding an array: each element becomes one entity, seen as `.<itemsToParseName>`. */
+    itemsToParse?: JqExpression;
+    /** Default `item`. */
+    itemsToParseName: string;
+    /** Default true: the array named by `itemsToParse` is removed from the item before mapping. */
+    itemsToParseTopLevelTransform: boolean;
+  };
+}
+
+export interface PortAppConfig {
+  /** Default true: upserts update only the fields sent. */
+  enableMergeEntity: boolean;
+  /** Default true: deleting an entity also deletes the entities that require it. */
+  deleteDependentEntities: boolean;
+  /** Default true: a relation to a missing entity creates a placeholder. */
+  createMissingRelatedEntities: boolean;
+  /** Default 0.9: a resync deletes nothing when it would delete more than this share of a blueprint. */
+  entityDeletionThreshold: number;
+  resources: ResourceConfig[];
+  /** Other top-level keys (source settings) are kept as written. */
+  [setting: string]: unknown;
+}
