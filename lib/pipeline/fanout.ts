@@ -24,7 +24,7 @@ export interface FanoutOptions {
 
 export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
   maxMessageBytes: 256 * 1024,
-  partitionConcurrency: 8,
+  partitionConcurrency: 16,
   marginMs: 90_000,
   lockStaleAfterMs: 20 * 60_000,
 };
