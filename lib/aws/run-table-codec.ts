@@ -74,6 +74,7 @@ export function runToItem(run: RunRecord, expiresAt: number): Item {
     expiresAt: n(expiresAt),
   };
   if (run.endedAt) item.endedAt = s(run.endedAt);
+  if (run.fullRewrite) item.fullRewrite = bool(true);
   if (run.summary) item.summary = s(JSON.stringify(run.summary));
   return item;
 }
@@ -94,6 +95,7 @@ export function itemToRun(item: Item): RunRecord {
   };
   const endedAt = str(item, "endedAt");
   if (endedAt) run.endedAt = endedAt;
+  if (flag(item, "fullRewrite")) run.fullRewrite = true;
   const summary = json<RunRecord["summary"]>(item, "summary");
   if (summary) run.summary = summary;
   return run;

@@ -68,7 +68,10 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
   const dynamo = { client: new DynamoDBClient({}), tableName: required(env, "TIDE_RUN_TABLE") };
   const store = new DynamoRunStore(dynamo);
   // The queue URL names the endpoint already; not reading it again spares a parse per call.
-  const queue = new SqsQueue({ client: new SQSClient({ useQueueUrlAsEndpoint: false }), queueUrl: required(env, "TIDE_QUEUE_URL") });
+  const queue = new SqsQueue({
+    client: new SQSClient({ useQueueUrlAsEndpoint: false }),
+    queueUrl: required(env, "TIDE_QUEUE_URL"),
+  });
   const sourceName = env.TIDE_SOURCE?.trim() || "github";
   const port = PortClient.fromEnv(settings, { integrationId, integrationType: sourceName });
   let source: Source | undefined;

@@ -21,17 +21,22 @@ class FieldProblem extends Error {
   }
 }
 
+/**
+ * One entity's jq results: `0` (filtered), `{values}` from the fast path (the value of every
+ * slot, by slot index), `{f}` from the slow program (`[value]`, `[]` or `{e}` by slow
+ * position), or `{s}` (the selector's problem).
+ */
 export function assemble(result: unknown, shape: EntityShape, slots: Slot[]): Outcome {
   if (result === 0) return { filtered: true };
-  const fast = Array.isArray(result);
-  const values = fast ? result : (result as { f?: unknown[] }).f;
-  if (!values) return { failed: selectorProblem(result) };
+  const fast = (result as { values?: unknown[] }).values;
+  const slow = (result as { f?: unknown[] }).f;
+  if (!fast && !slow) return { failed: selectorProblem(result) };
   const errors: number[] = [];
   const get = (slot: number): unknown => {
     const s = slots[slot] as Slot;
     if (s.constant) return s.constant.value;
-    const r: unknown = values[s.position as number];
-    if (fast && s.bare) return r;
+    if (fast) return fast[slot];
+    const r: unknown = slow?.[s.slowPosition as number];
     if (Array.isArray(r)) return r.length > 0 ? r[0] : null;
     errors.push(slot);
     return undefined;
@@ -40,7 +45,7 @@ export function assemble(result: unknown, shape: EntityShape, slots: Slot[]): Ou
   const failed = (key: string | undefined): Outcome => {
     const [slot, ...others] = errors as [number, ...number[]];
     const also = others.length > 0 ? ` (also failed: ${others.map(field).join(", ")})` : "";
-    const error = (values[slots[slot]?.position as number] as { e?: unknown } | undefined)?.e;
+    const error = (slow?.[slots[slot]?.slowPosition as number] as { e?: unknown } | undefined)?.e;
     return { failed: { field: field(slot), message: `${message(error)}${also}` }, key };
   };
 

@@ -42,7 +42,14 @@ export function loadConfig(text: string, fileName = "port-app-config.yml"): Port
     );
   }
   const lineOf = (path: ReadonlyArray<PropertyKey>) => findLine(doc, lineCounter, path);
-  return validate(doc.toJS({ maxAliasCount: 1000 }), { fileName, lineOf });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // e.g. an alias bomb: yaml refuses to expand it (a ReferenceError).
+    throw new ConfigError(fileName, [{ path: "", message: `invalid YAML: ${(error as Error).message}` }]);
+  }
+  return validate(value, { fileName, lineOf });
 }
 
 /**

@@ -12,18 +12,14 @@
 export { configSource, loadConfig, loadConfigFile, parseConfig } from "./config.ts";
 export { ConfigError, type ConfigIssue } from "./errors.ts";
 export { JqRunError } from "./jq.ts";
-export {
-  compileConfig,
-  compileResource,
-  type MapFailure,
-  type MappedEntity,
-  type MapResult,
-  type MapSkip,
-  type ResourceMapper,
-} from "./mapper.ts";
+export { compileConfig, compileResource, type ResourceMapper } from "./mapper.ts";
 export type {
   EntityMappings,
   JqExpression,
+  MapFailure,
+  MappedEntity,
+  MapResult,
+  MapSkip,
   PortAppConfig,
   ResourceConfig,
   SearchQueryMapping,

@@ -20,40 +20,8 @@ export type Token =
   | { t: "op"; v: string }
   | { t: "eof" };
 
-const OPERATORS = [
-  "?//",
-  "//=",
-  "|=",
-  "+=",
-  "-=",
-  "*=",
-  "/=",
-  "%=",
-  "==",
-  "!=",
-  "<=",
-  ">=",
-  "//",
-  "|",
-  ",",
-  "+",
-  "-",
-  "*",
-  "/",
-  "%",
-  "=",
-  "<",
-  ">",
-  "(",
-  ")",
-  "[",
-  "]",
-  "{",
-  "}",
-  ":",
-  ";",
-  "?",
-];
+// Longest first, so that `//=` is not read as `//` then `=`.
+const OPERATORS = "?// //= |= += -= *= /= %= == != <= >= // | , + - * / % = < > ( ) [ ] { } : ; ?".split(" ");
 
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
 const NUMBER = /(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/y;
@@ -159,5 +127,51 @@ function decode(escaped: string): string {
     return JSON.parse(`"${escaped}"`) as string;
   } catch {
     throw new Unsupported("string escape");
+  }
+}
+
+/** A cursor over tokens, with the small vocabulary a recursive-descent parser needs. */
+export class TokenStream {
+  protected readonly tokens: Token[];
+  protected pos = 0;
+
+  constructor(tokens: Token[]) {
+    this.tokens = tokens;
+  }
+
+  protected peek(ahead = 0): Token {
+    return this.tokens[this.pos + ahead] ?? { t: "eof" };
+  }
+  protected next(): Token {
+    const tok = this.peek();
+    this.pos++;
+    return tok;
+  }
+  protected isOp(v: string, ahead = 0): boolean {
+    const tok = this.peek(ahead);
+    return tok.t === "op" && tok.v === v;
+  }
+  protected isIdent(name: string): boolean {
+    const tok = this.peek();
+    return tok.t === "ident" && tok.name === name;
+  }
+  protected eatOp(v: string): boolean {
+    if (!this.isOp(v)) return false;
+    this.pos++;
+    return true;
+  }
+  protected eatIdent(name: string): boolean {
+    if (!this.isIdent(name)) return false;
+    this.pos++;
+    return true;
+  }
+  protected expectOp(v: string): void {
+    if (!this.eatOp(v)) throw new Unsupported(`expected ${v}`);
+  }
+  protected expectIdent(name: string): void {
+    if (!this.eatIdent(name)) throw new Unsupported(`expected ${name}`);
+  }
+  protected expect(t: Token["t"]): void {
+    if (this.next().t !== t) throw new Unsupported(`expected ${t}`);
   }
 }

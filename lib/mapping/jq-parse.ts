@@ -1,4 +1,4 @@
-import { lex, type Token, Unsupported } from "./jq-lexer.ts";
+import { lex, type Token, TokenStream, Unsupported } from "./jq-lexer.ts";
 
 /**
  * A parser for jq expressions, into just enough of a tree to know what each part reads.
@@ -55,24 +55,17 @@ export function parse(source: string): Node {
   return new Parser(lex(source)).whole();
 }
 
-class Parser {
-  readonly #tokens: Token[];
-  #pos = 0;
-
-  constructor(tokens: Token[]) {
-    this.#tokens = tokens;
-  }
-
+class Parser extends TokenStream {
   whole(): Node {
     const node = this.pipe();
-    if (this.#peek().t !== "eof") throw new Unsupported("trailing tokens");
+    if (this.peek().t !== "eof") throw new Unsupported("trailing tokens");
     return node;
   }
 
   pipe(): Node {
     const left = this.binary(0);
-    if (this.#isOp("|")) {
-      this.#pos++;
+    if (this.isOp("|")) {
+      this.pos++;
       return { k: "pipe", l: left, r: this.pipe() };
     }
     return left;
@@ -83,10 +76,10 @@ class Parser {
     if (!spec) return this.operand();
     let left = this.binary(level + 1);
     for (;;) {
-      const tok = this.#peek();
+      const tok = this.peek();
       const op = tok.t === "op" ? tok.v : tok.t === "ident" ? tok.name : "";
       if (!spec.ops.includes(op)) return left;
-      this.#pos++;
+      this.pos++;
       const right = spec.right ? this.binary(level) : this.binary(level + 1);
       left =
         spec.kind === "union"
@@ -97,51 +90,51 @@ class Parser {
 
   /** A term with its postfixes, or a construct that extends as far right as it can. */
   operand(): Node {
-    if (this.#isOp("-")) {
-      this.#pos++;
+    if (this.isOp("-")) {
+      this.pos++;
       return { k: "neg", e: this.operand() };
     }
-    const tok = this.#peek();
+    const tok = this.peek();
     if (tok.t === "ident" && tok.name === "try") {
-      this.#pos++;
+      this.pos++;
       const body = this.operand();
-      if (!this.#isIdent("catch")) return { k: "try", body };
-      this.#pos++;
+      if (!this.isIdent("catch")) return { k: "try", body };
+      this.pos++;
       return { k: "try", body, handler: this.operand() };
     }
     if (tok.t === "ident" && tok.name === "label") {
-      this.#pos++;
-      this.#expect("var");
-      this.#expectOp("|");
+      this.pos++;
+      this.expect("var");
+      this.expectOp("|");
       return { k: "label", body: this.pipe() };
     }
     if (tok.t === "ident" && (tok.name === "def" || tok.name === "import" || tok.name === "include")) {
       throw new Unsupported(tok.name);
     }
     const term = this.postfix();
-    if (!this.#isIdent("as")) return term;
-    this.#pos++;
+    if (!this.isIdent("as")) return term;
+    this.pos++;
     const pat = this.pattern();
-    this.#expectOp("|");
+    this.expectOp("|");
     return { k: "bind", src: term, pat, body: this.pipe() };
   }
 
   postfix(): Node {
     let node = this.primary();
     for (;;) {
-      const tok = this.#peek();
+      const tok = this.peek();
       if (tok.t === "field") {
-        this.#pos++;
+        this.pos++;
         node = { k: "key", base: node, name: tok.name };
-      } else if (tok.t === "dot" && this.#peek(1).t === "str") {
-        this.#pos++;
+      } else if (tok.t === "dot" && this.peek(1).t === "str") {
+        this.pos++;
         node = this.#stringKey(node);
-      } else if (tok.t === "dot" && this.#isOp("[", 1)) {
-        this.#pos++; // `.a.[0]`, as jq 1.7 allows
-      } else if (this.#isOp("[")) {
+      } else if (tok.t === "dot" && this.isOp("[", 1)) {
+        this.pos++; // `.a.[0]`, as jq 1.7 allows
+      } else if (this.isOp("[")) {
         node = this.#bracket(node);
-      } else if (this.#isOp("?")) {
-        this.#pos++;
+      } else if (this.isOp("?")) {
+        this.pos++;
       } else {
         return node;
       }
@@ -149,10 +142,10 @@ class Parser {
   }
 
   primary(): Node {
-    const tok = this.#next();
+    const tok = this.next();
     switch (tok.t) {
       case "dot":
-        if (this.#peek().t === "str") return this.#stringKey({ k: "id" });
+        if (this.peek().t === "str") return this.#stringKey({ k: "id" });
         return { k: "id" };
       case "field":
         return { k: "key", base: { k: "id" }, name: tok.name };
@@ -163,9 +156,9 @@ class Parser {
       case "str":
         return this.#string(tok);
       case "format": {
-        const next = this.#peek();
+        const next = this.peek();
         if (next.t !== "str") return { k: "fmt" };
-        this.#pos++;
+        this.pos++;
         return this.#string(next);
       }
       case "var":
@@ -173,16 +166,16 @@ class Parser {
       case "op":
         if (tok.v === "(") {
           const inner = this.pipe();
-          this.#expectOp(")");
+          this.expectOp(")");
           return inner;
         }
         if (tok.v === "[") {
-          if (this.#isOp("]")) {
-            this.#pos++;
+          if (this.isOp("]")) {
+            this.pos++;
             return { k: "arr" };
           }
           const body = this.pipe();
-          this.#expectOp("]");
+          this.expectOp("]");
           return { k: "arr", body };
         }
         if (tok.v === "{") return this.#object();
@@ -197,36 +190,36 @@ class Parser {
   pattern(): Pattern {
     const vars: string[] = [];
     const destructure = this.#patternInto(vars);
-    if (this.#isOp("?//")) throw new Unsupported("destructuring alternatives");
+    if (this.isOp("?//")) throw new Unsupported("destructuring alternatives");
     return { vars, destructure };
   }
 
   #patternInto(vars: string[]): boolean {
-    const tok = this.#next();
+    const tok = this.next();
     if (tok.t === "var") {
       vars.push(tok.name);
       return false;
     }
     if (tok.t === "op" && tok.v === "[") {
       do this.#patternInto(vars);
-      while (this.#eatOp(","));
-      this.#expectOp("]");
+      while (this.eatOp(","));
+      this.expectOp("]");
       return true;
     }
     if (tok.t === "op" && tok.v === "{") {
       do {
-        const key = this.#next();
+        const key = this.next();
         if (key.t === "var") {
           vars.push(key.name);
-          if (this.#eatOp(":")) this.#patternInto(vars);
+          if (this.eatOp(":")) this.#patternInto(vars);
         } else if (key.t === "ident" || (key.t === "str" && key.parts.every((p) => typeof p === "string"))) {
-          this.#expectOp(":");
+          this.expectOp(":");
           this.#patternInto(vars);
         } else {
           throw new Unsupported("computed key in a pattern");
         }
-      } while (this.#eatOp(","));
-      this.#expectOp("}");
+      } while (this.eatOp(","));
+      this.expectOp("}");
       return true;
     }
     throw new Unsupported("pattern");
@@ -237,11 +230,11 @@ class Parser {
     if (name === "if") return this.#if();
     if (name === "reduce" || name === "foreach") return this.#reduce(name === "foreach");
     if (name === "try" || name === "label") {
-      this.#pos--;
+      this.pos--;
       return this.operand();
     }
     if (name === "break") {
-      this.#expect("var");
+      this.expect("var");
       return { k: "break" };
     }
     if (
@@ -254,10 +247,10 @@ class Parser {
       throw new Unsupported(name);
     }
     const args: Node[] = [];
-    if (this.#eatOp("(")) {
+    if (this.eatOp("(")) {
       do args.push(this.pipe());
-      while (this.#eatOp(";"));
-      this.#expectOp(")");
+      while (this.eatOp(";"));
+      this.expectOp(")");
     }
     return { k: "call", name, args };
   }
@@ -267,32 +260,32 @@ class Parser {
     let otherwise: Node | undefined;
     do {
       const cond = this.pipe();
-      this.#expectIdent("then");
+      this.expectIdent("then");
       branches.push([cond, this.pipe()]);
-    } while (this.#eatIdent("elif"));
-    if (this.#eatIdent("else")) otherwise = this.pipe();
-    this.#expectIdent("end");
+    } while (this.eatIdent("elif"));
+    if (this.eatIdent("else")) otherwise = this.pipe();
+    this.expectIdent("end");
     return { k: "if", branches, otherwise };
   }
 
   #reduce(foreach: boolean): Node {
     const src = this.postfix();
-    this.#expectIdent("as");
+    this.expectIdent("as");
     const pat = this.pattern();
-    this.#expectOp("(");
+    this.expectOp("(");
     const init = this.pipe();
-    this.#expectOp(";");
+    this.expectOp(";");
     const update = this.pipe();
-    const extract = foreach && this.#eatOp(";") ? this.pipe() : undefined;
-    this.#expectOp(")");
+    const extract = foreach && this.eatOp(";") ? this.pipe() : undefined;
+    this.expectOp(")");
     return { k: "reduce", src, pat, init, update, extract, foreach };
   }
 
   #object(): Node {
     const entries: Array<{ key?: Node; value: Node }> = [];
-    if (this.#eatOp("}")) return { k: "obj", entries };
+    if (this.eatOp("}")) return { k: "obj", entries };
     do {
-      const tok = this.#next();
+      const tok = this.next();
       let key: Node | undefined;
       let shorthand: Node;
       if (tok.t === "var") {
@@ -300,8 +293,7 @@ class Parser {
         key = shorthand;
       } else if (tok.t === "ident") {
         shorthand = { k: "key", base: { k: "id" }, name: tok.name };
-      } else if (tok.t === "str" || tok.t === "num") {
-        if (tok.t === "num") throw new Unsupported("numeric key");
+      } else if (tok.t === "str") {
         key = this.#string(tok);
         shorthand =
           key.k === "lit" && key.text !== undefined
@@ -309,33 +301,33 @@ class Parser {
             : { k: "index", base: { k: "id" }, args: [key] };
       } else if (tok.t === "op" && tok.v === "(") {
         key = this.pipe();
-        this.#expectOp(")");
-        this.#expectOp(":");
+        this.expectOp(")");
+        this.expectOp(":");
         entries.push({ key, value: this.#objectValue() });
         continue;
       } else {
         throw new Unsupported("object key");
       }
-      entries.push({ key, value: this.#eatOp(":") ? this.#objectValue() : shorthand });
-    } while (this.#eatOp(","));
-    this.#expectOp("}");
+      entries.push({ key, value: this.eatOp(":") ? this.#objectValue() : shorthand });
+    } while (this.eatOp(","));
+    this.expectOp("}");
     return { k: "obj", entries };
   }
 
   /** jq's `ExpD`: terms joined by `|`, each optionally negated; a comma ends the value. */
   #objectValue(): Node {
-    const term = this.#eatOp("-") ? ({ k: "neg", e: this.postfix() } as Node) : this.postfix();
-    return this.#eatOp("|") ? { k: "pipe", l: term, r: this.#objectValue() } : term;
+    const term = this.eatOp("-") ? ({ k: "neg", e: this.postfix() } as Node) : this.postfix();
+    return this.eatOp("|") ? { k: "pipe", l: term, r: this.#objectValue() } : term;
   }
 
   #bracket(base: Node): Node {
-    this.#expectOp("[");
-    if (this.#eatOp("]")) return { k: "index", base, args: [] };
+    this.expectOp("[");
+    if (this.eatOp("]")) return { k: "index", base, args: [] };
     const args: Node[] = [];
-    if (!this.#isOp(":")) args.push(this.pipe());
-    const slice = this.#eatOp(":");
-    if (slice && !this.#isOp("]")) args.push(this.pipe());
-    this.#expectOp("]");
+    if (!this.isOp(":")) args.push(this.pipe());
+    const slice = this.eatOp(":");
+    if (slice && !this.isOp("]")) args.push(this.pipe());
+    this.expectOp("]");
     const only = args[0];
     if (!slice && only?.k === "lit" && only.text !== undefined) return { k: "key", base, name: only.text };
     return { k: "index", base, args: args.length ? args : [{ k: "lit" }] };
@@ -349,45 +341,9 @@ class Parser {
   }
 
   #stringKey(base: Node): Node {
-    const node = this.#string(this.#next() as Extract<Token, { t: "str" }>);
+    const node = this.#string(this.next() as Extract<Token, { t: "str" }>);
     return node.k === "lit" && node.text !== undefined
       ? { k: "key", base, name: node.text }
       : { k: "index", base, args: [node] };
-  }
-
-  #peek(ahead = 0): Token {
-    return this.#tokens[this.#pos + ahead] ?? { t: "eof" };
-  }
-  #next(): Token {
-    const tok = this.#peek();
-    this.#pos++;
-    return tok;
-  }
-  #isOp(v: string, ahead = 0): boolean {
-    const tok = this.#peek(ahead);
-    return tok.t === "op" && tok.v === v;
-  }
-  #isIdent(name: string): boolean {
-    const tok = this.#peek();
-    return tok.t === "ident" && tok.name === name;
-  }
-  #eatOp(v: string): boolean {
-    if (!this.#isOp(v)) return false;
-    this.#pos++;
-    return true;
-  }
-  #eatIdent(name: string): boolean {
-    if (!this.#isIdent(name)) return false;
-    this.#pos++;
-    return true;
-  }
-  #expectOp(v: string): void {
-    if (!this.#eatOp(v)) throw new Unsupported(`expected ${v}`);
-  }
-  #expectIdent(name: string): void {
-    if (!this.#eatIdent(name)) throw new Unsupported(`expected ${name}`);
-  }
-  #expect(t: Token["t"]): void {
-    if (this.#next().t !== t) throw new Unsupported(`expected ${t}`);
   }
 }

@@ -69,7 +69,7 @@ export function parseBatch(stdout: string): unknown[] {
  * or undefined when it compiles.
  *
  * @example
- * compileProblem(jq, ".name | ascii_downcas"); // "ascii_downcas/0 is not defined (column 8)"
+ * compileProblem(jq, ".name | ascii_downcas"); // "ascii_downcas/0 is not defined at column 9"
  */
 export function compileProblem(jq: Jq, expression: string): string | undefined {
   if (expression.trim() === "") return "the expression is empty";
@@ -82,9 +82,11 @@ export function compileProblem(jq: Jq, expression: string): string | undefined {
     / at <top-level>, line (\d+)(?:, column (\d+))?:?$/,
     (_m, line, column) => {
       const at = Number(line) - 1;
-      if (at < 1 || at > lines) return " (at the end of the expression)";
-      const col = column ? `column ${column}` : "";
-      return lines === 1 ? (col ? ` (${col})` : "") : ` (line ${at}${col ? `, ${col}` : ""})`;
+      if (at < 1 || at > lines) return " at the end of the expression";
+      const where = [lines > 1 ? `line ${at}` : "", column ? `column ${column}` : ""]
+        .filter(Boolean)
+        .join(", ");
+      return where ? ` at ${where}` : "";
     },
   );
 }

@@ -1,57 +1,21 @@
-import type { Jq } from "jq-wasm";
-import type { Entity } from "../port/entity.ts";
-import { assemble, type Outcome } from "./assemble.ts";
+import { emptyResult, type MappingState, mapChunk, serialize } from "./batch.ts";
 import { configSource } from "./config.ts";
 import { ConfigError, type ConfigIssue, formatPath } from "./errors.ts";
-import { compileProblem, jqEngine, PRELUDE, parseBatch, runBatch } from "./jq.ts";
-import { type KeepPlan, neededPaths, trim } from "./needed-paths.ts";
-import { buildProgram, expressionsOf, type ResourceProgram } from "./program.ts";
-import { atMostOneOutput, isLiteral } from "./single-output.ts";
-import type { PortAppConfig, ResourceConfig } from "./types.ts";
-
-/** An entity the mapping produced, and the raw item (and itemsToParse element) it came from. */
-export interface MappedEntity {
-  entity: Entity;
-  itemIndex: number;
-  /** With `itemsToParse`: the element of the item's array. */
-  elementIndex?: number;
-}
-
-/** An item that is not an entity: its identifier or blueprint came out empty (Ocean skips these too). */
-export interface MapSkip {
-  itemIndex: number;
-  elementIndex?: number;
-  /** The item's identifier, or its `full_name`/`name`/`id`, to find it by. */
-  key?: string;
-  reason: string;
-}
-
-/** An item that could not be mapped: the field whose jq failed or whose value Port would refuse. */
-export interface MapFailure {
-  itemIndex: number;
-  elementIndex?: number;
-  key?: string;
-  /** e.g. `properties.url`, `selector.query`, `itemsToParse`, `relations.owner.rules[0].value`. */
-  field: string;
-  /** jq's own message, or what is wrong with the value. */
-  message: string;
-}
-
-export interface MapResult {
-  entities: MappedEntity[];
-  /** Items (or elements) the selector said false to. */
-  filtered: number;
-  skipped: MapSkip[];
-  failures: MapFailure[];
-}
+import { atMostOneOutput, isLiteral, plainPath } from "./facts.ts";
+import { compileProblem, jqEngine, PRELUDE } from "./jq.ts";
+import { neededPaths } from "./needed-paths.ts";
+import { buildProgram, expressionsOf } from "./program.ts";
+import type { MapResult, PortAppConfig, ResourceConfig } from "./types.ts";
 
 /** One resource's mapping, compiled once and reused for every batch. */
 export interface ResourceMapper {
   readonly kind: string;
   readonly resourceIndex: number;
   /**
-   * Maps a batch of raw items. One item's failure never fails the batch; every item ends up
-   * as an entity (or several, with itemsToParse), filtered, skipped or failed.
+   * Maps a batch of raw items (a few thousand at a time is fine; memory is bounded by the
+   * batch). One item's failure never fails the batch: every item ends up as an entity (or
+   * several, with itemsToParse), filtered, skipped or failed, with its index. The first
+   * batch a compiled mapping sees is also checked against plain jq on whole items.
    */
   map(items: readonly unknown[]): Promise<MapResult>;
 }
@@ -60,16 +24,7 @@ export interface ResourceMapper {
 const CHUNK_BYTES = 2 * 1024 * 1024;
 const CHUNK_ITEMS = 5000;
 
-interface Compiled {
-  jq: Jq;
-  program: ResourceProgram;
-  /** What of each item the mapping can read; undefined when it may read anything. */
-  keep: KeepPlan | undefined;
-  /** Whether one batch has confirmed that trimmed items map exactly like whole ones. */
-  verified: boolean;
-}
-
-const compiled = new Map<string, Promise<Compiled>>();
+const compiled = new Map<string, Promise<MappingState>>();
 const MAX_CACHED = 64;
 
 /**
@@ -100,7 +55,7 @@ export async function compileResource(config: PortAppConfig, resourceIndex: numb
     entry.catch(() => compiled.delete(cacheKey));
     if (compiled.size > MAX_CACHED) compiled.delete(compiled.keys().next().value as string);
   }
-  let state: Compiled;
+  let state: MappingState;
   try {
     state = await entry;
   } catch (error) {
@@ -110,7 +65,7 @@ export async function compileResource(config: PortAppConfig, resourceIndex: numb
       return {
         path: formatPath(full),
         line: source.lineOf(full),
-        message: `${message} (kind ${resource.kind})`,
+        message: `jq (kind ${resource.kind}): ${message}`,
       };
     });
     throw new ConfigError(source.fileName, issues);
@@ -148,33 +103,51 @@ class CompileFailure extends Error {
   }
 }
 
-async function compile(resource: ResourceConfig): Promise<Compiled> {
+async function compile(resource: ResourceConfig): Promise<MappingState> {
   const jq = await jqEngine();
   const expressions = expressionsOf(resource);
   const problems = expressions.flatMap(({ path, expression }) => {
     const problem = compileProblem(jq, expression);
-    return problem ? [{ path, message: `jq: ${problem}` }] : [];
+    return problem ? [{ path, message: problem }] : [];
   });
   if (problems.length > 0) throw new CompileFailure(problems);
   const program = buildProgram(resource, {
     constant: (e) => (isLiteral(e) ? { value: jq.first(null, `${PRELUDE}\n${e}`) ?? null } : undefined),
     atMostOne: atMostOneOutput,
+    plainPath,
   });
-  const whole = jq.raw("", program.text, ["-c"]);
-  if (whole.exitCode !== 0) {
-    throw new CompileFailure([{ path: [], message: `the mapping does not compile: ${whole.stderr}` }]);
+  for (const text of [program.fast, program.slow]) {
+    const { exitCode, stderr } = jq.raw("", text, ["-c"]);
+    if (exitCode !== 0) {
+      throw new CompileFailure([{ path: [], message: `the mapping does not compile: ${stderr}` }]);
+    }
   }
-  const keep = neededPaths(expressions.map((e) => e.expression));
-  return { jq, program, keep, verified: false };
+  // What jq must see of an item: the fast program has no constants, nor the paths JavaScript reads.
+  const inJq = program.slots.filter((s) => s.position !== undefined).map((s) => s.expression);
+  const { query } = resource.selector;
+  const { itemsToParse } = resource.port;
+  return {
+    jq,
+    program,
+    fastKeep: neededPaths(itemsToParse === undefined ? [query, ...inJq] : [query, itemsToParse, ...inJq]),
+    slowKeep: neededPaths(expressions.map((e) => e.expression)),
+    mode: "unverified",
+  };
 }
 
-function mapItems(state: Compiled, items: readonly unknown[]): MapResult {
-  const result: MapResult = { entities: [], filtered: 0, skipped: [], failures: [] };
+function mapItems(state: MappingState, items: readonly unknown[]): MapResult {
+  const result = emptyResult();
   let texts: string[] = [];
   let indexes: number[] = [];
   let bytes = 0;
+  const flush = () => {
+    mapChunk(state, items, indexes, texts, result);
+    texts = [];
+    indexes = [];
+    bytes = 0;
+  };
   for (let i = 0; i < items.length; i++) {
-    const text = serialize(items[i], state.keep);
+    const text = serialize(items[i], state.fastKeep);
     if (text === undefined) {
       result.failures.push({ itemIndex: i, field: "item", message: "the item is not JSON data" });
       continue;
@@ -182,113 +155,9 @@ function mapItems(state: Compiled, items: readonly unknown[]): MapResult {
     texts.push(text);
     indexes.push(i);
     bytes += text.length;
-    if (bytes >= CHUNK_BYTES || texts.length >= CHUNK_ITEMS) {
-      mapChunk(state, items, texts, indexes, result);
-      texts = [];
-      indexes = [];
-      bytes = 0;
-    }
+    if (bytes >= CHUNK_BYTES || texts.length >= CHUNK_ITEMS) flush();
   }
-  if (texts.length > 0) mapChunk(state, items, texts, indexes, result);
+  if (texts.length > 0) flush();
+  result.failures.sort((a, b) => a.itemIndex - b.itemIndex);
   return result;
-}
-
-function mapChunk(
-  state: Compiled,
-  items: readonly unknown[],
-  texts: string[],
-  indexes: number[],
-  out: MapResult,
-): void {
-  const { jq, program } = state;
-  let stdout = runBatch(jq, texts.join("\n"), program.text, texts.length);
-  if (state.keep && !state.verified) {
-    // Belt and braces for the path analysis: the first batch also runs on whole items, and a
-    // difference turns trimming off for good (the whole-item results are the ones kept).
-    const whole = indexes.map((i) => serialize(items[i], undefined));
-    // An item that is JSON only once trimmed (a cycle in a part the mapping never reads)
-    // cannot take part: verify with a later batch.
-    if (whole.every((text) => text !== undefined)) {
-      const wholeStdout = runBatch(jq, whole.join("\n"), program.text, texts.length);
-      if (wholeStdout !== stdout) {
-        state.keep = undefined;
-        stdout = wholeStdout;
-      }
-      state.verified = true;
-    }
-  }
-  const outputs = parseBatch(stdout);
-  for (let n = 0; n < outputs.length; n++) {
-    const itemIndex = indexes[n] as number;
-    const item = items[itemIndex];
-    const output = outputs[n];
-    const nested = output as { p?: unknown[]; pe?: unknown; pn?: string };
-    if (
-      nested === null ||
-      typeof nested !== "object" ||
-      Array.isArray(nested) ||
-      "f" in nested ||
-      "s" in nested
-    ) {
-      record(out, assemble(output, program.shape, program.slots), itemIndex, item);
-    } else if (nested.p) {
-      for (const [elementIndex, result] of nested.p.entries()) {
-        record(out, assemble(result, program.shape, program.slots), itemIndex, item, elementIndex);
-      }
-    } else if (nested.pe !== undefined) {
-      const message = typeof nested.pe === "string" ? nested.pe : JSON.stringify(nested.pe);
-      out.failures.push({ itemIndex, ...keyOf(item), field: "itemsToParse", message });
-    } else if (nested.pn === "null") {
-      out.skipped.push({ itemIndex, ...keyOf(item), reason: "itemsToParse is null" });
-    } else {
-      const message = `must return an array, got ${nested.pn === "object" ? "an object" : `a ${nested.pn}`}`;
-      out.failures.push({ itemIndex, ...keyOf(item), field: "itemsToParse", message });
-    }
-  }
-}
-
-function record(
-  out: MapResult,
-  outcome: Outcome,
-  itemIndex: number,
-  item: unknown,
-  elementIndex?: number,
-): void {
-  const at = elementIndex === undefined ? { itemIndex } : { itemIndex, elementIndex };
-  if ("entity" in outcome) out.entities.push({ entity: outcome.entity, ...at });
-  else if ("filtered" in outcome) out.filtered++;
-  else {
-    // Name the item by its mapped identifier when it got that far, else by its own fields.
-    const own = itemKey(item);
-    const key =
-      outcome.key ?? (own !== undefined && elementIndex !== undefined ? `${own}[${elementIndex}]` : own);
-    if ("skipped" in outcome)
-      out.skipped.push({ ...at, ...(key === undefined ? {} : { key }), reason: outcome.skipped });
-    else out.failures.push({ ...at, ...(key === undefined ? {} : { key }), ...outcome.failed });
-  }
-}
-
-function keyOf(item: unknown): { key?: string } {
-  const key = itemKey(item);
-  return key === undefined ? {} : { key };
-}
-
-/** A human handle on a raw item for error reports: the first of the usual naming fields. */
-function itemKey(item: unknown): string | undefined {
-  if (item === null || typeof item !== "object") return undefined;
-  const record = item as Record<string, unknown>;
-  for (const name of ["full_name", "name", "key", "slug", "id", "identifier", "title"]) {
-    const value = record[name];
-    if ((typeof value === "string" && value !== "") || typeof value === "number") return String(value).slice(0, 200);
-  }
-  return undefined;
-}
-
-/** The item as JSON text for jq, trimmed to what the mapping reads; undefined if not JSON. */
-function serialize(item: unknown, keep: KeepPlan | undefined): string | undefined {
-  try {
-    return JSON.stringify(keep ? trim(item, keep) : item);
-  } catch {
-    return undefined; // cycles, BigInt
-  }
 }

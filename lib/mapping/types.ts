@@ -1,3 +1,5 @@
+import type { Entity } from "../port/entity.ts";
+
 /**
  * The shape of a loaded `port-app-config.yml`: Port Ocean's schema with Ocean's defaults
  * filled in. Plain JSON data, so that a run can snapshot it and map with it later.
@@ -60,4 +62,40 @@ export interface PortAppConfig {
   resources: ResourceConfig[];
   /** Other top-level keys (source settings) are kept as written. */
   [setting: string]: unknown;
+}
+
+/** An entity the mapping produced, and the raw item (and itemsToParse element) it came from. */
+export interface MappedEntity {
+  entity: Entity;
+  itemIndex: number;
+  /** With `itemsToParse`: the element of the item's array. */
+  elementIndex?: number;
+}
+
+/** An item that is not an entity: its identifier or blueprint came out empty (Ocean skips these too). */
+export interface MapSkip {
+  itemIndex: number;
+  elementIndex?: number;
+  /** The item's identifier, or its `full_name`/`name`/`id`, to find it by. */
+  key?: string;
+  reason: string;
+}
+
+/** An item that could not be mapped: the field whose jq failed or whose value Port would refuse. */
+export interface MapFailure {
+  itemIndex: number;
+  elementIndex?: number;
+  key?: string;
+  /** e.g. `properties.url`, `selector.query`, `itemsToParse`, `relations.owner.rules[0].value`. */
+  field: string;
+  /** jq's own message, or what is wrong with the value. */
+  message: string;
+}
+
+export interface MapResult {
+  entities: MappedEntity[];
+  /** Items (or elements) the selector said false to. */
+  filtered: number;
+  skipped: MapSkip[];
+  failures: MapFailure[];
 }

@@ -74,8 +74,20 @@ const LOCK_TOUCH_INTERVAL_MS = 30_000;
  * if (result.outcome === "continuing") console.log(`continues as ${result.runId}`);
  */
 export async function runFanout(deps: FanoutDeps, event: FanoutEvent): Promise<FanoutResult> {
-  const { run, config } = event.type === "start" ? await openRun(deps, event) : await resumeRun(deps, event);
+  const { run, config, waiting } =
+    event.type === "start"
+      ? { ...(await openRun(deps, event)), waiting: false }
+      : await resumeRun(deps, event);
   if (run.status !== "running") return { outcome: "stopped", runId: run.runId, status: run.status };
+  if (waiting && event.type === "continue") {
+    await deps.invoker.continueFanout({ ...event, continuation: event.continuation });
+    return {
+      outcome: "continuing",
+      runId: run.runId,
+      continuation: event.continuation,
+      resumeAt: event.resumeAt,
+    };
+  }
   const enumeration = new Enumeration(deps, run, config);
   await enumeration.run();
   if (enumeration.stopped) {
@@ -147,11 +159,12 @@ async function resumeRun(deps: FanoutDeps, event: ContinueEvent) {
   const run = await deps.store.getRun(event.runId);
   const config = await deps.store.getConfig(event.runId);
   if (!run || !config) throw new ResyncRequestError(`run ${event.runId} is not in the run table (expired?)`);
+  // Wait for the API's reset here rather than re-hitting its limit in a tight loop of
+  // invocations; a wait longer than this invocation can afford spans several of them.
   const wait = event.resumeAt ? Date.parse(event.resumeAt) - Date.now() : 0;
-  if (wait > 0 && wait < deps.remainingMs() - deps.options.marginMs) {
-    await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-  return { run, config };
+  const affordable = Math.max(0, deps.remainingMs() - deps.options.marginMs);
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, affordable)));
+  return { run, config, waiting: wait > affordable };
 }
 
 async function reportRunning(deps: FanoutDeps, run: RunRecord) {
@@ -250,6 +263,8 @@ class Enumeration {
         this.#partition(resource, kind, selector, partition, saved.get(partition)),
       );
     } catch (error) {
+      // Rate limited while listing partitions: as for a page, the run continues later.
+      if (error instanceof RetryLaterError) return this.#retryLater(error);
       await this.#failed(resource, "partitions", error);
     }
   }
@@ -282,7 +297,7 @@ class Enumeration {
         last = page.cursor === null;
         const packed = packAll(page.items, this.#deps.options.maxMessageBytes);
         const first = seq;
-        seq += packed.chunks.length + (packed.tooLarge.length > 0 ? 1 : 0);
+        seq += packed.chunks.length + (packed.rejected.length > 0 ? 1 : 0);
         delivering = this.#deliver(resource, partition, page, packed, first);
         delivering.catch(() => {});
       }
@@ -290,15 +305,7 @@ class Enumeration {
       await delivering;
     } catch (error) {
       await delivering.catch(() => {});
-      if (error instanceof RetryLaterError) {
-        this.stopped = true;
-        this.resumeAt = Math.max(this.resumeAt ?? 0, error.resumeAt.getTime());
-        this.#deps.log.warn("source asked to slow down; the run continues later", {
-          runId: this.#run.runId,
-          resumeAt: error.resumeAt.toISOString(),
-        });
-        return;
-      }
+      if (error instanceof RetryLaterError) return this.#retryLater(error);
       await this.#failed(resource, partitionKey(partition), error, partition);
       await this.#checkpoint(resource, partition, { cursor: null, seq, done: true });
     }
@@ -325,13 +332,13 @@ class Enumeration {
     let end = first + messages.length;
     await Promise.all(messages.map((m) => store.registerBatch(runId, m.batch, resource)));
     if (messages.length > 0) await queue.send(messages);
-    if (packed.tooLarge.length > 0) {
-      // Items too large for any message fail here, as a batch of their own, so the run
+    if (packed.rejected.length > 0) {
+      // Items no message can carry fail here, as a batch of their own, so the run
       // counts them and ends failed rather than deleting their entities.
-      const failures: Failure[] = packed.tooLarge.map(({ index, bytes }) => ({
+      const failures: Failure[] = packed.rejected.map(({ index, message }) => ({
         kind,
-        item: itemKey(page.items[index]),
-        message: `raw item is ${bytes} bytes, more than a message can carry (${this.#deps.options.maxMessageBytes})`,
+        item: itemKey(page.items[index]) ?? `#${index}`,
+        message,
       }));
       await this.#settleFailures(resource, batchId(resource, partition, end++), failures, failures.length);
     }
@@ -349,6 +356,16 @@ class Enumeration {
       this.#lockTouchedAt = Date.now();
       await store.touchLock(this.#run.integrationId, runId);
     }
+  }
+
+  /** The source asked to come back later: stop here; a continuation resumes then. */
+  #retryLater(error: RetryLaterError): void {
+    this.stopped = true;
+    this.resumeAt = Math.max(this.resumeAt ?? 0, error.resumeAt.getTime());
+    this.#deps.log.warn("source asked to slow down; the run continues later", {
+      runId: this.#run.runId,
+      resumeAt: error.resumeAt.toISOString(),
+    });
   }
 
   #checkpoint(resource: number, partition: string, at: Omit<Checkpoint, "resource" | "partition">) {
@@ -384,14 +401,21 @@ class Enumeration {
 
 interface Packing {
   chunks: unknown[][];
-  tooLarge: Array<{ index: number; bytes: number }>;
+  /** Items no message can carry, and why. */
+  rejected: Array<{ index: number; message: string }>;
 }
 
 function packAll(items: readonly unknown[], maxBytes: number): Packing {
-  const packing: Packing = { chunks: [], tooLarge: [] };
+  const packing: Packing = { chunks: [], rejected: [] };
   for (const packed of packItems(items, maxBytes)) {
-    if ("tooLarge" in packed) packing.tooLarge.push(packed.tooLarge);
-    else packing.chunks.push(packed.items);
+    if ("tooLarge" in packed) {
+      const { index, bytes } = packed.tooLarge;
+      const message = `raw item is ${bytes} bytes, more than a message can carry (${maxBytes})`;
+      packing.rejected.push({ index, message });
+    } else if ("unsendable" in packed) {
+      const { index, reason } = packed.unsendable;
+      packing.rejected.push({ index, message: `raw item cannot be put in a message: ${reason}` });
+    } else packing.chunks.push(packed.items);
   }
   return packing;
 }
@@ -408,7 +432,12 @@ export function itemKey(item: unknown): string | undefined {
   const record = item as Record<string, unknown>;
   for (const field of ["full_name", "key", "name", "slug", "id", "identifier"]) {
     const value = record[field];
-    if (typeof value === "string" || typeof value === "number") return String(value);
+    if (typeof value === "string" || typeof value === "number") return clipKey(String(value));
   }
   return undefined;
+}
+
+/** Item names kept in failures stay short: a hostile 10,000-character id must not bloat the run record. */
+export function clipKey(key: string): string {
+  return key.length > 200 ? `${key.slice(0, 197)}...` : key;
 }

@@ -1,5 +1,5 @@
 import type { Entity } from "../port/entity.ts";
-import { itemKey } from "./fanout.ts";
+import { clipKey, itemKey } from "./fanout.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import type { RunMappers } from "./mappers.ts";
 import { type IngestMessage, parseMessage } from "./message.ts";
@@ -59,6 +59,7 @@ interface Work {
 export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Promise<IngestReport> {
   const report: IngestReport = { retry: [], ingested: 0, duplicates: 0, items: 0, entities: 0, failures: 0 };
   const byRun = new Map<string, Array<{ received: ReceivedMessage; message: IngestMessage }>>();
+  const unreadable: Array<{ received: ReceivedMessage; error: Error }> = [];
   for (const r of received) {
     try {
       const message = parseMessage(r.body);
@@ -69,8 +70,10 @@ export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Pro
         error: (error as Error).message,
       });
       report.retry.push(r.id);
+      if (r.receiveCount >= deps.maxReceiveCount) unreadable.push({ received: r, error: error as Error });
     }
   }
+  await Promise.all(unreadable.map(({ received: r, error }) => failUnreadable(deps, r, error)));
   await Promise.all(
     [...byRun].map(async ([runId, messages]) => {
       try {
@@ -111,7 +114,7 @@ async function ingestRun(
     const failures: Failure[] = mapped.failures.map((f) => ({
       kind: message.kind,
       batch: message.batch,
-      item: f.key ?? `#${f.itemIndex}`,
+      item: f.key === undefined ? `#${f.itemIndex}` : clipKey(f.key),
       field: f.field,
       message: f.message,
     }));
@@ -126,7 +129,8 @@ async function ingestRun(
         items: message.items.length,
         entities: 0,
         unchanged: 0,
-        filtered: mapped.filtered,
+        // An identifier or blueprint that maps to nothing: not an entity, as Ocean decides too.
+        filtered: mapped.filtered + mapped.skipped.length,
         failures,
         failureCount: failures.length,
         seen: {},
@@ -215,6 +219,44 @@ async function ingestRun(
 }
 
 type Entry = { entity: Entity; work: Work; itemIndex: number };
+
+/**
+ * On its last receive, a message that cannot be read but still names its run and batch fails
+ * that batch, so the run finishes (as failed) instead of waiting for it forever.
+ */
+async function failUnreadable(deps: IngestDeps, received: ReceivedMessage, error: Error): Promise<void> {
+  let value: Partial<IngestMessage> | null;
+  try {
+    value = JSON.parse(received.body) as Partial<IngestMessage> | null;
+  } catch {
+    return; // not even JSON: nothing names a run
+  }
+  const { runId, batch, resource } = value ?? {};
+  if (typeof runId !== "string" || typeof batch !== "string" || !Number.isInteger(resource)) return;
+  try {
+    if ((await deps.store.getBatches(runId, [batch])).get(batch)?.state !== "sent") return;
+    const items = Array.isArray(value?.items) ? value.items.length : 0;
+    const kind = typeof value?.kind === "string" ? value.kind : `#${resource}`;
+    const outcome = await deps.store.settleBatch(runId, {
+      batch,
+      resource: resource as number,
+      state: "failed",
+      items,
+      entities: 0,
+      unchanged: 0,
+      filtered: 0,
+      failures: [{ kind, batch, message: `unreadable message ${received.id}: ${error.message}` }],
+      failureCount: Math.max(1, items),
+      seen: {},
+    });
+    if (outcome.applied) await maybeFinish(deps, outcome.run);
+  } catch (failure) {
+    deps.log.error("could not record an unreadable message as failed", {
+      messageId: received.id,
+      error: (failure as Error).message,
+    });
+  }
+}
 
 /**
  * Sets aside the entities whose content has not changed since this integration last wrote

@@ -1,6 +1,9 @@
 import { ENVELOPE_BYTES } from "./message.ts";
 
-export type Packed = { items: unknown[] } | { tooLarge: { index: number; bytes: number } };
+export type Packed =
+  | { items: unknown[] }
+  | { tooLarge: { index: number; bytes: number } }
+  | { unsendable: { index: number; reason: string } };
 
 /**
  * Splits a page of raw items into chunks whose message body stays within `maxBytes`, in
@@ -11,8 +14,16 @@ export function* packItems(items: readonly unknown[], maxBytes: number): Generat
   let chunk: unknown[] = [];
   let size = 0;
   for (const [index, item] of items.entries()) {
+    let json: string;
+    try {
+      json = JSON.stringify(item) ?? "null";
+    } catch (error) {
+      // A cycle, a BigInt, nesting deeper than the stack: this item fails, not its page.
+      yield { unsendable: { index, reason: (error as Error).message } };
+      continue;
+    }
     // +1 for the comma between items of the JSON array.
-    const bytes = Buffer.byteLength(JSON.stringify(item) ?? "null") + 1;
+    const bytes = Buffer.byteLength(json) + 1;
     if (bytes > budget) {
       yield { tooLarge: { index, bytes } };
       continue;

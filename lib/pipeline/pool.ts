@@ -1,7 +1,7 @@
 /**
  * Runs `task` for every value of an async iterable, at most `limit` at a time, consuming the
- * iterable only as fast as slots free up. Rejects with the first task error once the tasks
- * already started have settled.
+ * iterable only as fast as slots free up. Rejects with the first error (of a task or of the
+ * iterable) once the tasks already started have settled.
  */
 export async function forEachConcurrent<T>(
   values: AsyncIterable<T> | Iterable<T>,
@@ -10,19 +10,24 @@ export async function forEachConcurrent<T>(
 ): Promise<void> {
   const running = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
-  for await (const value of values) {
-    if (failure) break;
-    const run = task(value).then(
-      () => {
-        running.delete(run);
-      },
-      (error: unknown) => {
-        running.delete(run);
-        failure ??= { error };
-      },
-    );
-    running.add(run);
-    if (running.size >= limit) await Promise.race(running);
+  try {
+    for await (const value of values) {
+      if (failure) break;
+      const run = task(value).then(
+        () => {
+          running.delete(run);
+        },
+        (error: unknown) => {
+          running.delete(run);
+          failure ??= { error };
+        },
+      );
+      running.add(run);
+      if (running.size >= limit) await Promise.race(running);
+    }
+  } catch (error) {
+    // The listing broke: the tasks it already started still finish before this rejects.
+    failure ??= { error };
   }
   await Promise.all(running);
   if (failure) throw failure.error;

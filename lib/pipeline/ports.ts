@@ -122,7 +122,7 @@ export type UpsertOutcome =
 
 export interface DeleteOutcome {
   deleted: string[];
-  failed: Array<{ identifier: string; message: string; status?: number }>;
+  failed: Array<{ identifier: string; message: string; status?: number; traceId?: string }>;
 }
 
 /** Port, or a local file catalog for runs without Port credentials. */

@@ -74,8 +74,14 @@ export async function reconcile(
     });
     deleted[blueprint] = outcome.deleted.length;
     await deps.hashes?.delete(run.integrationId, blueprint, outcome.deleted);
-    for (const failure of outcome.failed)
-      failures.push(`${blueprint}/${failure.identifier}: ${failure.message}`);
+    for (const failure of outcome.failed) {
+      const where = [
+        failure.status && `HTTP ${failure.status}`,
+        failure.traceId && `trace ${failure.traceId}`,
+      ];
+      const said = where.filter(Boolean).join(", ");
+      failures.push(`${blueprint}/${failure.identifier}: ${failure.message}${said ? ` (${said})` : ""}`);
+    }
     deps.log.info("deleted stale entities", { runId: run.runId, blueprint, deleted: outcome.deleted.length });
   }
   const deletion = { performed: true, toDelete, found };

@@ -59,6 +59,8 @@ export const PORT_UPSERT_LIMITS: UpsertLimits = { maxEntities: 20, maxBytes: 102
 interface Item {
   index: number;
   label: string;
+  /** The identifier was a search query: only then does Port's reply say which entity it is. */
+  query: boolean;
   /** The entity's upsert body, serialized once: measured for packing, then joined into requests. */
   json: string;
   bytes: number;
@@ -113,7 +115,7 @@ export async function upsertEntities(
       };
       continue;
     }
-    items.push({ index, label, json, bytes });
+    items.push({ index, label, json, bytes, query: typeof entity.identifier !== "string" });
   }
 
   const query = {
@@ -163,7 +165,8 @@ export async function upsertEntities(
     if (single && (reply.status === 200 || reply.status === 201)) {
       const item = batch[0] as Item;
       const entity = (reply.body as { entity?: { identifier?: unknown } } | undefined)?.entity;
-      const identifier = typeof entity?.identifier === "string" ? entity.identifier : item.label;
+      const identifier =
+        item.query && typeof entity?.identifier === "string" ? entity.identifier : item.label;
       results[item.index] = { ok: true, identifier };
       return;
     }
@@ -192,7 +195,7 @@ export async function upsertEntities(
       if (!item) continue;
       results[item.index] = {
         ok: true,
-        identifier: typeof identifier === "string" ? identifier : item.label,
+        identifier: item.query && typeof identifier === "string" ? identifier : item.label,
         ...(typeof created === "boolean" ? { created } : {}),
       };
     }

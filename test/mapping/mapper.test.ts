@@ -183,6 +183,31 @@ properties:
       delete process.env.TIDE_TEST_SECRET;
     }
   });
+  it("keeps a mapping from stopping the engine or reading other items", async () => {
+    const result = await mapWith(
+      `
+identifier: .name
+blueprint: '"service"'
+properties:
+  stop: if .stop then halt_error else "ran" end
+  next: if .peek then input else "own" end
+  noisy: . | debug | .name
+`,
+      [{ name: "a", stop: true }, { name: "b", peek: true }, { name: "c" }],
+    );
+    expect(result.entities.map((e) => [e.entity.identifier, e.entity.properties])).toEqual([
+      ["c", { stop: "ran", next: "own", noisy: "c" }],
+    ]);
+    expect(result.failures).toEqual([
+      {
+        itemIndex: 0,
+        key: "a",
+        field: "properties.stop",
+        message: "halt_error is not available in a mapping",
+      },
+      { itemIndex: 1, key: "b", field: "properties.next", message: "input is not available in a mapping" },
+    ]);
+  });
 });
 
 describe("search queries", () => {
@@ -474,8 +499,8 @@ properties:
     const error = await compileResource(config, 0).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).lines()).toEqual([
-      "port-app-config.yml: resources[0].port.entity.mappings.properties.broken: jq: ascii_downcas/0 is not defined (column 9) (kind repository) (line 12)",
-      "port-app-config.yml: resources[0].port.entity.mappings.properties.unbalanced: jq: syntax error, unexpected INVALID_CHARACTER, expecting end of file (column 3) (kind repository) (line 13)",
+      "port-app-config.yml: resources[0].port.entity.mappings.properties.broken: jq (kind repository): ascii_downcas/0 is not defined at column 9 (line 12)",
+      "port-app-config.yml: resources[0].port.entity.mappings.properties.unbalanced: jq (kind repository): syntax error, unexpected INVALID_CHARACTER, expecting end of file at column 3 (line 13)",
     ]);
   });
 
@@ -550,5 +575,90 @@ properties:
     expect(result.entities.every((e, i) => e.itemIndex === i && e.entity.identifier === String(i))).toBe(
       true,
     );
+  });
+});
+
+describe("shortcuts", () => {
+  // The same mapping twice: as written (items trimmed, plain paths read in JavaScript), and
+  // disguised so that jq does everything on whole items. Both must say the same.
+  const FIELDS: Array<[string, string]> = [
+    ["identifier", ".full_name"],
+    ["title", ".name"],
+    ["blueprint", '"service"'],
+    ["properties.login", ".owner.login"],
+    ["properties.owner", ".owner"],
+    ["properties.spdx", ".license.spdx_id"],
+    ["properties.topics", ".topics"],
+    ["properties.lang", '.language // "none"'],
+    ["properties.weird", '."odd key"'],
+    ["relations.org", ".owner.login"],
+  ];
+  const yaml = (disguise: boolean) => {
+    const lines: string[] = [];
+    let section = "";
+    for (const [field, expression] of FIELDS) {
+      const e = disguise ? `(${expression}) as $x | $x` : expression;
+      const [head, name] = field.split(".") as [string, string | undefined];
+      if (name && head !== section) lines.push(`${head}:`);
+      section = name ? head : "";
+      lines.push(name ? `  ${name}: ${JSON.stringify(e)}` : `${head}: ${JSON.stringify(e)}`);
+    }
+    return lines.join("\n");
+  };
+  const ITEMS: unknown[] = [
+    {
+      full_name: "acme/a",
+      name: "a",
+      owner: { login: "acme", id: 1 },
+      license: { spdx_id: "MIT" },
+      topics: ["x"],
+    },
+    { full_name: "acme/b", name: "b", owner: null, license: null, language: "Go", "odd key": 3 },
+    { full_name: "acme/c", name: "c", owner: "acme", license: { spdx_id: 5 } },
+    { full_name: "acme/d", name: "d", owner: [1], license: "MIT" },
+    {
+      full_name: "acme/e",
+      owner: { login: null },
+      topics: { not: "a list" },
+      __proto__: { inherited: true },
+    },
+    { full_name: "acme/f", name: "f", owner: { login: "acme", extra: undefined }, language: false },
+    { full_name: 7, name: "g" },
+    { full_name: null, name: "h" },
+    "just a string",
+    [1, 2],
+    null,
+  ];
+
+  it("give exactly what plain jq on whole items gives", async () => {
+    const fast = await mapWith(yaml(false), ITEMS, { selector: '.name != "zzz"' });
+    const plain = await mapWith(yaml(true), ITEMS, { selector: 'length >= 0 and .name != "zzz"' });
+    expect(fast.failures.length + fast.skipped.length).toBeGreaterThan(3);
+    expect(JSON.parse(JSON.stringify(fast))).toEqual(JSON.parse(JSON.stringify(plain)));
+  });
+});
+
+describe("when the shortcuts and plain jq disagree", () => {
+  it("maps the plain way from then on, even within the same call", async () => {
+    // `now` differs between the two runs of the first chunk, so the check cannot agree.
+    const mapper = await mapperFor(`
+identifier: .id | tostring
+title: .name
+blueprint: '"tick"'
+properties:
+  at: now
+`);
+    const items = Array.from({ length: 6_500 }, (_, i) => ({
+      id: i,
+      name: `item-${i}`,
+      noise: "x".repeat(50),
+    }));
+    const result = await mapper.map(items);
+    expect(result.failures).toEqual([]);
+    expect(result.entities).toHaveLength(6_500);
+    expect(result.entities.every((e, i) => e.entity.title === `item-${i}`)).toBe(true);
+    expect(result.entities.every((e) => typeof e.entity.properties?.at === "number")).toBe(true);
+    const again = await mapper.map(items.slice(0, 3));
+    expect(again.entities.map((e) => e.entity.title)).toEqual(["item-0", "item-1", "item-2"]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { atMostOneOutput, plainPath } from "../../lib/mapping/facts.ts";
 import { embed, jqEngine, PRELUDE } from "../../lib/mapping/jq.ts";
 import { type KeepPlan, neededPaths, trim } from "../../lib/mapping/needed-paths.ts";
-import { atMostOneOutput } from "../../lib/mapping/single-output.ts";
 
 const ITEMS = [
   {
@@ -175,6 +175,23 @@ describe("what a mapping reads of an item", () => {
     expect(trim({ owner: "x" }, plan)).toEqual({ owner: "x" });
     expect(trim([1, 2], plan)).toEqual([1, 2]);
     expect(trim(null, plan)).toBeNull();
+  });
+});
+
+describe("plain paths, which the mapper reads without jq", () => {
+  it.each([
+    [".name", ["name"]],
+    [".owner.login", ["owner", "login"]],
+    ['."full name"', ["full name"]],
+    ['.owner["login"]', ["owner", "login"]],
+    [".owner.login # who", ["owner", "login"]],
+    [".owner.login?", undefined],
+    [".", undefined],
+    [".a[0]", undefined],
+    [".a | .b", undefined],
+    ['"x"', undefined],
+  ])("%s → %j", (expression, keys) => {
+    expect(plainPath(expression)).toEqual(keys);
   });
 });
 

@@ -70,8 +70,18 @@ function perRepository(
   return {
     name,
     async *partitions(options: CallOptions = {}) {
-      for await (const page of listPages(ctx, name, reposPath(ctx, name, options), options)) {
-        for (const repo of page.items) yield String((repo as Item).name);
+      const path = reposPath(ctx, name, options);
+      for await (const page of listPages(ctx, name, path, options)) {
+        for (const [i, repo] of page.items.entries()) {
+          const repoName = (repo as Item | null)?.name;
+          if (typeof repoName !== "string" || repoName === "") {
+            const shown = JSON.stringify(repo)?.slice(0, 80);
+            throw new TypeError(
+              `kind ${name}: GET ${path.split("?")[0]} listed a repository without a name (#${i}: ${shown})`,
+            );
+          }
+          yield repoName;
+        }
       }
     },
     async *pages(options: PageOptions = {}) {

@@ -35,6 +35,11 @@ export interface Fault {
   match?: RegExp;
   headers?: Record<string, string>;
   message?: string;
+  /**
+   * The body, sent as is instead of `{ message }`: an HTML error page, truncated JSON, a body
+   * of the wrong shape. Set `content-type` in `headers` to match (default JSON's).
+   */
+  body?: string;
 }
 
 export interface GitHubFakeStats {
@@ -175,7 +180,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     if (fault)
       return send(
         fault.status,
-        { message: fault.message ?? "Injected fault" },
+        fault.body !== undefined ? new Rendered(fault.body) : { message: fault.message ?? "Injected fault" },
         { ...headers, ...fault.headers },
       );
     if (fake.serverErrorRate > 0 && random() < fake.serverErrorRate)

@@ -36,6 +36,25 @@ export const NO_FAULTS: FaultSettings = {
   routes: [],
 };
 
+/**
+ * A reply the emulator gives instead of its own, for tests of bad responses: any status and
+ * any body (an HTML error page from a proxy, truncated JSON, a body of the wrong shape).
+ */
+export interface InjectedReply {
+  /** The route it applies to (e.g. "bulkUpsert", "search", "auth"); any route when absent. */
+  route?: string;
+  status: number;
+  /** Sent as is when a string, else as JSON. */
+  body: unknown;
+  /** Default: `text/html` for a string body starting with "<", else `application/json`. */
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** How many matching requests get it. Default 1. */
+  times?: number;
+  /** Carry out the request first (a write takes effect), then answer this: a reply corrupted on the way back. */
+  afterWrite?: boolean;
+}
+
 /** The decision for one request. */
 export type Fault =
   | { kind: "none" }

@@ -10,7 +10,7 @@
  * await port.close();
  */
 import { FakeAuth, type FakeCredentials } from "./auth.ts";
-import type { FaultSettings } from "./faults.ts";
+import type { FaultSettings, InjectedReply } from "./faults.ts";
 import { type FakeIntegration, type ResyncStateRecord, toBlueprint } from "./routes.ts";
 import { blueprintBodyError } from "./schema.ts";
 import {
@@ -26,6 +26,7 @@ export type {
   FakeCredentials,
   FakeIntegration,
   FaultSettings,
+  InjectedReply,
   PortFakeOptions,
   RequestRecord,
   ResyncStateRecord,
@@ -41,6 +42,14 @@ export interface PortFake {
   state: PortFakeState;
   /** Live fault settings: assign to change them between requests. */
   faults: FaultSettings;
+  /**
+   * The next matching requests get this reply instead of Port's: any status and body (an
+   * HTML page, truncated JSON, a wrong shape), before or after the request takes effect.
+   *
+   * @example
+   * port.inject({ route: "bulkUpsert", status: 502, body: "<html><body>Bad Gateway</body></html>" });
+   */
+  inject(reply: InjectedReply): void;
   /** The entities of a blueprint, in identifier order. */
   entities(blueprint: string): StoredEntity[];
   entity(blueprint: string, identifier: string): StoredEntity | undefined;
@@ -91,6 +100,7 @@ export async function startPortFake(options: PortFakeOptions = {}): Promise<Port
     credentials: clients[0] ?? DEFAULT_CREDENTIALS,
     state,
     faults: server.faults,
+    inject: server.inject,
     entities: sorted,
     entity: (blueprint, identifier) => state.store.entitiesOf(blueprint).get(identifier),
     addBlueprint,

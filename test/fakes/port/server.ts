@@ -6,6 +6,7 @@ import type { FakeAuth, FakeCredentials } from "./auth.ts";
 import {
   type Fault,
   type FaultSettings,
+  type InjectedReply,
   NO_FAULTS,
   RateWindow,
   type RateWindowOptions,
@@ -41,7 +42,7 @@ export interface RequestRecord {
   route: string;
   userAgent: string;
   status: number | "reset";
-  fault: Fault["kind"];
+  fault: Fault["kind"] | "injected";
   bodyBytes: number;
 }
 
@@ -62,6 +63,7 @@ export interface PortServer {
   url: string;
   state: PortFakeState;
   faults: FaultSettings;
+  inject(reply: InjectedReply): void;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,15 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
     ...options.rateLimit,
   });
   let rpsWindow: RateWindow | undefined;
+  const injected: InjectedReply[] = [];
+  const takeInjected = (route: string): InjectedReply | undefined => {
+    const index = injected.findIndex((r) => r.route === undefined || r.route === route);
+    const reply = injected[index];
+    if (!reply) return undefined;
+    reply.times = (reply.times ?? 1) - 1;
+    if (reply.times <= 0) injected.splice(index, 1);
+    return reply;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -112,6 +123,16 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
       record.status = "reset";
       req.socket.destroy();
     };
+    const sendInjected = (reply: InjectedReply) => {
+      record.status = reply.status;
+      record.fault = "injected";
+      if (res.destroyed || res.writableEnded) return;
+      const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
+      const html = typeof reply.body === "string" && reply.body.trimStart().startsWith("<");
+      const contentType = reply.contentType ?? (html ? "text/html" : "application/json; charset=utf-8");
+      res.writeHead(reply.status, { ...headers, "content-type": contentType, ...reply.headers });
+      res.end(text);
+    };
 
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (faults.requestsPerSecond > 0) {
@@ -128,6 +149,11 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
         status: 429,
         body: { ok: false, error: "rate_limit_exceeded", message: "Too many requests" },
       });
+    }
+    const special = takeInjected(routeName);
+    if (special) {
+      if (special.afterWrite) route();
+      return sendInjected(special);
     }
     const fault = rollFault(faults, routeName, random);
     record.fault = fault.kind;
@@ -211,6 +237,7 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
     url: `http://127.0.0.1:${port}`,
     state,
     faults,
+    inject: (reply) => injected.push({ ...reply }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -2,6 +2,11 @@ import { Unsupported } from "./jq-lexer.ts";
 import { type Node, parse } from "./jq-parse.ts";
 
 /**
+ * What the mapper learns about an expression by parsing it, to run it cheaper with the same
+ * result. When unsure, each answer is the safe one.
+ */
+
+/**
  * Whether a jq expression can produce at most one output, so that the mapper may collect it
  * with a plain `[e]` instead of `[first(e)]` (Ocean takes the first output; `first` costs a
  * label and a break per item and field). When unsure: false.
@@ -21,6 +26,27 @@ export function isLiteral(expression: string): boolean {
     return parse(expression).k === "lit" && !expression.includes("$__loc__");
   } catch (error) {
     if (error instanceof Unsupported) return false;
+    throw error;
+  }
+}
+
+/**
+ * The keys of a plain path such as `.owner.login` or `."full name"`, which the mapper can
+ * read in JavaScript (jq's own semantics: a missing key or null gives null); undefined for
+ * anything else.
+ */
+export function plainPath(expression: string): string[] | undefined {
+  if (expression.includes("?")) return undefined; // `.a?` turns errors into no output
+  try {
+    const keys: string[] = [];
+    let node = parse(expression);
+    while (node.k === "key") {
+      keys.unshift(node.name);
+      node = node.base;
+    }
+    return node.k === "id" && keys.length > 0 ? keys : undefined;
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
     throw error;
   }
 }
