@@ -1,8 +1,7 @@
 /**
- * Bad inputs that `lib/` does not handle yet. Each test asserts the behaviour the issue asks
- * for (a clear error naming what and where, no crash, nothing lost, a failed run deletes
- * nothing); they fail until the fix named in each test's comment lands, and then stay as
- * regression tests.
+ * Bad inputs that once slipped through (a run stuck, an item lost, an unclear message). Each
+ * asserts the behaviour the issue asks for: a clear error naming what and where, no crash,
+ * nothing lost, a failed run deletes nothing.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { DynamoRunStore } from "../../lib/aws/dynamodb-run-store.ts";
