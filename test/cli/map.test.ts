@@ -1,37 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, it } from "vitest";
+import { type CliRun, tide as run } from "../support/tide-cli.ts";
 
-const TIDE = new URL("../../bin/tide.js", import.meta.url).pathname;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `tide` as a user would: a separate Node process, in `cwd`. */
-function tide(args: string[], options: { cwd: string; stdin?: string }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TIDE, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
-  });
-}
+const tide = (args: string[], options: { cwd: string; stdin?: string }) => run(args, options);
 
 const CONFIG = `resources:
   - kind: repository
@@ -170,7 +143,7 @@ describe.concurrent("tide map", () => {
     ];
     const runs = await Promise.all(cases.map(([args]) => tide(args, { cwd: dir })));
     for (const [i, [args, stderr]] of cases.entries()) {
-      const run = runs[i] as Run;
+      const run = runs[i] as CliRun;
       expect({ args, code: run.code, stderr: run.stderr, stdout: run.stdout }).toEqual({
         args,
         code: 2,

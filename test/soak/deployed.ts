@@ -5,9 +5,6 @@
  * after writing, and a fanout whose invocations run out of time every few seconds.
  * Unlike `test/support/lambda-world.ts`, it counts everything it injects, for the report.
  */
-import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Context } from "aws-lambda";
 import { fanoutHandler, ingestHandler } from "../../lib/aws/handlers.ts";
 import { buildRuntime, type Runtime } from "../../lib/aws/runtime.ts";
@@ -18,6 +15,7 @@ import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { PortCatalog } from "../../lib/port/catalog.ts";
 import { PortClient } from "../../lib/port/client.ts";
 import { type LocalDynamo, startDynalite } from "../support/dynalite.ts";
+import { deployedEnv } from "../support/lambda-world.ts";
 import { type LocalSqs, startSqs } from "../support/sqs.ts";
 import { SqsPoller } from "../support/sqs-poller.ts";
 import { INTEGRATION, type World } from "../support/world.ts";
@@ -67,27 +65,7 @@ export interface Deployed {
 export async function startDeployed(world: World, options: DeployedOptions): Promise<Deployed> {
   const sqs: LocalSqs = await startSqs({ maxReceiveCount: options.maxReceiveCount, visibilityTimeout: 30 });
   const dynamo: LocalDynamo = await startDynalite();
-  const configFile = join(tmpdir(), `tide-soak-config-${process.pid}-${Date.now()}.json`);
-  await writeFile(configFile, JSON.stringify(world.config));
-  const env = {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    TIDE_INTEGRATION_ID: INTEGRATION,
-    TIDE_CONFIG_FILE: configFile,
-    TIDE_RUN_TABLE: dynamo.tableName,
-    TIDE_QUEUE_URL: sqs.queueUrl,
-    TIDE_MAX_RECEIVE_COUNT: String(options.maxReceiveCount),
-    AWS_LAMBDA_FUNCTION_NAME: "tide-fanout",
-    PORT_CLIENT_ID: world.port.credentials.clientId,
-    PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
-    PORT_BASE_URL: world.port.url,
-    GITHUB_TOKEN: world.github.token,
-    GITHUB_ORG: world.github.org.login,
-    GITHUB_API_URL: world.github.url,
-  };
+  const env = await deployedEnv(world, sqs, dynamo, options.maxReceiveCount);
   // The AWS SDK reads `AWS_ENDPOINT_URL_*` from the process environment.
   Object.assign(process.env, env);
   const runtime = await buildRuntime(env);

@@ -46,20 +46,13 @@ export interface ResyncOptions {
 }
 
 /**
- * The deployed shape, on this machine: the real handlers and runtime (`buildRuntime`, with
- * the AWS SDK pointed at an SQS-compatible server and dynalite through `AWS_ENDPOINT_URL_*`),
- * the GitHub and Port fakes of `world`, and pollers standing in for Lambda's SQS trigger.
+ * The environment the stack gives the functions, pointed at the local servers and fakes
+ * (the config snapshot written to a file, as the bundle carries it).
  */
-export async function startLambdaWorld(
-  world: World,
-  options: { maxReceiveCount?: number } = {},
-): Promise<LambdaWorld> {
-  const maxReceiveCount = options.maxReceiveCount ?? 3;
-  const sqs = await startSqs({ maxReceiveCount, visibilityTimeout: 30 });
-  const dynamo = await startDynalite();
+export async function deployedEnv(world: World, sqs: LocalSqs, dynamo: LocalDynamo, maxReceiveCount: number) {
   const configFile = join(tmpdir(), `tide-config-${process.pid}-${Date.now()}.json`);
   await writeFile(configFile, JSON.stringify(world.config));
-  const env = {
+  return {
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
@@ -78,6 +71,21 @@ export async function startLambdaWorld(
     GITHUB_ORG: world.github.org.login,
     GITHUB_API_URL: world.github.url,
   };
+}
+
+/**
+ * The deployed shape, on this machine: the real handlers and runtime (`buildRuntime`, with
+ * the AWS SDK pointed at an SQS-compatible server and dynalite through `AWS_ENDPOINT_URL_*`),
+ * the GitHub and Port fakes of `world`, and pollers standing in for Lambda's SQS trigger.
+ */
+export async function startLambdaWorld(
+  world: World,
+  options: { maxReceiveCount?: number } = {},
+): Promise<LambdaWorld> {
+  const maxReceiveCount = options.maxReceiveCount ?? 3;
+  const sqs = await startSqs({ maxReceiveCount, visibilityTimeout: 30 });
+  const dynamo = await startDynalite();
+  const env = await deployedEnv(world, sqs, dynamo, maxReceiveCount);
   Object.assign(process.env, env);
   const runtime = await buildRuntime(env);
 

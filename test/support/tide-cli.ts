@@ -14,7 +14,7 @@ export interface CliRun {
  */
 export function tide(
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; stdin?: string },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TIDE, ...args], {
@@ -31,6 +31,6 @@ export function tide(
     });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
+    child.stdin.end(options.stdin ?? "");
   });
 }
