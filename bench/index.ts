@@ -8,6 +8,9 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   port: () => import("./port.ts"),
   mapping: () => import("./mapping.ts"),
   source: () => import("./source.ts"),
+  e2e: () => import("./e2e.ts"),
+  memory: () => import("./memory.ts"),
+  bundle: () => import("./bundle.ts"),
 };
 
 const wanted = process.argv.slice(2);
@@ -19,7 +22,13 @@ for (const [name, load] of Object.entries(modules)) {
 }
 
 const header = ["group", "benchmark", "measured", "target", "ok"];
-const lines = rows.map((r) => [r.group, r.name, r.value, r.target, r.pass === undefined ? "" : r.pass ? "yes" : "NO"]);
+const lines = rows.map((r) => [
+  r.group,
+  r.name,
+  r.value,
+  r.target,
+  r.pass === undefined ? "" : r.pass ? "yes" : "NO",
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
 const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
 console.log(fmt(header));
