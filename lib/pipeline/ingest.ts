@@ -1,6 +1,8 @@
+import type { MapResult } from "../mapping/index.ts";
 import type { Entity } from "../port/entity.ts";
 import { clipKey, itemKey } from "./fanout.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
+import { mapMessages } from "./map-messages.ts";
 import type { RunMappers } from "./mappers.ts";
 import { type IngestMessage, parseMessage } from "./message.ts";
 import type { ContentHashes, UpsertOptions, UpsertOutcome } from "./ports.ts";
@@ -108,9 +110,14 @@ async function ingestRun(
   const work: Work[] = [];
   // Entities of every message, by blueprint, each remembering where it came from.
   const byBlueprint = new Map<string, Entry[]>();
-  for (const { received, message } of fresh) {
-    const mapper = await deps.mappers.mapper(runId, message.resource);
-    const mapped = await mapper.map(message.items);
+  const mappedAll = await mapMessages(
+    deps.mappers,
+    runId,
+    config,
+    fresh.map((f) => f.message),
+  );
+  for (const [index, { received, message }] of fresh.entries()) {
+    const mapped = mappedAll[index] as MapResult;
     const failures: Failure[] = mapped.failures.map((f) => ({
       kind: message.kind,
       batch: message.batch,
