@@ -11,6 +11,7 @@ import { ingest } from "../../lib/pipeline/ingest.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { PortCatalog } from "../../lib/port/catalog.ts";
 import type { Source } from "../../lib/source/types.ts";
+import { newRun } from "../pipeline/run-store-contract.ts";
 import { type LocalDynamo, startDynalite } from "../support/dynalite.ts";
 import { INTEGRATION as GITHUB_INTEGRATION, startWorld, type World } from "../support/world.ts";
 import {
@@ -42,20 +43,7 @@ describe("known bugs (see the report for each fix)", () => {
     dynamo = await startDynalite();
     const store = new DynamoRunStore({ client: dynamo.client, tableName: dynamo.tableName });
     await store.createRun(
-      {
-        runId: "20260101T000000Z-full00",
-        integrationId: INTEGRATION,
-        trigger: "manual",
-        status: "running",
-        startedAt: new Date().toISOString(),
-        resources: [0],
-        full: true,
-        enumerated: false,
-        sent: 0,
-        settled: 0,
-        continuations: 0,
-        fullRewrite: true,
-      },
+      { ...newRun("20260101T000000Z-full00", INTEGRATION), fullRewrite: true },
       loadConfig(THING_CONFIG),
     );
     expect((await store.getRun("20260101T000000Z-full00"))?.fullRewrite).toBe(true);
