@@ -27,7 +27,11 @@ const config = loadConfig(`resources:
           blueprint: '"githubTeam"'
 `);
 
-const repo = (name: string | null, archived = false, language: string | null = "Go") => ({ name, archived, language });
+const repo = (name: string | null, archived = false, language: string | null = "Go") => ({
+  name,
+  archived,
+  language,
+});
 const message = (resource: number, batch: string, items: unknown[]): IngestMessage => ({
   v: 1,
   runId: "r",
@@ -52,5 +56,9 @@ it("maps several messages in one call per resource, with the same result as one 
   );
   expect(together).toEqual(alone);
   expect(together[0]).toMatchObject({ filtered: 1, failures: [{ itemIndex: 2, field: "properties.lower" }] });
-  expect(together[2]).toMatchObject({ filtered: 1, skipped: [{ itemIndex: 0 }], entities: [{ itemIndex: 1 }] });
+  expect(together[2]).toMatchObject({
+    filtered: 1,
+    skipped: [{ itemIndex: 0 }],
+    entities: [{ itemIndex: 1 }],
+  });
 });
