@@ -15,7 +15,7 @@ import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { PortCatalog } from "../../lib/port/catalog.ts";
 import { PortClient } from "../../lib/port/client.ts";
 import { type LocalDynamo, startDynalite } from "../support/dynalite.ts";
-import { deployedEnv } from "../support/lambda-world.ts";
+import { deployedEnv, runEnded } from "../support/lambda-world.ts";
 import { type LocalSqs, startSqs } from "../support/sqs.ts";
 import { SqsPoller } from "../support/sqs-poller.ts";
 import { INTEGRATION, type World } from "../support/world.ts";
@@ -144,13 +144,7 @@ export async function startDeployed(world: World, options: DeployedOptions): Pro
         const runId = newRunId();
         await invoke({ runId, trigger: "manual", ...event });
         for (let i = 0; i < invocations.length; i++) await invocations[i];
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const run = await runtime.store.getRun(runId);
-          if (run && run.status !== "running" && run.status !== "reconciling") return run;
-          if (Date.now() > deadline) throw new Error(`run ${runId} did not finish: ${JSON.stringify(run)}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        return await runEnded(runtime.store, runId, timeoutMs);
       } finally {
         await poller.stop();
         stats.ingestInvocations += poller.stats.invocations - before.invocations;

@@ -13,6 +13,7 @@ import { fanoutHandler, ingestHandler } from "../../lib/aws/handlers.ts";
 import { buildRuntime, type Runtime } from "../../lib/aws/runtime.ts";
 import { newRunId } from "../../lib/pipeline/ids.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
+import type { RunStore } from "../../lib/pipeline/ports.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { type LocalDynamo, startDynalite } from "./dynalite.ts";
 import { type LocalSqs, startSqs } from "./sqs.ts";
@@ -43,6 +44,17 @@ export interface ResyncOptions {
   crashRate?: number;
   random?: () => number;
   timeoutMs?: number;
+}
+
+/** Waits until a run has ended (completed, failed or aborted), or throws with its last state. */
+export async function runEnded(store: RunStore, runId: string, timeoutMs: number): Promise<RunRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await store.getRun(runId);
+    if (run && run.status !== "running" && run.status !== "reconciling") return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} did not finish: ${JSON.stringify(run)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /**
@@ -151,13 +163,7 @@ export async function startLambdaWorld(
         const runId = newRunId();
         await fanout({ runId, trigger: "manual" }, context());
         for (let i = 0; i < invocations.length; i++) await invocations[i];
-        const deadline = Date.now() + (resync.timeoutMs ?? 60_000);
-        for (;;) {
-          const run = await runtime.store.getRun(runId);
-          if (run && run.status !== "running" && run.status !== "reconciling") return run;
-          if (Date.now() > deadline) throw new Error(`run ${runId} did not finish: ${JSON.stringify(run)}`);
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
+        return await runEnded(runtime.store, runId, resync.timeoutMs ?? 60_000);
       } finally {
         await poller.stop();
       }
