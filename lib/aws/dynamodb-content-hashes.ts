@@ -41,9 +41,11 @@ export class DynamoContentHashes implements ContentHashes {
       while (request && Object.keys(request).length > 0) {
         const result = await this.#db.send(new BatchGetItemCommand({ RequestItems: request }));
         for (const item of result.Responses?.[this.#table] ?? []) {
+          const kind = str(item, "kind");
           found.set(str(item, "sk") ?? "", {
             hash: str(item, "hash") ?? "",
             writtenAt: num(item, "writtenAt"),
+            ...(kind !== undefined ? { origin: { kind, partition: str(item, "partition") ?? "" } } : {}),
           });
         }
         request = result.UnprocessedKeys as typeof request;
@@ -57,13 +59,15 @@ export class DynamoContentHashes implements ContentHashes {
     // A batch write may not name one key twice: the last write of an identifier wins.
     const latest = [...new Map(written.map((w) => [w.identifier, w])).values()];
     await this.#write(
-      latest.map(({ identifier, hash, writtenAt }) => ({
+      latest.map(({ identifier, hash, writtenAt, origin }) => ({
         PutRequest: {
           Item: {
             ...hashKey(integrationId, blueprint, identifier),
             hash: s(hash),
             writtenAt: n(writtenAt),
             expiresAt: n(expiresAt),
+            // Where it was listed: reconciliation looks there again before deleting it.
+            ...(origin ? { kind: s(origin.kind), partition: s(origin.partition) } : {}),
           },
         },
       })),

@@ -114,5 +114,6 @@ export function itemToBatch(item: Item): BatchRecord {
     failures: result?.failures ?? [],
     failureCount: result?.failureCount ?? 0,
     seen: result?.seen ?? {},
+    ...(result?.deferred ? { deferred: result.deferred } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { compileResource, loadConfigFile, type PortAppConfig } from "../mapping/
 import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions } from "../pipeline/fanout.ts";
 import { RunMappers } from "../pipeline/mappers.ts";
 import type { Catalog, ContentHashes, Invoker, Queue, RunStore } from "../pipeline/ports.ts";
+import { type SecondLook, sourceSecondLook } from "../pipeline/second-look.ts";
 import { PortCatalog } from "../port/catalog.ts";
 import { PortClient } from "../port/client.ts";
 import { getSourceDefinition, resolveSettings } from "../source/index.ts";
@@ -25,6 +26,8 @@ export interface Runtime {
   catalog: Catalog;
   hashes: ContentHashes;
   mappers: RunMappers;
+  /** The source's second look for reconciliation (it builds the source only when used). */
+  look: SecondLook;
   fanoutOptions: FanoutOptions;
   maxReceiveCount: number;
   /** Built on first use: only the fanout reads the source. */
@@ -76,14 +79,16 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
   const port = PortClient.fromEnv(settings, { integrationId, integrationType: sourceName });
   let source: Source | undefined;
   let invoker: Invoker | undefined;
-  return {
+  const mappers = new RunMappers(store, compileResource);
+  const runtime: Runtime = {
     integrationId,
     config,
     store,
     queue,
     catalog: new PortCatalog(port, integrationId),
     hashes: new DynamoContentHashes(dynamo),
-    mappers: new RunMappers(store, compileResource),
+    mappers,
+    look: sourceSecondLook({ source: () => runtime.source(), mappers }),
     fanoutOptions: {
       ...DEFAULT_FANOUT_OPTIONS,
       maxMessageBytes: positive(env, "TIDE_MAX_MESSAGE_BYTES", DEFAULT_FANOUT_OPTIONS.maxMessageBytes),
@@ -106,6 +111,7 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
       return invoker;
     },
   };
+  return runtime;
 }
 
 let containerRuntime: Promise<Runtime> | undefined;

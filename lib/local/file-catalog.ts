@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type {
   CatalogEntity,
   DeleteOutcome,
+  OwnedEntity,
   ReadableCatalog,
   UpsertOptions,
   UpsertOutcome,
@@ -57,6 +58,12 @@ export class FileCatalog implements ReadableCatalog {
 
   async *listOwned(blueprint: string): AsyncIterable<string> {
     yield* [...(await this.#blueprint(blueprint)).keys()];
+  }
+
+  async *listOwnedEntities(blueprint: string): AsyncIterable<OwnedEntity> {
+    for (const [identifier, stored] of await this.#blueprint(blueprint)) {
+      yield { identifier, relations: stored.relations as Record<string, unknown> | undefined };
+    }
   }
 
   async delete(blueprint: string, identifiers: string[]): Promise<DeleteOutcome> {

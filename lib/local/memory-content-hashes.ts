@@ -12,14 +12,18 @@ export class MemoryContentHashes implements ContentHashes {
     const found = new Map<string, WrittenHash>();
     for (const identifier of identifiers) {
       const hash = this.#hashes.get(key(integrationId, blueprint, identifier));
-      if (hash) found.set(identifier, { ...hash });
+      if (hash) found.set(identifier, structuredClone(hash));
     }
     return found;
   }
 
   async put(integrationId: string, blueprint: string, written: Array<{ identifier: string } & WrittenHash>) {
-    for (const { identifier, hash, writtenAt } of written) {
-      this.#hashes.set(key(integrationId, blueprint, identifier), { hash, writtenAt });
+    for (const { identifier, hash, writtenAt, origin } of written) {
+      this.#hashes.set(key(integrationId, blueprint, identifier), {
+        hash,
+        writtenAt,
+        ...(origin ? { origin: { ...origin } } : {}),
+      });
     }
   }
 

@@ -2,6 +2,7 @@ import type {
   Catalog,
   CatalogEntity,
   DeleteOutcome,
+  OwnedEntity,
   ReadableCatalog,
   UpsertOptions,
   UpsertOutcome,
@@ -60,6 +61,13 @@ export class PlanCatalog implements Catalog {
 
   listOwned(blueprint: string): AsyncIterable<string> {
     return this.#catalog.listOwned(blueprint);
+  }
+
+  listOwnedEntities(blueprint: string): AsyncIterable<OwnedEntity> {
+    if (this.#catalog.listOwnedEntities) return this.#catalog.listOwnedEntities(blueprint);
+    return (async function* (ids) {
+      for await (const identifier of ids) yield { identifier };
+    })(this.#catalog.listOwned(blueprint));
   }
 
   async delete(blueprint: string, identifiers: string[]): Promise<DeleteOutcome> {

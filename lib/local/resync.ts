@@ -12,6 +12,7 @@ import { type Logger, silentLogger } from "../pipeline/logger.ts";
 import { type CompileResource, RunMappers } from "../pipeline/mappers.ts";
 import type { Catalog, ContentHashes, Invoker, RunStore } from "../pipeline/ports.ts";
 import type { RunRecord, Trigger } from "../pipeline/run.ts";
+import { sourceSecondLook } from "../pipeline/second-look.ts";
 import type { Source } from "../source/types.ts";
 import { MemoryQueue } from "./memory-queue.ts";
 import { MemoryRunStore } from "./memory-run-store.ts";
@@ -69,8 +70,9 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
     maxReceiveCount,
     retryDelayMs: options.retryDelayMs,
   });
-  const finish = { store, catalog: options.catalog, log, hashes: options.hashes };
   const mappers = new RunMappers(store, options.compile);
+  const look = sourceSecondLook({ source: () => options.source, mappers });
+  const finish = { store, catalog: options.catalog, log, hashes: options.hashes, look };
   queue.consume((messages) => ingest({ ...finish, mappers, maxReceiveCount }, messages));
 
   const invocations: Array<Promise<FanoutResult>> = [];

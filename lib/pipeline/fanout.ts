@@ -63,6 +63,8 @@ export type FanoutResult =
   | { outcome: "stopped"; runId: string; status: string };
 
 const LOCK_TOUCH_INTERVAL_MS = 30_000;
+/** A partition name a message carries: within the envelope's room (`ENVELOPE_BYTES`). */
+const MAX_PARTITION_BYTES = 200;
 
 /**
  * One fanout invocation: opens a run (or continues one), enumerates every resource's pages
@@ -327,6 +329,10 @@ class Enumeration {
       resource,
       kind,
       batch: batchId(resource, partition, first + i),
+      // Recorded with what it writes, so reconciliation can look at just this partition again.
+      ...(partition !== "" && Buffer.byteLength(JSON.stringify(partition)) <= MAX_PARTITION_BYTES
+        ? { partition }
+        : {}),
       items,
     }));
     let end = first + messages.length;
@@ -421,7 +427,7 @@ function packAll(items: readonly unknown[], maxBytes: number): Packing {
 }
 
 /** The selector's source options: everything but the jq `query`. */
-function selectorExtras(selector: Record<string, unknown> | undefined): Record<string, unknown> {
+export function selectorExtras(selector: Record<string, unknown> | undefined): Record<string, unknown> {
   const { query: _, ...extras } = selector ?? {};
   return extras;
 }

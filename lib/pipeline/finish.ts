@@ -2,6 +2,7 @@ import type { Logger } from "./logger.ts";
 import type { Catalog, ContentHashes, RunStore } from "./ports.ts";
 import { reconcile } from "./reconcile.ts";
 import type { RunRecord } from "./run.ts";
+import type { SecondLook } from "./second-look.ts";
 
 export interface FinishDeps {
   store: RunStore;
@@ -9,6 +10,11 @@ export interface FinishDeps {
   log: Logger;
   /** Forgotten for deleted entities, so one that comes back is written again. */
   hashes?: ContentHashes;
+  /**
+   * A second look at the source, to confirm absence before deleting and to repair what Port
+   * lost. Without it reconciliation deletes nothing (and says so).
+   */
+  look?: SecondLook;
 }
 
 /**

@@ -1,11 +1,12 @@
 import type { MapResult } from "../mapping/index.ts";
 import type { Entity } from "../port/entity.ts";
+import { isDeferrable } from "./deferred.ts";
 import { clipKey, itemKey } from "./fanout.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import { mapMessages } from "./map-messages.ts";
 import type { RunMappers } from "./mappers.ts";
 import { type IngestMessage, parseMessage } from "./message.ts";
-import type { ContentHashes, UpsertOptions, UpsertOutcome } from "./ports.ts";
+import type { ContentHashes, UpsertOptions, UpsertOutcome, WrittenHash } from "./ports.ts";
 import type { BatchResult, Failure, RunRecord } from "./run.ts";
 import { contentHash, DEFAULT_REWRITE_AFTER_MS } from "./unchanged.ts";
 
@@ -175,13 +176,18 @@ async function ingestRun(
           message,
         }));
       }
-      const written: Array<{ identifier: string; hash: string; writtenAt: number }> = [];
+      const written: Array<{ identifier: string } & WrittenHash> = [];
       for (const [i, outcome] of outcomes.entries()) {
         const entry = send[i];
         if (!entry) continue;
-        record(entry.work, blueprint, outcome, entry.work.message.items[entry.itemIndex]);
+        const raw = entry.work.message.items[entry.itemIndex];
+        if (isDeferrable(outcome, options)) defer(entry, blueprint, outcome, raw);
+        else record(entry.work, blueprint, outcome, raw);
         const hash = hashes.get(entry);
-        if (outcome.ok && hash) written.push({ identifier: outcome.identifier, hash, writtenAt: Date.now() });
+        if (outcome.ok && hash) {
+          const origin = { kind: entry.work.message.kind, partition: entry.work.message.partition ?? "" };
+          written.push({ identifier: outcome.identifier, hash, writtenAt: Date.now(), origin });
+        }
       }
       if (deps.hashes && written.length > 0) await deps.hashes.put(run.integrationId, blueprint, written);
     }),
@@ -300,6 +306,22 @@ async function skipUnchanged(
     }
   }
   return { send, hashes };
+}
+
+/** A related entity is missing (404 `not_found`): reconciliation upserts it again, once the rest is written. */
+function defer(entry: Entry, blueprint: string, outcome: UpsertOutcome, raw: unknown): void {
+  const { message, result } = entry.work;
+  const deferred = result.deferred ?? [];
+  deferred.push({
+    blueprint,
+    entity: entry.entity,
+    kind: message.kind,
+    item: itemKey(raw),
+    message: outcome.ok ? "" : outcome.message,
+    traceId: outcome.ok ? undefined : outcome.traceId,
+    origin: { kind: message.kind, partition: message.partition ?? "" },
+  });
+  result.deferred = deferred;
 }
 
 function record(work: Work, blueprint: string, outcome: UpsertOutcome, raw: unknown): void {

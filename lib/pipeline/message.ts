@@ -12,6 +12,8 @@ export interface IngestMessage {
   kind: string;
   /** Unique within the run and deterministic for a page, so a re-sent page is counted once. */
   batch: string;
+  /** The partition the items were listed under (absent: none, or a name too long to carry). */
+  partition?: string;
   items: unknown[];
 }
 

@@ -132,6 +132,11 @@ export interface Catalog {
   upsert(blueprint: string, entities: Entity[], options: UpsertOptions): Promise<UpsertOutcome[]>;
   /** Identifiers of the entities of a blueprint that this integration wrote. */
   listOwned(blueprint: string): AsyncIterable<string>;
+  /**
+   * The same entities with their relations, so reconciliation can keep the targets of kept
+   * entities (placeholders) and know what a deletion touches. Absent: relations are unknown.
+   */
+  listOwnedEntities?(blueprint: string): AsyncIterable<OwnedEntity>;
   delete(
     blueprint: string,
     identifiers: string[],
@@ -141,10 +146,27 @@ export interface Catalog {
   reportResync?(state: { status: RunStatus; start?: string; end?: string }): Promise<void>;
 }
 
+/** An entity this integration wrote, as reconciliation reads it back from the catalog. */
+export interface OwnedEntity {
+  identifier: string;
+  relations?: Record<string, unknown>;
+}
+
 /** What this integration last wrote for an entity: its content hash and when. */
 export interface WrittenHash {
   hash: string;
   writtenAt: number;
+  /**
+   * Where the source listed it (its kind and partition), so reconciliation can look at just
+   * that partition again to confirm the entity is gone. Absent for entities written before.
+   */
+  origin?: ItemOrigin;
+}
+
+/** The kind and partition ("" when the kind has none) a raw item was listed under. */
+export interface ItemOrigin {
+  kind: string;
+  partition: string;
 }
 
 /**

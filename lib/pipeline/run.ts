@@ -1,3 +1,6 @@
+import type { Entity } from "../port/entity.ts";
+import type { ItemOrigin } from "./ports.ts";
+
 /** How a run was started. */
 export type Trigger = "schedule" | "manual" | "cli" | "local";
 
@@ -81,6 +84,24 @@ export interface BatchRecord {
   failureCount: number;
   /** Identifiers the batch wrote (or found unchanged), per blueprint: what reconciliation keeps. */
   seen: Record<string, string[]>;
+  /**
+   * Entities Port refused with 404 `not_found` (a related entity missing while
+   * `createMissingRelatedEntities` is off): upserted again by reconciliation, once the rest
+   * of the run is written, before they count as failures.
+   */
+  deferred?: DeferredEntity[];
+}
+
+/** An entity whose upsert waits for its relations' targets: see `BatchRecord.deferred`. */
+export interface DeferredEntity {
+  blueprint: string;
+  entity: Entity;
+  kind: string;
+  /** The raw item's key, for the failure if it never goes through. */
+  item?: string;
+  message: string;
+  traceId?: string;
+  origin?: ItemOrigin;
 }
 
 /** What an ingest records when it is finished with a batch. */
@@ -102,8 +123,26 @@ export interface RunSummary {
   failures: Failure[];
   failureCount: number;
   deleted: Record<string, number>;
-  /** Why nothing was deleted, when nothing was. */
-  deletion: { performed: boolean; reason?: string; toDelete: number; found: number };
+  /**
+   * `performed` when every blueprint the run covers was reconciled (none held back); `reason`
+   * says why something was not deleted (a failure, a held blueprint, an unconfirmed absence).
+   */
+  deletion: {
+    performed: boolean;
+    reason?: string;
+    toDelete: number;
+    found: number;
+    /** Blueprints whose deletions the threshold held back, each with why. */
+    held?: Array<{ blueprint: string; reason: string }>;
+    /** Candidates kept because an entity kept by this run relates to them (placeholders). */
+    protected?: number;
+    /** Candidates kept because a second look at the source found them, or could not tell. */
+    unconfirmed?: number;
+    /** Entities the run saw but Port lacked, written again in this run. */
+    repaired?: number;
+    /** Entities upserted again after a 404 `not_found` and written this time. */
+    retried?: number;
+  };
   continuations: number;
   batches: number;
 }

@@ -1,5 +1,5 @@
 import type { RunStore } from "./ports.ts";
-import type { Failure, KindSummary, RunRecord } from "./run.ts";
+import type { DeferredEntity, Failure, KindSummary, RunRecord } from "./run.ts";
 
 /** At most this many failures are kept in a summary; all of them are counted. */
 export const MAX_FAILURE_SAMPLES = 50;
@@ -11,6 +11,8 @@ export interface Tally {
   batches: number;
   /** Identifiers the run wrote or found unchanged, per blueprint. */
   seen: Map<string, Set<string>>;
+  /** Entities waiting for a related entity (404 `not_found`): reconciliation upserts them again. */
+  deferred: DeferredEntity[];
 }
 
 /** Adds up the run's batches: the exact figures of a run, whatever was delivered twice. */
@@ -26,7 +28,14 @@ export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (res
       failures: 0,
     });
   }
-  const tally: Tally = { kinds: [], failures: [], failureCount: 0, batches: 0, seen: new Map() };
+  const tally: Tally = {
+    kinds: [],
+    failures: [],
+    failureCount: 0,
+    batches: 0,
+    seen: new Map(),
+    deferred: [],
+  };
   for await (const batch of store.listBatches(run.runId)) {
     tally.batches++;
     const kind = kinds.get(batch.resource);
@@ -50,6 +59,7 @@ export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (res
     for (const failure of batch.failures) {
       if (tally.failures.length < MAX_FAILURE_SAMPLES) tally.failures.push(failure);
     }
+    if (batch.deferred) tally.deferred.push(...batch.deferred);
     for (const [blueprint, identifiers] of Object.entries(batch.seen)) {
       let set = tally.seen.get(blueprint);
       if (!set) {

@@ -1,6 +1,7 @@
 import type {
   CatalogEntity,
   DeleteOutcome,
+  OwnedEntity,
   ReadableCatalog,
   UpsertOptions,
   UpsertOutcome,
@@ -30,6 +31,14 @@ export class PortCatalog implements ReadableCatalog {
     const query = this.#port.datasourceQuery;
     for await (const entity of this.#port.searchEntities(blueprint, { query, include: ["identifier"] })) {
       yield entity.identifier;
+    }
+  }
+
+  /** Whole entities (no `include`): their relations tell reconciliation what kept entities point at. */
+  async *listOwnedEntities(blueprint: string): AsyncIterable<OwnedEntity> {
+    const query = this.#port.datasourceQuery;
+    for await (const entity of this.#port.searchEntities(blueprint, { query })) {
+      yield { identifier: entity.identifier, relations: entity.relations };
     }
   }
 

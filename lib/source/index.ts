@@ -7,6 +7,7 @@ export {
   UnknownNameError,
 } from "./errors.ts";
 export { getKind, kindNames } from "./kinds.ts";
+export { lookAgain } from "./look-again.ts";
 export * from "./paginate/index.ts";
 export { builtInSources, getSourceDefinition } from "./registry.ts";
 export { resolveSettings, type SettingSpec } from "./settings.ts";
@@ -14,6 +15,7 @@ export type {
   CallOptions,
   Cursor,
   Kind,
+  LookAgainScope,
   Page,
   PageOptions,
   ResolvedSettings,

@@ -36,6 +36,11 @@ export interface PageOptions extends CallOptions {
 /**
  * A kind of raw item a source can list (`repository`, `pull-request`, …): the `kind` of a
  * port-app-config resource.
+ *
+ * Absence confirmation comes with the contract and needs nothing more from a kind: before
+ * deleting, reconciliation lists again just the partitions (or, for a kind without
+ * partitions, the whole kind) that held the candidates ({@link LookAgainScope}), and keeps
+ * every candidate that reappears. A kind whose pages cannot be read again deletes nothing.
  */
 export interface Kind {
   name: string;
@@ -46,6 +51,15 @@ export interface Kind {
   partitions?(options?: CallOptions): AsyncIterable<string>;
   /** The kind's pages, in order, from the start or from `options.cursor`. */
   pages(options?: PageOptions): AsyncIterable<Page>;
+}
+
+/**
+ * What a second look at a kind covers: `partitions` of a partitioned kind (only those), or
+ * everything (`"all"`: the partitions are listed anew, so one a shifting listing skipped the
+ * first time is found).
+ */
+export interface LookAgainScope {
+  partitions: readonly string[] | "all";
 }
 
 /** A configured connection to one third-party system. */

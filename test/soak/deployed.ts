@@ -86,6 +86,7 @@ export async function startDeployed(world: World, options: DeployedOptions): Pro
   const crashing = (catalog: Catalog): Catalog => ({
     description: catalog.description,
     listOwned: (bp) => catalog.listOwned(bp),
+    listOwnedEntities: catalog.listOwnedEntities?.bind(catalog),
     delete: (bp, ids, o) => catalog.delete(bp, ids, o),
     reportResync: (s) => catalog.reportResync?.(s) ?? Promise.resolve(),
     async upsert(bp, entities, o) {

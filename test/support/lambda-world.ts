@@ -141,6 +141,7 @@ export async function startLambdaWorld(
           ...catalog,
           description: catalog.description,
           listOwned: (bp) => catalog.listOwned(bp),
+          listOwnedEntities: catalog.listOwnedEntities?.bind(catalog),
           delete: (bp, ids, o) => catalog.delete(bp, ids, o),
           reportResync: (s) => catalog.reportResync?.(s) ?? Promise.resolve(),
           async upsert(bp, entities, o) {
