@@ -110,8 +110,9 @@ describe("reconciliation never deletes what is live", () => {
     const { run } = await resync(world, { source });
     expect(run.status).toBe("completed");
     expect(world.port.entity(BLUEPRINTS.repository, skipped)).toBeDefined();
-    expect(run.summary?.deletion.unconfirmed).toBeGreaterThan(0);
     expect(world.port.entity(BLUEPRINTS.pullRequest, `${skipped}-1`)).toBeDefined();
+    // Whichever listing the shift hit (repositories, or the partitions of pull requests).
+    expect(run.summary?.deletion.unconfirmed).toBeGreaterThan(0);
     // The victim was read on page 1 before it went: the next run deletes it, and only it.
     const next = await resync(world);
     expect(next.run.summary?.deleted[BLUEPRINTS.repository]).toBe(1);
