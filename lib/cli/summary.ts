@@ -16,10 +16,12 @@ export function formatSummary(run: RunRecord): string {
   ];
   const deleted = Object.entries(summary.deleted);
   lines.push("");
-  if (summary.deletion.performed) {
-    const total = deleted.reduce((sum, [, n]) => sum + n, 0);
+  const total = deleted.reduce((sum, [, n]) => sum + n, 0);
+  if (summary.deletion.performed || total > 0) {
     const detail = deleted.map(([bp, n]) => `${bp} ${n}`).join(", ");
     lines.push(`deleted ${total} stale entit${total === 1 ? "y" : "ies"}${detail ? ` (${detail})` : ""}`);
+    // Some blueprints held back, candidates kept, entities repaired: said beside what was deleted.
+    if (summary.deletion.reason) lines.push(`note: ${summary.deletion.reason}`);
   } else {
     lines.push(`deleted nothing: ${summary.deletion.reason ?? "no deletion"}`);
   }
