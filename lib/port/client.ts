@@ -177,7 +177,7 @@ export class PortClient {
    * needed with Port's `from`/`next` cursor.
    *
    * @example
-   * for await (const e of port.searchEntities("service", { query: port.datasourceQuery, include: ["identifier"] })) seen.add(e.identifier);
+   * for await (const e of port.searchEntities("service", { query: port.datasourceQuery, include: ["$identifier"] })) seen.add(e.identifier);
    */
   searchEntities(blueprint: string, options: SearchOptions): AsyncIterable<PortEntity> {
     return searchEntities(this.#transport, blueprint, options);

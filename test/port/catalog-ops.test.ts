@@ -25,7 +25,7 @@ describe("searchEntities", () => {
     });
 
     const found = await collect(
-      client.searchEntities("service", { query: client.datasourceQuery, include: ["identifier"] }),
+      client.searchEntities("service", { query: client.datasourceQuery, include: ["$identifier"] }),
     );
 
     expect(found).toHaveLength(2_501);
@@ -56,7 +56,6 @@ describe("searchEntities", () => {
     expect(first[0]).toMatchObject({
       identifier: "svc-00001",
       properties: { language: "go" },
-      blueprint: "service",
     });
     expect(await collect(client.searchEntities("service", { query, limit: 5 }))).toHaveLength(12);
   });

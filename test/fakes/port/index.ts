@@ -79,6 +79,7 @@ export async function startPortFake(options: PortFakeOptions = {}): Promise<Port
     integrations: new Map((options.integrations ?? []).map((i) => [i.identifier, i])),
     resyncHistory: new Map(),
     log: [],
+    responseViolations: [],
   };
   const addBlueprint = (body: Record<string, unknown>) => {
     const error = blueprintBodyError(body, false, undefined, (id) => state.store.blueprints.has(id));

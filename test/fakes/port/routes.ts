@@ -80,7 +80,7 @@ function upsertOne(ctx: RouteContext): Reply {
   if (error) return invalid(error);
   const outcome = ctx.store.upsert(bp, ctx.body as Record<string, unknown>, write);
   if (!outcome.ok) return fail(outcome.statusCode, outcome.error, outcome.message);
-  return { status: 201, body: { ok: true, entity: toApiEntity(outcome.entity) } };
+  return { status: 201, body: { ok: true, entity: toApiEntity(outcome.entity, bp) } };
 }
 
 function upsertBulk(ctx: RouteContext): Reply {
@@ -151,7 +151,7 @@ function getEntity(ctx: RouteContext): Reply {
   const entity = ctx.store.entitiesOf(bp.identifier).get(ctx.params[1] ?? "");
   if (!entity)
     return fail(404, "not_found", `Entity "${ctx.params[1]}" of blueprint "${bp.identifier}" was not found`);
-  return { status: 200, body: { ok: true, entity: toApiEntity(entity) } };
+  return { status: 200, body: { ok: true, entity: toApiEntity(entity, bp) } };
 }
 
 function search(ctx: RouteContext): Reply {
@@ -251,8 +251,6 @@ export const ROUTES: Route[] = [
   route("getEntity", "GET", "/v1/blueprints/:bp/entities/:id", getEntity),
   route("delete", "DELETE", "/v1/blueprints/:bp/entities/:id", deleteOne),
   route("bulkDelete", "POST", "/v1/blueprints/:bp/bulk/entities/delete", deleteMany),
-  // The API reference also documents the same operation as DELETE with a body.
-  route("bulkDelete", "DELETE", "/v1/blueprints/:bp/bulk/entities", deleteMany),
   route("getIntegration", "GET", "/v1/integration/:id", getIntegration),
   route("resyncState", "PATCH", "/v1/integration/:id/resync-state", patchResyncState),
 ];

@@ -4,7 +4,7 @@
  * published rules, not from the client's validators, so the client is tested against Port.
  */
 
-export const ENTITY_ID = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/=-]+$/u;
+export const ENTITY_ID = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/='-]+$/u;
 export const BLUEPRINT_ID = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/-]+$/u;
 export const PROPERTY_ID = /^[A-Za-z0-9@_=-]+$/;
 
