@@ -24,6 +24,8 @@ export interface RouteContext {
   auth: FakeAuth;
   integrations: Map<string, FakeIntegration>;
   resyncHistory: Map<string, ResyncStateRecord[]>;
+  /** `blueprint\u0000identifier` of entities a bulk delete leaves in place (a partial deletion). */
+  bulkDeleteHeld: Set<string>;
   maxBulkUpsert: number;
 }
 
@@ -129,7 +131,11 @@ function deleteMany(ctx: RouteContext): Reply {
   if (!Array.isArray(ids) || ids.length < 1 || ids.length > 100 || ids.some((id) => typeof id !== "string")) {
     return invalid("body/entities must be an array of 1 to 100 identifiers");
   }
-  const result = ctx.store.delete(bp.identifier, ids as string[], dependents);
+  // A partial deletion, as Port can answer one: 200, and only what went is in deletedEntities.
+  const held = (id: string) => ctx.bulkDeleteHeld.has(`${bp.identifier}\u0000${id}`);
+  const doomed = (ids as string[]).filter((id) => !held(id));
+  if (doomed.length === 0) return { status: 200, body: { ok: true, deletedEntities: [] } };
+  const result = ctx.store.delete(bp.identifier, doomed, dependents);
   if (!result.ok) return fail(result.status, result.error, result.message);
   return { status: 200, body: { ok: true, deletedEntities: result.deleted } };
 }
@@ -166,13 +172,13 @@ function createBlueprint(ctx: RouteContext): Reply {
   const body = ctx.body as Record<string, unknown>;
   const id = body.identifier as string;
   if (ctx.store.blueprints.has(id)) return fail(409, "identifier_taken", `Blueprint "${id}" already exists`);
-  const blueprint = toBlueprint(body, ctx.now);
+  const blueprint = toBlueprint(body, ctx.now, ctx.actor);
   ctx.store.blueprints.set(id, blueprint);
   return { status: 201, body: { ok: true, blueprint } };
 }
 
 /** A validated `POST /v1/blueprints` body as the emulator stores it, defaults filled in. */
-export function toBlueprint(body: Record<string, unknown>, now: string): Blueprint {
+export function toBlueprint(body: Record<string, unknown>, now: string, actor = "seed"): Blueprint {
   const schema = body.schema as { properties: Blueprint["schema"]["properties"]; required?: string[] };
   return {
     calculationProperties: {},
@@ -184,6 +190,8 @@ export function toBlueprint(body: Record<string, unknown>, now: string): Bluepri
     relations: normalizeRelations(body.relations),
     createdAt: now,
     updatedAt: now,
+    createdBy: actor,
+    updatedBy: actor,
   };
 }
 
@@ -208,7 +216,12 @@ function patchBlueprint(ctx: RouteContext): Reply {
   const body = ctx.body as Record<string, unknown>;
   if ("identifier" in body && body.identifier !== bp.identifier)
     return invalid("identifier cannot be changed");
-  const next: Blueprint = { ...bp, ...(body as Partial<Blueprint>), updatedAt: ctx.now };
+  const next: Blueprint = {
+    ...bp,
+    ...(body as Partial<Blueprint>),
+    updatedAt: ctx.now,
+    updatedBy: ctx.actor,
+  };
   if ("schema" in body) {
     const schema = body.schema as { properties: Blueprint["schema"]["properties"]; required?: string[] };
     next.schema = { properties: schema.properties, required: schema.required ?? [] };

@@ -37,6 +37,8 @@ export interface Blueprint {
   mirrorProperties: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
+  createdBy: string;
+  updatedBy: string;
 }
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>

@@ -59,6 +59,8 @@ export interface PortFakeState {
   integrations: Map<string, FakeIntegration>;
   resyncHistory: Map<string, ResyncStateRecord[]>;
   log: RequestRecord[];
+  /** `blueprint\u0000identifier` of entities a bulk delete leaves in place and does not list. */
+  bulkDeleteHeld: Set<string>;
   /** Replies that broke Port's document (only with `checkResponses`). */
   responseViolations: string[];
 }
@@ -163,6 +165,7 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
     const special = takeInjected(routeName);
     if (special) {
       if (special.afterWrite) route();
+      if (special.delayMs) await sleep(special.delayMs);
       return sendInjected(special);
     }
     const fault = rollFault(faults, routeName, random);
@@ -240,6 +243,7 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
         auth: state.auth,
         integrations: state.integrations,
         resyncHistory: state.resyncHistory,
+        bulkDeleteHeld: state.bulkDeleteHeld,
         maxBulkUpsert: options.maxBulkUpsert ?? 20,
       });
     }
