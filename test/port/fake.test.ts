@@ -90,13 +90,18 @@ describe("the Port emulator", () => {
       { identifier: "has space" },
       { identifier: ".." },
       { identifier: "x", title: null },
-      { title: "no id" },
+      { identifier: "x", relations: { owner: "bad target" } },
     ]) {
       const res = await bulk([{ identifier: "fine" }, bad]);
       expect(res.status).toBe(422);
       expect(res.body).toMatchObject({ ok: false, error: "invalid_request" });
     }
     expect(port.entities("service")).toEqual([]);
+    // The document makes the identifier optional: Port generates one.
+    const generated = await bulk([{ title: "no id" }]);
+    expect(generated.status).toBe(200);
+    expect(generated.body.entities[0].identifier).toMatch(/^e_[0-9a-f]{16}$/);
+    expect(port.entities("service")).toHaveLength(1);
     expect(
       (
         await call("POST", "/v1/blueprints/service/entities/bulk?upsert=maybe", {

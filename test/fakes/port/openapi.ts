@@ -193,7 +193,8 @@ export function requestError(
     queryObject[key] = compiled.arrayParams.has(key) || values.length > 1 ? values : values[0];
   }
   if (!compiled.query(queryObject)) return message(compiled.query, "querystring");
-  if (body === undefined) return compiled.bodyRequired ? "body must be object" : undefined;
+  // Fastify validates a missing body as absent: a route with a body schema refuses it.
+  if (body === undefined) return compiled.body || compiled.bodyRequired ? "body must be object" : undefined;
   if (compiled.body && !compiled.body(body)) return message(compiled.body, "body");
   return undefined;
 }
