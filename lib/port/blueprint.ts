@@ -38,7 +38,8 @@ export interface ResyncState {
   lastResyncStart?: string | null;
   lastResyncEnd?: string | null;
   nextResync?: string | null;
-  intervalInMinutes?: number | null;
+  /** Ocean's spelling, which Port's UI reads. */
+  intervalInMinuets?: number | null;
 }
 
 /** An integration as `GET /v1/integration/{id}` returns it; `config` holds the port-app-config. */

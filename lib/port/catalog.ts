@@ -29,7 +29,8 @@ export class PortCatalog implements ReadableCatalog {
 
   async *listOwned(blueprint: string): AsyncIterable<string> {
     const query = this.#port.datasourceQuery;
-    for await (const entity of this.#port.searchEntities(blueprint, { query, include: ["identifier"] })) {
+    // `$identifier`: Port reads a bare `identifier` as a property of that name.
+    for await (const entity of this.#port.searchEntities(blueprint, { query, include: ["$identifier"] })) {
       yield entity.identifier;
     }
   }

@@ -26,7 +26,11 @@ export interface PortClientOptions {
   version?: string;
   /** Requests in flight at once, across every call on this client. Default 8. */
   concurrency?: number;
-  /** Per-request timeout (headers and body), in ms. Default 30 s. */
+  /**
+   * Per-request timeout (headers and body), in ms. Default 60 s, as Ocean waits: Port can be slow
+   * under heavy use. A timed-out request is retried; an upsert that timed out may have been
+   * applied, which is harmless because upserts are idempotent.
+   */
   timeoutMs?: number;
   retry?: Partial<RetryOptions>;
   /** An undici dispatcher; default the process-wide pool. */
@@ -36,6 +40,8 @@ export interface PortClientOptions {
 }
 
 export const DEFAULT_BASE_URL = "https://api.port.io";
+/** How long a Port request may take before it is abandoned and retried (Ocean: 60 s). */
+export const DEFAULT_PORT_TIMEOUT_MS = 60_000;
 
 /**
  * The Port API client: auth, bulk upserts, search, deletes, blueprints and resync state, with
@@ -57,6 +63,8 @@ export class PortClient {
    */
   readonly datasource: string;
   readonly concurrency: number;
+  /** Per-request timeout in ms (default {@link DEFAULT_PORT_TIMEOUT_MS}). */
+  readonly timeoutMs: number;
   readonly #http: HttpClient;
   readonly #tokens: TokenSource;
   readonly #limiter: Limiter;
@@ -76,12 +84,13 @@ export class PortClient {
     this.userAgent = `tide/${options.version ?? pkg.version}/${this.integrationId}/${type}`;
     this.datasource = `/${this.integrationId}/${type}`;
     this.concurrency = options.concurrency ?? 8;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_PORT_TIMEOUT_MS;
     this.#limiter = new Limiter(this.concurrency);
     this.#http = new HttpClient({
       baseUrl: this.baseUrl,
       userAgent: this.userAgent,
       dispatcher: options.dispatcher,
-      timeoutMs: options.timeoutMs ?? 30_000,
+      timeoutMs: this.timeoutMs,
       retry: options.retry,
       onRetry: (event) => {
         this.#stats.retry(routeKind(event.method, event.path));
@@ -101,8 +110,9 @@ export class PortClient {
   }
 
   /**
-   * A client from `PORT_CLIENT_ID`, `PORT_CLIENT_SECRET`, `PORT_BASE_URL` and
-   * `TIDE_INTEGRATION_ID`. Throws {@link PortConfigError} naming what is missing (never values).
+   * A client from `PORT_CLIENT_ID`, `PORT_CLIENT_SECRET`, `PORT_BASE_URL`, `TIDE_PORT_TIMEOUT_MS`
+   * and `TIDE_INTEGRATION_ID`. Throws {@link PortConfigError} naming what is missing or invalid
+   * (never values).
    *
    * @example
    * const port = PortClient.fromEnv(process.env, { integrationType: "github" });
@@ -126,8 +136,16 @@ export class PortClient {
         "PORT_BASE_URL must be an http(s) URL such as https://api.port.io",
       );
     }
+    const timeout = env.TIDE_PORT_TIMEOUT_MS?.trim();
+    if (timeout && !/^[1-9][0-9]*$/.test(timeout)) {
+      throw new PortConfigError(
+        ["TIDE_PORT_TIMEOUT_MS"],
+        "TIDE_PORT_TIMEOUT_MS must be a whole number of milliseconds above 0, e.g. 60000",
+      );
+    }
     return new PortClient({
       ...options,
+      ...(timeout ? { timeoutMs: Number(timeout) } : {}),
       clientId: (env.PORT_CLIENT_ID ?? "").trim(),
       clientSecret: (env.PORT_CLIENT_SECRET ?? "").trim(),
       baseUrl,
@@ -177,7 +195,7 @@ export class PortClient {
    * needed with Port's `from`/`next` cursor.
    *
    * @example
-   * for await (const e of port.searchEntities("service", { query: port.datasourceQuery, include: ["identifier"] })) seen.add(e.identifier);
+   * for await (const e of port.searchEntities("service", { query: port.datasourceQuery, include: ["$identifier"] })) seen.add(e.identifier);
    */
   searchEntities(blueprint: string, options: SearchOptions): AsyncIterable<PortEntity> {
     return searchEntities(this.#transport, blueprint, options);

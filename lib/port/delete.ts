@@ -119,7 +119,12 @@ export async function deleteEntities(
     const reply = await send(ids, false);
     if (!reply) return;
     if (reply.status === 200) {
-      result.deleted.push(...ids);
+      // Only what Port lists was deleted (deletions can be partial, as Ocean counts them).
+      // Each one left out is deleted on its own, which says whether it is gone or why not.
+      const listed = (reply.body as { deletedEntities?: unknown } | undefined)?.deletedEntities;
+      const deleted = new Set(Array.isArray(listed) ? listed.filter((id) => typeof id === "string") : []);
+      result.deleted.push(...ids.filter((id) => deleted.has(id)));
+      await Promise.all(ids.filter((id) => !deleted.has(id)).map(deleteOne));
       return;
     }
     // The bulk route is all-or-nothing: find out entity by entity which one is missing or blocked.

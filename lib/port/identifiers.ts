@@ -5,7 +5,7 @@
  */
 
 // One allowed character each; "." and ".." alone are refused separately.
-const ENTITY = /[\p{L}0-9@_.+:\\/=-]/u;
+const ENTITY = /[\p{L}0-9@_.+:\\/='-]/u;
 const BLUEPRINT = /[\p{L}0-9@_.+:\\/-]/u;
 const PROPERTY = /[A-Za-z0-9@_=-]/;
 const WHOLE = new Map<RegExp, RegExp>(
@@ -17,14 +17,14 @@ export const MAX_BLUEPRINT_IDENTIFIER = 100;
 export const MAX_PROPERTY_IDENTIFIER = 100;
 
 /**
- * An entity identifier: letters, digits and `@_.+:\/=-`, not `.` or `..`, at most 1000 characters.
+ * An entity identifier: letters, digits and `@_.+:\/='-`, not `.` or `..`, at most 1000 characters.
  *
  * @example
  * validateEntityIdentifier("acme/api");   // undefined
  * validateEntityIdentifier("has space");  // 'entity identifier "has space" may only contain ...'
  */
 export function validateEntityIdentifier(value: unknown): string | undefined {
-  return check("entity identifier", value, ENTITY, MAX_ENTITY_IDENTIFIER, "letters, digits and @_.+:\\/=-");
+  return check("entity identifier", value, ENTITY, MAX_ENTITY_IDENTIFIER, "letters, digits and @_.+:\\/='-");
 }
 
 /** A blueprint identifier: like an entity identifier without `=`, at most 100 characters. */

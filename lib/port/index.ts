@@ -11,7 +11,12 @@ export type {
   Integration,
   ResyncState,
 } from "./blueprint.ts";
-export { DEFAULT_BASE_URL, PortClient, type PortClientOptions } from "./client.ts";
+export {
+  DEFAULT_BASE_URL,
+  DEFAULT_PORT_TIMEOUT_MS,
+  PortClient,
+  type PortClientOptions,
+} from "./client.ts";
 export {
   type DeleteFailure,
   type DeleteOptions,

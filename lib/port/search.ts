@@ -5,7 +5,11 @@ import { blueprintPath, type PortTransport, toApiError } from "./transport.ts";
 
 export interface SearchOptions {
   query: SearchQuery;
-  /** Only these fields of each entity, e.g. `["identifier"]` for a cheap reconciliation scan. */
+  /**
+   * Only these fields of each entity: meta-properties with a `$` (`["$identifier"]` for a cheap
+   * reconciliation scan), properties and relations by their ids (a bare `identifier` names a
+   * property called identifier, not the entity's identifier).
+   */
   include?: string[];
   /** Entities per page (Port's `limit`): 1 to 1000, default 1000. The iterator still reads every page. */
   limit?: number;

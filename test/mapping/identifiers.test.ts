@@ -6,7 +6,7 @@ import {
 } from "../../lib/port/identifiers.ts";
 
 describe("Port identifier rules", () => {
-  it("accepts entity identifiers with letters in any script, digits and @_.+:\\/=-", () => {
+  it("accepts entity identifiers with letters in any script, digits and @_.+:\\/='-", () => {
     for (const id of [
       "acme/api",
       "a.b",
@@ -14,6 +14,7 @@ describe("Port identifier rules", () => {
       "user@example.com",
       "x+y:z=1",
       "back\\slash",
+      "o'reilly",
       "...",
       "a".repeat(1000),
     ]) {
@@ -31,7 +32,7 @@ describe("Port identifier rules", () => {
     expect(validateEntityIdentifier(12)).toBe("entity identifier must be a string, got number 12");
     expect(validateEntityIdentifier(null)).toBe("entity identifier must be a string, got null");
     expect(validateEntityIdentifier("a#b")).toBe(
-      'entity identifier "a#b" may only contain letters, digits and @_.+:\\/=- (found "#")',
+      `entity identifier "a#b" may only contain letters, digits and @_.+:\\/='- (found "#")`,
     );
     expect(validateEntityIdentifier("emoji😀")).toContain('(found "😀")');
   });

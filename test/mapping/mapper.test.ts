@@ -445,7 +445,7 @@ relations:
       [
         1,
         "identifier",
-        'entity identifier "has space" may only contain letters, digits and @_.+:\\/=- (found " ")',
+        `entity identifier "has space" may only contain letters, digits and @_.+:\\/='- (found " ")`,
       ],
       [
         2,
@@ -455,7 +455,7 @@ relations:
       [
         3,
         "relations.owner",
-        'target entity identifier "bad owner" may only contain letters, digits and @_.+:\\/=- (found " ")',
+        `target entity identifier "bad owner" may only contain letters, digits and @_.+:\\/='- (found " ")`,
       ],
       [4, "identifier", "entity identifier is 1001 characters long, the limit is 1000"],
       [5, "identifier", "entity identifier must be a string, got an object"],

@@ -25,7 +25,7 @@ describe("searchEntities", () => {
     });
 
     const found = await collect(
-      client.searchEntities("service", { query: client.datasourceQuery, include: ["identifier"] }),
+      client.searchEntities("service", { query: client.datasourceQuery, include: ["$identifier"] }),
     );
 
     expect(found).toHaveLength(2_501);
@@ -56,7 +56,6 @@ describe("searchEntities", () => {
     expect(first[0]).toMatchObject({
       identifier: "svc-00001",
       properties: { language: "go" },
-      blueprint: "service",
     });
     expect(await collect(client.searchEntities("service", { query, limit: 5 }))).toHaveLength(12);
   });
@@ -106,6 +105,37 @@ describe("deleteEntities", () => {
     expect(result.deleted.sort()).toEqual(["a", "b", "gone-1", "gone-2"]);
     expect(result.alreadyGone.sort()).toEqual(["gone-1", "gone-2"]);
     expect(port.entities("service")).toEqual([]);
+  });
+
+  it("counts only what deletedEntities lists; each one left out is deleted on its own", async () => {
+    port = await portWith();
+    const client = clientFor(port);
+    port.seed(
+      "service",
+      services(6).map(({ blueprint: _, ...e }) => e),
+    );
+    const ids = services(6).map((e) => e.identifier);
+    // Port answers 200 but deleted only four: the other two are still there.
+    port.holdOnBulkDelete("service", ["svc-00001", "svc-00004"]);
+    // ... and one of them then refuses to go (as Port can answer anything to a single delete).
+    port.inject({
+      route: "delete",
+      status: 422,
+      body: { ok: false, error: "has_dependents", message: "svc-00004 has dependents" },
+    });
+    const result = await client.deleteEntities("service", ids, { deleteDependents: false });
+    expect(port.state.log.filter((r) => r.route === "bulkDelete").map((r) => r.status)).toEqual([200]);
+    expect(port.requestCount("delete")).toBe(2);
+    const refused = port.state.log.find((r) => r.route === "delete" && r.status === 422);
+    const [refusedId, deletedAlone] = refused?.path.endsWith("svc-00004")
+      ? ["svc-00004", "svc-00001"]
+      : ["svc-00001", "svc-00004"];
+    expect(result.failed).toEqual([
+      expect.objectContaining({ identifier: refusedId, status: 422, code: "has_dependents" }),
+    ]);
+    expect(result.deleted.sort()).toEqual(ids.filter((id) => id !== refusedId));
+    expect(result.deleted).toContain(deletedAlone);
+    expect(port.entities("service").map((e) => e.identifier)).toEqual([refusedId]);
   });
 
   it("reports an entity blocked by dependents without holding back the others", async () => {

@@ -90,13 +90,18 @@ describe("the Port emulator", () => {
       { identifier: "has space" },
       { identifier: ".." },
       { identifier: "x", title: null },
-      { title: "no id" },
+      { identifier: "x", relations: { owner: "bad target" } },
     ]) {
       const res = await bulk([{ identifier: "fine" }, bad]);
       expect(res.status).toBe(422);
       expect(res.body).toMatchObject({ ok: false, error: "invalid_request" });
     }
     expect(port.entities("service")).toEqual([]);
+    // The document makes the identifier optional: Port generates one.
+    const generated = await bulk([{ title: "no id" }]);
+    expect(generated.status).toBe(200);
+    expect(generated.body.entities[0].identifier).toMatch(/^e_[0-9a-f]{16}$/);
+    expect(port.entities("service")).toHaveLength(1);
     expect(
       (
         await call("POST", "/v1/blueprints/service/entities/bulk?upsert=maybe", {
@@ -204,10 +209,13 @@ describe("the Port emulator", () => {
     const first = await search({
       ...rule("$datasource", "=", "tide/1/gh/github"),
       limit: 20,
-      include: ["identifier"],
+      include: ["$identifier"],
     });
     expect(first.body.entities).toHaveLength(20);
     expect(first.body.entities[0]).toEqual({ identifier: "s00" });
+    // A bare name is a property id: the entity comes back without its identifier.
+    const bare = await search({ ...rule("$identifier", "=", "t"), include: ["identifier", "language"] });
+    expect(bare.body.entities).toEqual([{ properties: { language: "go" } }]);
     const second = await search({
       ...rule("$datasource", "=", "tide/1/gh/github"),
       limit: 20,
@@ -233,11 +241,17 @@ describe("the Port emulator", () => {
     expect((await del(Array.from({ length: 101 }, (_, i) => `x${i}`))).status).toBe(422);
     expect((await del(["o1", "o2"], "true")).body).toEqual({ ok: true, deletedEntities: ["o1", "o2"] });
     expect(port.entities("component")).toEqual([]);
-    expect((await call("DELETE", "/v1/blueprints/owner/entities/o1")).status).toBe(404);
-    port.seed("owner", [{ identifier: "a/b" }]);
-    expect((await call("DELETE", `/v1/blueprints/owner/entities/${encodeURIComponent("a/b")}`)).status).toBe(
-      200,
+    expect((await call("DELETE", "/v1/blueprints/owner/entities/o1?delete_dependents=false")).status).toBe(
+      404,
     );
+    port.seed("owner", [{ identifier: "a/b" }]);
+    const path = `/v1/blueprints/owner/entities/${encodeURIComponent("a/b")}`;
+    // Port's document makes delete_dependents a required query parameter.
+    expect((await call("DELETE", path)).body).toMatchObject({
+      error: "invalid_request",
+      message: "querystring must have required property 'delete_dependents'",
+    });
+    expect((await call("DELETE", `${path}?delete_dependents=false`)).status).toBe(200);
   });
 
   it("validates blueprints and resync-state bodies", async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { PortClient } from "../../lib/port/index.ts";
 import type { PortFake } from "../fakes/port/index.ts";
 import { clientFor, portWith, services } from "./helpers.ts";
 
@@ -44,6 +45,31 @@ describe("upserts under injected faults", () => {
     expect(port.entities("service")).toHaveLength(200);
     expect(port.state.log.some((r) => r.fault === "slow")).toBe(true);
     expect(client.stats.retries).toBeGreaterThan(0);
+  });
+
+  it("retries an upsert that timed out after Port applied it; the entity is written once", async () => {
+    port = await portWith();
+    // Port writes the batch, then takes longer than the client waits (undici checks timeouts about once a second).
+    port.inject({ route: "bulkUpsert", afterWrite: true, delayMs: 2_500, status: 200, body: {} });
+    const client = clientFor(port, { timeoutMs: 150 });
+    const results = await client.upsertEntities("service", services(3), {
+      merge: true,
+      createMissingRelatedEntities: false,
+    });
+    expect(results).toEqual(services(3).map((e) => ({ ok: true, identifier: e.identifier, created: false })));
+    expect(port.entities("service")).toHaveLength(3);
+    expect(port.requestCount("bulkUpsert")).toBe(2);
+    expect(client.stats.retries).toBe(1);
+  });
+
+  it("waits 60 s for Port by default; TIDE_PORT_TIMEOUT_MS changes it", async () => {
+    const env = { PORT_CLIENT_ID: "a", PORT_CLIENT_SECRET: "b" };
+    expect(PortClient.fromEnv(env).timeoutMs).toBe(60_000);
+    expect(new PortClient({ clientId: "a", clientSecret: "b" }).timeoutMs).toBe(60_000);
+    expect(PortClient.fromEnv({ ...env, TIDE_PORT_TIMEOUT_MS: "90000" }).timeoutMs).toBe(90_000);
+    expect(() => PortClient.fromEnv({ ...env, TIDE_PORT_TIMEOUT_MS: "1m" })).toThrow(
+      /TIDE_PORT_TIMEOUT_MS must be a whole number of milliseconds/,
+    );
   });
 
   it("paces itself under a global requests-per-second limit and still lands everything", async () => {

@@ -53,6 +53,8 @@ export interface InjectedReply {
   times?: number;
   /** Carry out the request first (a write takes effect), then answer this: a reply corrupted on the way back. */
   afterWrite?: boolean;
+  /** Answer only after this many ms (after the write with `afterWrite`): a reply slower than the client's timeout. */
+  delayMs?: number;
 }
 
 /** The decision for one request. */

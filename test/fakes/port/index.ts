@@ -64,6 +64,11 @@ export interface PortFake {
   resetRequests(): void;
   /** Every `PATCH /v1/integration/{id}/resync-state` body received, in order. */
   resyncHistory(integrationId: string): ResyncStateRecord[];
+  /**
+   * A partial bulk deletion: bulk deletes leave these entities in place and leave them out of
+   * `deletedEntities` (answering 200), as Port can; a single delete still removes them.
+   */
+  holdOnBulkDelete(blueprint: string, identifiers: string[]): void;
   /** Expires every issued token now: the next request with one gets 401 `token_expired`. */
   expireTokens(): void;
   /** Forgets every issued token: the next request with one gets 401 `unauthorized`. */
@@ -79,6 +84,8 @@ export async function startPortFake(options: PortFakeOptions = {}): Promise<Port
     integrations: new Map((options.integrations ?? []).map((i) => [i.identifier, i])),
     resyncHistory: new Map(),
     log: [],
+    bulkDeleteHeld: new Set(),
+    responseViolations: [],
   };
   const addBlueprint = (body: Record<string, unknown>) => {
     const error = blueprintBodyError(body, false, undefined, (id) => state.store.blueprints.has(id));
@@ -130,6 +137,9 @@ export async function startPortFake(options: PortFakeOptions = {}): Promise<Port
       state.log.length = 0;
     },
     resyncHistory: (id) => state.resyncHistory.get(id) ?? [],
+    holdOnBulkDelete: (blueprint, identifiers) => {
+      for (const id of identifiers) state.bulkDeleteHeld.add(`${blueprint}\u0000${id}`);
+    },
     expireTokens: () => state.auth.expireAll(),
     revokeTokens: () => state.auth.revokeAll(),
     close: server.close,

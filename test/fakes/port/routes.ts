@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { FakeAuth } from "./auth.ts";
 import {
   type FakeIntegration,
@@ -6,7 +7,7 @@ import {
   type ResyncStateRecord,
 } from "./integrations.ts";
 import { fail, invalid, type Reply } from "./reply.ts";
-import { type Blueprint, blueprintBodyError, blueprintIdError, entityBodyError, isObject } from "./schema.ts";
+import { type Blueprint, blueprintBodyError, blueprintIdError, isObject } from "./schema.ts";
 import { searchPage, toApiEntity } from "./search.ts";
 import type { CatalogStore } from "./store.ts";
 
@@ -24,6 +25,8 @@ export interface RouteContext {
   auth: FakeAuth;
   integrations: Map<string, FakeIntegration>;
   resyncHistory: Map<string, ResyncStateRecord[]>;
+  /** `blueprint\u0000identifier` of entities a bulk delete leaves in place (a partial deletion). */
+  bulkDeleteHeld: Set<string>;
   maxBulkUpsert: number;
 }
 
@@ -71,16 +74,21 @@ function writeFlags(ctx: RouteContext) {
   };
 }
 
+/** Port's document makes `identifier` optional: without one, Port generates it. */
+function withIdentifier(raw: Record<string, unknown>): Record<string, unknown> {
+  if (raw.identifier !== undefined) return raw;
+  return { ...raw, identifier: `e_${randomUUID().replaceAll("-", "").slice(0, 16)}` };
+}
+
 function upsertOne(ctx: RouteContext): Reply {
   const bp = findBlueprint(ctx);
   if (isReply(bp)) return bp;
   const write = writeFlags(ctx);
   if (isReply(write)) return write;
-  const error = entityBodyError(ctx.body, "body");
-  if (error) return invalid(error);
-  const outcome = ctx.store.upsert(bp, ctx.body as Record<string, unknown>, write);
+  // The body's shape was checked against Port's document before the route ran.
+  const outcome = ctx.store.upsert(bp, withIdentifier(ctx.body as Record<string, unknown>), write);
   if (!outcome.ok) return fail(outcome.statusCode, outcome.error, outcome.message);
-  return { status: 201, body: { ok: true, entity: toApiEntity(outcome.entity) } };
+  return { status: 201, body: { ok: true, entity: toApiEntity(outcome.entity, bp) } };
 }
 
 function upsertBulk(ctx: RouteContext): Reply {
@@ -88,22 +96,16 @@ function upsertBulk(ctx: RouteContext): Reply {
   if (isReply(bp)) return bp;
   const write = writeFlags(ctx);
   if (isReply(write)) return write;
-  const body = ctx.body;
-  if (!isObject(body) || Object.keys(body).some((k) => k !== "entities")) {
-    return invalid('body must be {"entities": [...]} and nothing else');
-  }
-  const entities = body.entities;
-  if (!Array.isArray(entities) || entities.length < 1 || entities.length > ctx.maxBulkUpsert) {
-    return invalid(`body/entities must be an array of 1 to ${ctx.maxBulkUpsert} entities`);
-  }
-  for (const [i, raw] of entities.entries()) {
-    const error = entityBodyError(raw, `body/entities/${i}`);
-    if (error) return invalid(error);
+  // The body's shape (1 to 20 entities, each as Port's schema wants it) was checked against
+  // Port's document before the route ran; a lower `maxBulkUpsert` is the emulator's own knob.
+  const entities = (ctx.body as { entities: Array<Record<string, unknown>> }).entities;
+  if (entities.length > ctx.maxBulkUpsert) {
+    return invalid(`body/entities must NOT have more than ${ctx.maxBulkUpsert} items`);
   }
   const written: unknown[] = [];
   const errors: unknown[] = [];
   for (const [index, raw] of entities.entries()) {
-    const outcome = ctx.store.upsert(bp, raw as Record<string, unknown>, write);
+    const outcome = ctx.store.upsert(bp, withIdentifier(raw), write);
     if (outcome.ok) written.push({ identifier: outcome.entity.identifier, index, created: outcome.created });
     else {
       const { identifier, statusCode, error, message } = outcome;
@@ -121,15 +123,13 @@ function deleteMany(ctx: RouteContext): Reply {
   if (isReply(bp)) return bp;
   const dependents = flag(ctx.query, "delete_dependents");
   if (isReply(dependents)) return dependents;
-  const body = ctx.body;
-  if (!isObject(body) || Object.keys(body).some((k) => k !== "entities")) {
-    return invalid('body must be {"entities": [...identifiers]} and nothing else');
-  }
-  const ids = body.entities;
-  if (!Array.isArray(ids) || ids.length < 1 || ids.length > 100 || ids.some((id) => typeof id !== "string")) {
-    return invalid("body/entities must be an array of 1 to 100 identifiers");
-  }
-  const result = ctx.store.delete(bp.identifier, ids as string[], dependents);
+  // The body's shape (1 to 100 identifiers) was checked against Port's document.
+  const ids = (ctx.body as { entities: string[] }).entities;
+  // A partial deletion, as Port can answer one: 200, and only what went is in deletedEntities.
+  const held = (id: string) => ctx.bulkDeleteHeld.has(`${bp.identifier}\u0000${id}`);
+  const doomed = (ids as string[]).filter((id) => !held(id));
+  if (doomed.length === 0) return { status: 200, body: { ok: true, deletedEntities: [] } };
+  const result = ctx.store.delete(bp.identifier, doomed, dependents);
   if (!result.ok) return fail(result.status, result.error, result.message);
   return { status: 200, body: { ok: true, deletedEntities: result.deleted } };
 }
@@ -151,7 +151,7 @@ function getEntity(ctx: RouteContext): Reply {
   const entity = ctx.store.entitiesOf(bp.identifier).get(ctx.params[1] ?? "");
   if (!entity)
     return fail(404, "not_found", `Entity "${ctx.params[1]}" of blueprint "${bp.identifier}" was not found`);
-  return { status: 200, body: { ok: true, entity: toApiEntity(entity) } };
+  return { status: 200, body: { ok: true, entity: toApiEntity(entity, bp) } };
 }
 
 function search(ctx: RouteContext): Reply {
@@ -166,13 +166,13 @@ function createBlueprint(ctx: RouteContext): Reply {
   const body = ctx.body as Record<string, unknown>;
   const id = body.identifier as string;
   if (ctx.store.blueprints.has(id)) return fail(409, "identifier_taken", `Blueprint "${id}" already exists`);
-  const blueprint = toBlueprint(body, ctx.now);
+  const blueprint = toBlueprint(body, ctx.now, ctx.actor);
   ctx.store.blueprints.set(id, blueprint);
   return { status: 201, body: { ok: true, blueprint } };
 }
 
 /** A validated `POST /v1/blueprints` body as the emulator stores it, defaults filled in. */
-export function toBlueprint(body: Record<string, unknown>, now: string): Blueprint {
+export function toBlueprint(body: Record<string, unknown>, now: string, actor = "seed"): Blueprint {
   const schema = body.schema as { properties: Blueprint["schema"]["properties"]; required?: string[] };
   return {
     calculationProperties: {},
@@ -184,6 +184,8 @@ export function toBlueprint(body: Record<string, unknown>, now: string): Bluepri
     relations: normalizeRelations(body.relations),
     createdAt: now,
     updatedAt: now,
+    createdBy: actor,
+    updatedBy: actor,
   };
 }
 
@@ -208,7 +210,12 @@ function patchBlueprint(ctx: RouteContext): Reply {
   const body = ctx.body as Record<string, unknown>;
   if ("identifier" in body && body.identifier !== bp.identifier)
     return invalid("identifier cannot be changed");
-  const next: Blueprint = { ...bp, ...(body as Partial<Blueprint>), updatedAt: ctx.now };
+  const next: Blueprint = {
+    ...bp,
+    ...(body as Partial<Blueprint>),
+    updatedAt: ctx.now,
+    updatedBy: ctx.actor,
+  };
   if ("schema" in body) {
     const schema = body.schema as { properties: Blueprint["schema"]["properties"]; required?: string[] };
     next.schema = { properties: schema.properties, required: schema.required ?? [] };
@@ -251,8 +258,6 @@ export const ROUTES: Route[] = [
   route("getEntity", "GET", "/v1/blueprints/:bp/entities/:id", getEntity),
   route("delete", "DELETE", "/v1/blueprints/:bp/entities/:id", deleteOne),
   route("bulkDelete", "POST", "/v1/blueprints/:bp/bulk/entities/delete", deleteMany),
-  // The API reference also documents the same operation as DELETE with a body.
-  route("bulkDelete", "DELETE", "/v1/blueprints/:bp/bulk/entities", deleteMany),
   route("getIntegration", "GET", "/v1/integration/:id", getIntegration),
   route("resyncState", "PATCH", "/v1/integration/:id/resync-state", patchResyncState),
 ];

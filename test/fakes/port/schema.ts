@@ -1,10 +1,10 @@
 /**
- * What Port checks before it stores anything: identifier rules, the route's body schema, and
- * a blueprint's property schema (types, enums, formats, required). Written from Port's
- * published rules, not from the client's validators, so the client is tested against Port.
+ * What Port checks beyond the route's schema (which `openapi.ts` validates against Port's
+ * document): blueprint rules, and an entity's values against its blueprint's property schema
+ * (types, enums, formats, required). Written from Port's published rules, not from the
+ * client's validators, so the client is tested against Port.
  */
 
-export const ENTITY_ID = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/=-]+$/u;
 export const BLUEPRINT_ID = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/-]+$/u;
 export const PROPERTY_ID = /^[A-Za-z0-9@_=-]+$/;
 
@@ -37,16 +37,12 @@ export interface Blueprint {
   mirrorProperties: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
+  createdBy: string;
+  updatedBy: string;
 }
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
-
-export function entityIdError(value: unknown): string | undefined {
-  if (typeof value !== "string") return "must be a string";
-  if (value.length > 1000) return "must be at most 1000 characters";
-  return ENTITY_ID.test(value) ? undefined : `"${value}" must match ${ENTITY_ID.source}`;
-}
 
 export function blueprintIdError(value: string): string | undefined {
   if (value.length > 100) return "must be at most 100 characters";
@@ -56,72 +52,6 @@ export function blueprintIdError(value: string): string | undefined {
 export function propertyIdError(value: string): string | undefined {
   if (value.length > 100) return "must be at most 100 characters";
   return PROPERTY_ID.test(value) ? undefined : `"${value}" must match ${PROPERTY_ID.source}`;
-}
-
-const IDENTIFIER_QUERY_OPERATORS = new Set(["=", "in", "containsAny", "contains"]);
-
-/** The restricted search query Port accepts in place of an identifier, a team or a relation. */
-export function identifierQueryError(value: unknown, where: string): string | undefined {
-  if (!isObject(value)) return `${where} must be a search query object`;
-  const { combinator, rules, ...rest } = value;
-  if (Object.keys(rest).length > 0) return `${where} has unknown fields ${Object.keys(rest).join(", ")}`;
-  if (combinator !== "and" && combinator !== "or") return `${where}.combinator must be "and" or "or"`;
-  if (!Array.isArray(rules)) return `${where}.rules must be an array`;
-  for (const [i, rule] of rules.entries()) {
-    if (isObject(rule) && "combinator" in rule) {
-      const nested = identifierQueryError(rule, `${where}.rules[${i}]`);
-      if (nested) return nested;
-      continue;
-    }
-    if (!isObject(rule) || typeof rule.property !== "string" || !("value" in rule)) {
-      return `${where}.rules[${i}] must be {property, operator, value}`;
-    }
-    if (!IDENTIFIER_QUERY_OPERATORS.has(String(rule.operator))) {
-      return `${where}.rules[${i}].operator must be one of ${[...IDENTIFIER_QUERY_OPERATORS].join(", ")}`;
-    }
-  }
-  return undefined;
-}
-
-/** The bulk/single upsert route's JSON schema for one entity. A violation fails the whole request. */
-export function entityBodyError(raw: unknown, where: string): string | undefined {
-  if (!isObject(raw)) return `${where} must be an object`;
-  const id = raw.identifier;
-  if (id === undefined) return `${where}.identifier is required`;
-  const idError = isObject(id) ? identifierQueryError(id, `${where}.identifier`) : entityIdError(id);
-  if (idError) return isObject(id) ? idError : `${where}.identifier ${idError}`;
-  for (const field of ["title", "icon"] as const) {
-    if (field in raw && typeof raw[field] !== "string") return `${where}.${field} must be a string`;
-  }
-  if ("team" in raw) {
-    const team = raw.team;
-    const ok =
-      typeof team === "string" ||
-      (Array.isArray(team) && team.every((t) => typeof t === "string")) ||
-      (isObject(team) && !identifierQueryError(team, "team"));
-    if (!ok) return `${where}.team must be a string, an array of strings or a search query`;
-  }
-  if ("properties" in raw && !isObject(raw.properties)) return `${where}.properties must be an object`;
-  if ("relations" in raw) {
-    if (!isObject(raw.relations)) return `${where}.relations must be an object`;
-    for (const [key, value] of Object.entries(raw.relations)) {
-      const at = `${where}.relations.${key}`;
-      if (value === null) continue;
-      if (isObject(value)) {
-        const error = identifierQueryError(value, at);
-        if (error) return error;
-      } else if (Array.isArray(value)) {
-        for (const v of value) {
-          const error = entityIdError(v);
-          if (error) return `${at}[] ${error}`;
-        }
-      } else {
-        const error = entityIdError(value);
-        if (error) return `${at} ${error}`;
-      }
-    }
-  }
-  return undefined;
 }
 
 function formatError(format: string | undefined, value: string): string | undefined {

@@ -43,6 +43,8 @@ const OPERATORS = new Set([
 ]);
 
 export const MAX_LIMIT = 1000;
+/** Port's document: `limit` defaults to 200. */
+export const DEFAULT_LIMIT = 200;
 
 /** Why a query is not one Port would run, or undefined. */
 export function queryError(
@@ -172,37 +174,64 @@ export function matchesQuery(entity: StoredEntity, query: Record<string, unknown
   return query.combinator === "or" ? rules.length === 0 || rules.some(test) : rules.every(test);
 }
 
-/** An entity as Port's API returns it, optionally cut down to `include`d fields. */
-export function toApiEntity(entity: StoredEntity, include?: string[]): Record<string, unknown> {
-  const full: Record<string, unknown> = {
-    identifier: entity.identifier,
-    title: entity.title ?? null,
-    icon: entity.icon ?? null,
-    blueprint: entity.blueprint,
-    team: entity.team,
-    properties: entity.properties,
-    relations: entity.relations,
-    createdAt: entity.createdAt,
-    createdBy: entity.createdBy,
-    updatedAt: entity.updatedAt,
-    updatedBy: entity.updatedBy,
+/** Meta-properties a search's `include`/`exclude` can name, and the response field each is. */
+const META_FIELDS: Record<string, string> = {
+  $identifier: "identifier",
+  $title: "title",
+  $icon: "icon",
+  $team: "team",
+};
+
+/**
+ * An entity as Port's API returns it: the fields its document lists for an entity (identifier,
+ * title, icon, team, properties, relations; nothing else). With `include`, only the fields named:
+ * meta-properties with a `$` (`$identifier`), the blueprint's properties and relations by their
+ * ids. A bare `identifier` names a property called identifier, so the entity comes back without
+ * its identifier, as Port answers; `exclude` removes fields named the same way.
+ */
+export function toApiEntity(
+  entity: StoredEntity,
+  blueprint?: Blueprint,
+  fields: { include?: string[]; exclude?: string[] } = {},
+): Record<string, unknown> {
+  const full: Record<string, unknown> = { identifier: entity.identifier };
+  if (entity.title !== undefined) full.title = entity.title;
+  if (entity.icon !== undefined) full.icon = entity.icon;
+  full.team = entity.team;
+  full.properties = entity.properties;
+  full.relations = entity.relations;
+  const { include, exclude } = fields;
+  if (!include && !exclude) return full;
+  const named = (list: string[]) => {
+    const out: Record<string, unknown> = {};
+    const properties: Record<string, unknown> = {};
+    const relations: Record<string, unknown> = {};
+    for (const key of list) {
+      const meta = META_FIELDS[key];
+      if (meta !== undefined) {
+        if (meta in full) out[meta] = full[meta];
+      } else if (blueprint && key in blueprint.schema.properties)
+        properties[key] = entity.properties[key] ?? null;
+      else if (blueprint && key in blueprint.relations) relations[key] = entity.relations[key] ?? null;
+    }
+    if (Object.keys(properties).length > 0) out.properties = properties;
+    if (Object.keys(relations).length > 0) out.relations = relations;
+    return out;
   };
-  if (!include) return full;
-  const out: Record<string, unknown> = {};
-  for (const key of include) {
-    const [top, sub] = key.split(".", 2);
-    if (top === undefined || !(top in full)) continue;
-    if (sub === undefined) out[top] = full[top];
-    else if (top === "properties" || top === "relations") {
-      out[top] ??= {};
-      const bag = out[top] as Record<string, unknown>;
-      bag[sub] = (full[top] as Record<string, unknown>)[sub] ?? null;
+  let out = include ? named(include) : full;
+  if (exclude) {
+    const drop = named(exclude);
+    out = { ...out };
+    for (const key of Object.keys(drop)) {
+      if (key === "properties" || key === "relations") {
+        const bag = { ...(out[key] as Record<string, unknown> | undefined) };
+        for (const name of Object.keys(drop[key] as Record<string, unknown>)) delete bag[name];
+        out[key] = bag;
+      } else delete out[key];
     }
   }
   return out;
 }
-
-const SEARCH_FIELDS = new Set(["query", "include", "exclude", "limit", "from"]);
 
 export type SearchReply = { status: number; body: Record<string, unknown> };
 
@@ -216,19 +245,16 @@ export function searchPage(
     status: 422,
     body: { ok: false, error: "invalid_request", message },
   });
-  if (!isObject(body)) return fail("body must be an object");
-  const unknown = Object.keys(body).filter((k) => !SEARCH_FIELDS.has(k));
-  if (unknown.length > 0) return fail(`unknown search fields: ${unknown.join(", ")}`);
+  // The body's shape was checked against Port's document; what follows is Port's own logic.
+  if (!isObject(body)) return fail("body must be object");
   const error = queryError(body.query, blueprint);
   if (error) return fail(error);
-  const limit = body.limit ?? MAX_LIMIT;
+  const limit = body.limit ?? DEFAULT_LIMIT;
   if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     return fail(`limit must be an integer from 1 to ${MAX_LIMIT}`);
   }
-  const include = body.include;
-  if (include !== undefined && !(Array.isArray(include) && include.every((i) => typeof i === "string"))) {
-    return fail("include must be an array of strings");
-  }
+  const include = body.include as string[] | undefined;
+  const exclude = body.exclude as string[] | undefined;
   let after: string | undefined;
   if (body.from !== undefined) {
     after = decodeCursor(body.from);
@@ -241,7 +267,10 @@ export function searchPage(
     .sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
   const page = matched.slice(0, limit);
   const last = page.at(-1);
-  const reply: Record<string, unknown> = { ok: true, entities: page.map((e) => toApiEntity(e, include)) };
+  const reply: Record<string, unknown> = {
+    ok: true,
+    entities: page.map((e) => toApiEntity(e, blueprint, { include, exclude })),
+  };
   if (matched.length > limit && last) reply.next = encodeCursor(last.identifier);
   return { status: 200, body: reply };
 }

@@ -13,6 +13,8 @@ import {
   rollFault,
   seededRandom,
 } from "./faults.ts";
+import { findOperation, requestError, responseError } from "./openapi.ts";
+import { invalid } from "./reply.ts";
 import { type FakeIntegration, matchRoute, type Reply, type ResyncStateRecord } from "./routes.ts";
 import type { CatalogStore } from "./store.ts";
 
@@ -33,6 +35,11 @@ export interface PortFakeOptions {
   seed?: number;
   /** Port's organization-wide window (default 35,000 requests per 300 s, reset as a delay). */
   rateLimit?: Partial<RateWindowOptions>;
+  /**
+   * Check every reply the emulator builds against Port's OpenAPI document; violations are
+   * collected in `state.responseViolations` (the emulator's own tests assert there are none).
+   */
+  checkResponses?: boolean;
 }
 
 /** One request as the emulator saw it. */
@@ -52,6 +59,10 @@ export interface PortFakeState {
   integrations: Map<string, FakeIntegration>;
   resyncHistory: Map<string, ResyncStateRecord[]>;
   log: RequestRecord[];
+  /** `blueprint\u0000identifier` of entities a bulk delete leaves in place and does not list. */
+  bulkDeleteHeld: Set<string>;
+  /** Replies that broke Port's document (only with `checkResponses`). */
+  responseViolations: string[];
 }
 
 export const DEFAULT_CREDENTIALS: FakeCredentials = {
@@ -99,6 +110,7 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
     const url = new URL(req.url ?? "/", "http://fake.port");
     const method = req.method ?? "GET";
     const match = matchRoute(method, url.pathname);
+    const contract = match ? findOperation(method, url.pathname) : undefined;
     const routeName = match?.route.name ?? "unknown";
     const userAgent = req.headers["user-agent"] ?? "";
     const record: RequestRecord = {
@@ -153,6 +165,7 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
     const special = takeInjected(routeName);
     if (special) {
       if (special.afterWrite) route();
+      if (special.delayMs) await sleep(special.delayMs);
       return sendInjected(special);
     }
     const fault = rollFault(faults, routeName, random);
@@ -174,6 +187,15 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
     return send(reply);
 
     function route(): Reply {
+      const reply = handleRoute();
+      if (options.checkResponses && contract) {
+        const violation = responseError(contract.operation, reply.status, reply.body);
+        if (violation) state.responseViolations.push(violation);
+      }
+      return reply;
+    }
+
+    function handleRoute(): Reply {
       if (bodyBytes > maxBodyBytes) {
         return {
           status: 413,
@@ -205,6 +227,11 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
         ? { ok: true as const, clientId: "" }
         : state.auth.verify(req.headers.authorization);
       if (!who.ok) return { status: 401, body: { ok: false, error: who.error, message: who.message } };
+      // Port's schema check: path, query string and body against its OpenAPI document.
+      if (contract) {
+        const error = requestError(contract.operation, contract.params, url.searchParams, body);
+        if (error) return invalid(error);
+      }
       return match.route.handle({
         params: match.params,
         query: url.searchParams,
@@ -216,6 +243,7 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
         auth: state.auth,
         integrations: state.integrations,
         resyncHistory: state.resyncHistory,
+        bulkDeleteHeld: state.bulkDeleteHeld,
         maxBulkUpsert: options.maxBulkUpsert ?? 20,
       });
     }
