@@ -2,13 +2,18 @@ import { header } from "../../http/index.ts";
 import { PartitionRequiredError, SelectorError, SourceHttpError } from "../errors.ts";
 import { paginateLink } from "../paginate/link.ts";
 import type { CallOptions, Kind, Page, PageOptions } from "../types.ts";
-import type { GitHubClient } from "./client.ts";
+import { type GitHubClient, GitHubHttpError } from "./client.ts";
+import { type ListedRepo, NotAListError, type RepositoryListings } from "./repo-listing.ts";
 
 type Item = Record<string, unknown>;
 
 export interface GitHubKindContext {
   client: GitHubClient;
   org: string;
+  /** The org's repository listing, read once and shared by the kinds that need it. */
+  listings: RepositoryListings;
+  /** A repository whose listing is skipped (blocked by GitHub), named in the message. */
+  warn(message: string, detail: Record<string, unknown>): void;
 }
 
 const PER_PAGE = 100;
@@ -20,7 +25,10 @@ export function repositoryKind(ctx: GitHubKindContext): Kind {
   return {
     name: "repository",
     async *pages(options = {}) {
-      yield* listPages(ctx, "repository", reposPath(ctx, "repository", options), options);
+      const { cursor, signal, waitBudgetMs } = options;
+      if (cursor !== undefined && typeof cursor !== "string") throw badCursor("repository", cursor);
+      const first = reposPath(ctx, "repository", options);
+      yield* named("repository", ctx.listings.pages(first, { cursor, signal, waitBudgetMs }));
     },
   };
 }
@@ -34,15 +42,22 @@ export function pullRequestKind(ctx: GitHubKindContext): Kind {
 }
 
 /**
- * `/repos/{org}/{repo}/issues`, one partition per repository. GitHub lists pull requests
- * among issues; they are left out here (they are the `pull-request` kind).
+ * `/repos/{org}/{repo}/issues`, one partition per repository that has issues turned on
+ * (`has_issues`). GitHub lists pull requests among issues; they are left out here (they are
+ * the `pull-request` kind).
  */
 export function issueKind(ctx: GitHubKindContext): Kind {
-  return perRepository(ctx, "issue", "issues", (issue, repo) => {
-    if (issue.pull_request) return undefined;
-    issue.__repository = repoNameOf(issue.repository_url) ?? repo;
-    return issue;
-  });
+  return perRepository(
+    ctx,
+    "issue",
+    "issues",
+    (issue, repo) => {
+      if (issue.pull_request) return undefined;
+      issue.__repository = repoNameOf(issue.repository_url) ?? repo;
+      return issue;
+    },
+    (repo) => repo.hasIssues,
+  );
 }
 
 /** `/orgs/{org}/teams`. */
@@ -66,22 +81,22 @@ function perRepository(
   name: string,
   resource: string,
   shape: (item: Item, repo: string) => Item | undefined,
+  wanted: (repo: ListedRepo) => boolean = () => true,
 ): Kind {
   return {
     name,
     async *partitions(options: CallOptions = {}) {
       const path = reposPath(ctx, name, options);
-      for await (const page of listPages(ctx, name, path, options)) {
-        for (const [i, repo] of page.items.entries()) {
-          const repoName = (repo as Item | null)?.name;
-          if (typeof repoName !== "string" || repoName === "") {
-            const shown = JSON.stringify(repo)?.slice(0, 80);
-            throw new TypeError(
-              `kind ${name}: GET ${path.split("?")[0]} listed a repository without a name (#${i}: ${shown})`,
-            );
-          }
-          yield repoName;
+      const { signal, waitBudgetMs } = options;
+      let i = 0;
+      for await (const repo of named(name, ctx.listings.repos(path, { signal, waitBudgetMs }))) {
+        if (repo.name === undefined) {
+          throw new TypeError(
+            `kind ${name}: GET ${path.split("?")[0]} listed a repository without a name (#${i}: ${repo.shown})`,
+          );
         }
+        i += 1;
+        if (wanted(repo)) yield repo.name;
       }
     },
     async *pages(options: PageOptions = {}) {
@@ -100,10 +115,21 @@ function perRepository(
           yield { items, cursor: page.cursor };
         }
       } catch (error) {
-        // The repository was deleted (404) or has issues turned off (410) since it was listed:
-        // it has nothing to list, which is not a failure of the run.
-        if (!(error instanceof SourceHttpError && (error.status === 404 || error.status === 410)))
+        if (!(error instanceof SourceHttpError)) throw error;
+        const block = error instanceof GitHubHttpError ? error.block : undefined;
+        if (error.status === 451 || (error.status === 403 && block)) {
+          // GitHub blocked the repository (a DMCA takedown, a disabled repository): it stays in
+          // the org's listing, but nothing in it can be read. Skip it rather than fail every run.
+          ctx.warn(`github: skipped repository ${ctx.org}/${repo}: ${resource} blocked by GitHub`, {
+            repository: repo,
+            kind: name,
+            status: error.status,
+            reason: block?.reason,
+          });
+        } else if (error.status !== 404 && error.status !== 410) {
           throw error;
+        }
+        // Deleted (404) or issues turned off (410) since it was listed: nothing to list.
         yield { items: [], cursor: null };
       }
     },
@@ -117,9 +143,7 @@ function listPages(
   options: PageOptions,
 ): AsyncGenerator<Page> {
   const { cursor, signal, waitBudgetMs } = options;
-  if (cursor !== undefined && typeof cursor !== "string") {
-    throw new TypeError(`kind ${kind}: a cursor is a next-page URL string, not ${JSON.stringify(cursor)}`);
-  }
+  if (cursor !== undefined && typeof cursor !== "string") throw badCursor(kind, cursor);
   return paginateLink<unknown>({
     first,
     cursor,
@@ -132,6 +156,20 @@ function listPages(
       return { items: body, link: header(headers, "link") };
     },
   });
+}
+
+function badCursor(kind: string, cursor: unknown): TypeError {
+  return new TypeError(`kind ${kind}: a cursor is a next-page URL string, not ${JSON.stringify(cursor)}`);
+}
+
+/** A shared listing's shape error, told as this kind's. */
+async function* named<T>(kind: string, source: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    if (error instanceof NotAListError) throw new TypeError(`kind ${kind}: ${error.message}`);
+    throw error;
+  }
 }
 
 function reposPath(ctx: GitHubKindContext, kind: string, options: CallOptions): string {
