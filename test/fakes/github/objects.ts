@@ -19,6 +19,10 @@ export interface Repo {
   createdAt: number;
   pushedAt: number;
   items?: Item[];
+  /** Issues turned off: the repository lists `has_issues: false` and its issues answer 410. */
+  issuesOff?: boolean;
+  /** GitHub blocked it: it stays listed, and reading it answers `status` with this `block`. */
+  blocked?: { status: 451 | 403; block: { reason: string; created_at: string; html_url: string } };
   /** Cached parts of the JSON, dropped on rename. */
   json?: Json;
   short?: Json;
@@ -41,7 +45,10 @@ const nodeId = (type: string, id: number) => Buffer.from(`0${type.length}:${type
 
 /** A repository as `GET /orgs/{org}/repos` lists it. */
 export function repoJson(org: OrgIdentity, repo: Repo, openIssues: number): Json {
-  return { ...staticRepoJson(org, repo), open_issues_count: openIssues, open_issues: openIssues };
+  const json: Json = { ...staticRepoJson(org, repo), open_issues_count: openIssues, open_issues: openIssues };
+  if (repo.issuesOff) json.has_issues = false;
+  if (repo.blocked?.status === 403) json.disabled = true;
+  return json;
 }
 
 function staticRepoJson(org: OrgIdentity, repo: Repo): Json {
