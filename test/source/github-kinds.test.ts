@@ -241,7 +241,9 @@ describe("repositories GitHub answers for differently", () => {
     const { fake, source } = await setup({ repos: 2 });
     const repo = fake.org.repoNames()[0] as string;
     fake.inject({ status: 403, match: /\/pulls$/, message: "Resource not accessible by integration" });
-    const error = await collect(source.kinds["pull-request"].pages({ partition: repo })).catch((e: unknown) => e);
+    const error = await collect(source.kinds["pull-request"].pages({ partition: repo })).catch(
+      (e: unknown) => e,
+    );
     expect((error as SourceHttpError).status).toBe(403);
   });
 
@@ -256,7 +258,9 @@ describe("repositories GitHub answers for differently", () => {
     for await (const name of source.kinds["pull-request"].partitions?.() ?? []) pullPartitions.push(name);
     expect(pullPartitions).toEqual(fake.org.repoNames());
     // Were it asked anyway (listed before the change), GitHub's 410 is nothing to list.
-    expect(await collect(source.kinds.issue.pages({ partition: off }))).toEqual([{ items: [], cursor: null }]);
+    expect(await collect(source.kinds.issue.pages({ partition: off }))).toEqual([
+      { items: [], cursor: null },
+    ]);
   });
 
   it("lists internal repositories (visibility internal, private true)", async () => {

@@ -24,7 +24,9 @@ function manualClock(): Clock & { slept: number[] } {
   };
 }
 
-async function setup(options: { retry?: Record<string, number>; maxConcurrency?: number; latencyMs?: number } = {}) {
+async function setup(
+  options: { retry?: Record<string, number>; maxConcurrency?: number; latencyMs?: number } = {},
+) {
   const retries: RetryEvent[] = [];
   const clock = manualClock();
   const fixture = await githubFixture(

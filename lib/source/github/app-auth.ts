@@ -1,6 +1,5 @@
 import { createPrivateKey, type KeyObject, sign } from "node:crypto";
 
-
 /**
  * Reads a PEM private key as people paste it into environment variables: with real line
  * breaks, with `\n` escapes, or base64-encoded whole.

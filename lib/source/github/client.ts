@@ -23,7 +23,9 @@ export interface GitHubBlock {
 export class GitHubHttpError extends SourceHttpError {
   readonly block: GitHubBlock | undefined;
 
-  constructor(options: ConstructorParameters<typeof SourceHttpError>[0] & { block?: GitHubBlock | undefined }) {
+  constructor(
+    options: ConstructorParameters<typeof SourceHttpError>[0] & { block?: GitHubBlock | undefined },
+  ) {
     super(options);
     this.block = options.block;
   }
@@ -139,7 +141,11 @@ export class GitHubClient {
         });
         this.#gate.observe(res.headers as Headers);
         this.pause.succeeded(started);
-        return { body: bodyOf(res.data, res.headers as Headers, res.url), headers: res.headers as Headers, url: res.url };
+        return {
+          body: bodyOf(res.data, res.headers as Headers, res.url),
+          headers: res.headers as Headers,
+          url: res.url,
+        };
       } catch (error) {
         if (!(error instanceof RequestError)) throw error;
         const headers = (error.response?.headers ?? {}) as Headers;
@@ -184,7 +190,9 @@ export class GitHubClient {
     }
     const data = error.response.data as { message?: unknown; block?: unknown } | string | undefined;
     const apiMessage =
-      typeof data === "object" && data !== null && typeof data.message === "string" ? data.message : undefined;
+      typeof data === "object" && data !== null && typeof data.message === "string"
+        ? data.message
+        : undefined;
     const token = isTokenRequest(error);
     const block = typeof data === "object" && data !== null && isObject(data.block) ? data.block : undefined;
     return new GitHubHttpError({
@@ -195,7 +203,9 @@ export class GitHubClient {
       status: error.status,
       apiMessage,
       requestId: header(error.response.headers as Headers, "x-github-request-id"),
-      hint: token ? "check GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID" : HINTS[error.status],
+      hint: token
+        ? "check GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID"
+        : HINTS[error.status],
     });
   }
 }

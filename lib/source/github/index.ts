@@ -1,14 +1,14 @@
 import type { Kind, Source, SourceDefinition } from "../types.ts";
-import { realClock } from "./pause.ts";
 import { GitHubClient, type GitHubHttpOptions } from "./client.ts";
-import { DEFAULT_MAX_CONCURRENCY } from "./octokit.ts";
 import { githubDefaults } from "./defaults.ts";
 import { issueKind, pullRequestKind, repositoryKind, teamKind } from "./kinds.ts";
+import { DEFAULT_MAX_CONCURRENCY } from "./octokit.ts";
+import { realClock } from "./pause.ts";
 import { RepositoryListings } from "./repo-listing.ts";
 import { checkGitHubSettings, GITHUB_SETTINGS } from "./settings.ts";
 
 export { createAppJwt, readPrivateKey } from "./app-auth.ts";
-export { GitHubClient, type GitHubHttpOptions, GitHubHttpError } from "./client.ts";
+export { GitHubClient, GitHubHttpError, type GitHubHttpOptions } from "./client.ts";
 export { type Clock, GitHubPause } from "./pause.ts";
 
 export type GitHubKindName = "repository" | "pull-request" | "issue" | "team";
@@ -46,7 +46,8 @@ export interface GitHubSourceOptions {
  * }
  */
 export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
-  if (!options.app && !options.token) throw new Error("the GitHub source needs a token or GitHub App credentials");
+  if (!options.app && !options.token)
+    throw new Error("the GitHub source needs a token or GitHub App credentials");
   const warn = options.warn ?? ((message, detail) => console.warn(message, JSON.stringify(detail)));
   const clock = options.http?.clock ?? (options.now ? { ...realClock, now: options.now } : undefined);
   const client = new GitHubClient({

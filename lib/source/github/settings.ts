@@ -28,7 +28,8 @@ export const GITHUB_SETTINGS: SettingSpec[] = [
     name: "GITHUB_MAX_CONCURRENCY",
     type: "number",
     default: "10",
-    description: "requests to GitHub in flight at once, all kinds together (GitHub counts concurrent requests)",
+    description:
+      "requests to GitHub in flight at once, all kinds together (GitHub counts concurrent requests)",
   },
 ];
 

@@ -69,7 +69,12 @@ export interface GitHubFake {
    * The next `times` requests hit a secondary rate limit: 403 (or 429) with `retry-after`, or
    * without it when `retryAfterSec` is null (as GitHub often answers).
    */
-  secondaryLimit(options?: { times?: number; retryAfterSec?: number | null; status?: 403 | 429; match?: RegExp }): void;
+  secondaryLimit(options?: {
+    times?: number;
+    retryAfterSec?: number | null;
+    status?: 403 | 429;
+    match?: RegExp;
+  }): void;
   /** Spends the primary limit: requests get 403 (or 429) with `x-ratelimit-remaining: 0` until the reset. */
   exhaustRateLimit(options: { resetInMs: number; status?: 403 | 429 }): void;
   /** Invalidates every installation token issued so far. */
@@ -326,7 +331,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
             headers,
           );
         }
-        return send(200, org.repoJson(repo), headers);
+        // One repository: the listing's fields and the counts only `GET /repos/{owner}/{repo}` gives.
+        const watchers = org.repoJson(repo).watchers_count;
+        return send(200, { ...org.repoJson(repo), network_count: 0, subscribers_count: watchers }, headers);
       }
       default:
         return send(404, NOT_FOUND, headers);
