@@ -1,3 +1,4 @@
+import type { components } from "@octokit/openapi-types";
 import { header } from "../../http/index.ts";
 import { PartitionRequiredError, SelectorError, SourceHttpError } from "../errors.ts";
 import { paginateLink } from "../paginate/link.ts";
@@ -5,7 +6,14 @@ import type { CallOptions, Kind, Page, PageOptions } from "../types.ts";
 import { type GitHubClient, GitHubHttpError } from "./client.ts";
 import { type ListedRepo, NotAListError, type RepositoryListings } from "./repo-listing.ts";
 
-type Item = Record<string, unknown>;
+type Schemas = components["schemas"];
+/**
+ * As GitHub documents them, but read defensively: an item is whatever GitHub answered, so a
+ * field may be missing or of another type; `__repository` is what the source adds.
+ */
+type Listed<T> = Partial<T> & { __repository?: string };
+type PullRequest = Listed<Schemas["pull-request-simple"]>;
+type Issue = Listed<Schemas["issue"]>;
 
 export interface GitHubKindContext {
   client: GitHubClient;
@@ -35,8 +43,9 @@ export function repositoryKind(ctx: GitHubKindContext): Kind {
 
 /** `/repos/{org}/{repo}/pulls`, one partition per repository. Selector: `state` (default open), `repositoryType`. */
 export function pullRequestKind(ctx: GitHubKindContext): Kind {
-  return perRepository(ctx, "pull-request", "pulls", (pr, repo) => {
-    pr.__repository = (pr.base as { repo?: { name?: string } } | undefined)?.repo?.name ?? repo;
+  return perRepository<PullRequest>(ctx, "pull-request", "pulls", (pr, repo) => {
+    const name = pr.base?.repo?.name;
+    pr.__repository = typeof name === "string" ? name : repo;
     return pr;
   });
 }
@@ -47,7 +56,7 @@ export function pullRequestKind(ctx: GitHubKindContext): Kind {
  * the `pull-request` kind).
  */
 export function issueKind(ctx: GitHubKindContext): Kind {
-  return perRepository(
+  return perRepository<Issue>(
     ctx,
     "issue",
     "issues",
@@ -76,11 +85,11 @@ export function teamKind(ctx: GitHubKindContext): Kind {
 }
 
 /** `shape` may change the item in place: it was just parsed and belongs to no one else. */
-function perRepository(
+function perRepository<T extends object>(
   ctx: GitHubKindContext,
   name: string,
   resource: string,
-  shape: (item: Item, repo: string) => Item | undefined,
+  shape: (item: T, repo: string) => T | undefined,
   wanted: (repo: ListedRepo) => boolean = () => true,
 ): Kind {
   return {
@@ -111,7 +120,7 @@ function perRepository(
           `${path}?state=${state}&per_page=${PER_PAGE}`,
           options,
         )) {
-          const items = page.items.flatMap((item) => shape(item as Item, repo) ?? []);
+          const items = page.items.flatMap((item) => shape(item as T, repo) ?? []);
           yield { items, cursor: page.cursor };
         }
       } catch (error) {

@@ -1,3 +1,4 @@
+import type { components } from "@octokit/openapi-types";
 import { header } from "../../http/index.ts";
 import { parseLinkHeader } from "../paginate/link.ts";
 import type { Page } from "../types.ts";
@@ -106,7 +107,7 @@ class SharedListing {
 }
 
 function listedRepo(item: unknown): ListedRepo {
-  const repo = item as { name?: unknown; has_issues?: unknown } | null;
+  const repo = item as Partial<components["schemas"]["minimal-repository"]> | null;
   const name = typeof repo?.name === "string" && repo.name !== "" ? repo.name : undefined;
   const shown = name ?? (JSON.stringify(item)?.slice(0, 80) || String(item));
   return { name, hasIssues: repo?.has_issues !== false, shown };
