@@ -34,10 +34,10 @@ interface ReadOptions {
  * One reading of `GET /orgs/{org}/repos` shared by every kind that needs it: the `repository`
  * kind takes the raw pages, `pull-request` and `issue` take the names for their partitions. It
  * reads ahead on its own, page after page, once a first kind asks. A kind that asks while it
- * is under way, or up to `graceMs` after it ended, shares it — in a fanout every resource starts
- * at once, so one invocation reads the org's repositories once. Only names are kept for late
- * readers: a repository reader that comes after the first page, or resumes from a cursor,
- * reads on its own (a continuation reads the listing again).
+ * is under way shares it — in a fanout every resource starts at once, so one invocation reads
+ * the org's repositories once. A kind that asks after it ended reads anew (so does a
+ * continuation, and the next run). Only names are kept for late readers: a repository reader
+ * that comes after the first page, or resumes from a cursor, reads on its own.
  */
 class SharedListing {
   readonly pages: ListedPage[] = [];
@@ -122,7 +122,9 @@ export class RepositoryListings {
 
   constructor(client: GitHubClient, options: { graceMs?: number; now?: () => number } = {}) {
     this.#client = client;
-    this.#graceMs = options.graceMs ?? 60_000;
+    // 0: a listing that ended is never reused, so a later run (the same source object in a warm
+    // Lambda, or in tests) always reads the org anew.
+    this.#graceMs = options.graceMs ?? 0;
     this.#now = options.now ?? Date.now;
   }
 
@@ -167,7 +169,7 @@ export class RepositoryListings {
     let listing = this.#listings.get(first);
     const stale =
       !listing ||
-      (listing.done && (listing.failure !== undefined || this.#now() - listing.endedAt > this.#graceMs));
+      (listing.done && (listing.failure !== undefined || this.#now() - listing.endedAt >= this.#graceMs));
     if (stale) {
       listing = new SharedListing(this.#client, first, options);
       this.#listings.set(first, listing);
