@@ -161,7 +161,7 @@ describe("GitHub error pages and broken bodies", () => {
         status: 403,
         match: /\/orgs\/acme\/teams$/,
         body: "<html>You have exceeded a secondary rate limit</html>",
-        headers: { ...HTML, "retry-after": "0" },
+        headers: { ...HTML, "retry-after": "1" },
         times: 2,
       }),
     );

@@ -118,7 +118,8 @@ describe("GitHub App authentication", () => {
     const repos = itemsOf(await collect(source.kinds.repository.pages()));
     expect(repos).toHaveLength(250);
     expect(fake.stats.installationTokens).toBe(2);
-    expect(fake.stats.byStatus[401]).toBe(1);
+    // auth-app first retries a token younger than 5 s (GitHub may not have replicated it yet).
+    expect(fake.stats.byStatus[401]).toBeGreaterThanOrEqual(1);
   });
 
   it("names the App settings when GitHub refuses the JWT, without the key", async () => {

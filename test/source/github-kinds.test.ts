@@ -202,3 +202,132 @@ describe("issue kind", () => {
     expect(ids(itemsOf(pages))).toEqual(ids(fake.org.issues(repo, "all").filter((i) => !i.pull_request)));
   });
 });
+
+describe("repositories GitHub answers for differently", () => {
+  it("skips a blocked repository's pull requests and issues with a warning naming it (451 and 403 with block)", async () => {
+    const warnings: Array<[string, Record<string, unknown>]> = [];
+    const { fake, source } = await setup(
+      { repos: 4, pullsPerRepo: 3, issuesPerRepo: 2, seed: 15 },
+      { warn: (message, detail) => warnings.push([message, detail]) },
+    );
+    const [dmca, disabled, fine] = fake.org.repoNames() as [string, string, string];
+    fake.org.blockRepo(dmca, 451);
+    fake.org.blockRepo(disabled, 403);
+    const partitions: string[] = [];
+    for await (const name of source.kinds["pull-request"].partitions?.() ?? []) partitions.push(name);
+    // They stay in the org's listing, as on GitHub.
+    expect(partitions).toEqual(expect.arrayContaining([dmca, disabled]));
+    for (const kind of ["pull-request", "issue"] as const) {
+      for (const partition of [dmca, disabled]) {
+        const pages = await collect(source.kinds[kind].pages({ partition }));
+        expect(pages).toEqual([{ items: [], cursor: null }]);
+      }
+    }
+    expect(warnings.map(([message]) => message)).toEqual([
+      `github: skipped repository acme/${dmca}: pulls blocked by GitHub`,
+      `github: skipped repository acme/${disabled}: pulls blocked by GitHub`,
+      `github: skipped repository acme/${dmca}: issues blocked by GitHub`,
+      `github: skipped repository acme/${disabled}: issues blocked by GitHub`,
+    ]);
+    expect(warnings[0]?.[1]).toEqual({ repository: dmca, kind: "pull-request", status: 451, reason: "dmca" });
+    expect(warnings[1]?.[1]).toMatchObject({ status: 403, reason: "tos" });
+    const items = itemsOf(
+      await collect(source.kinds["pull-request"].pages({ partition: fine, selector: { state: "all" } })),
+    );
+    expect(items).toHaveLength(3);
+  });
+
+  it("a 403 without a block is still a permission error, not a skipped repository", async () => {
+    const { fake, source } = await setup({ repos: 2 });
+    const repo = fake.org.repoNames()[0] as string;
+    fake.inject({ status: 403, match: /\/pulls$/, message: "Resource not accessible by integration" });
+    const error = await collect(source.kinds["pull-request"].pages({ partition: repo })).catch(
+      (e: unknown) => e,
+    );
+    expect((error as SourceHttpError).status).toBe(403);
+  });
+
+  it("does not list issues of repositories with has_issues: false", async () => {
+    const { fake, source } = await setup({ repos: 5, pullsPerRepo: 1, issuesPerRepo: 2, seed: 16 });
+    const [off] = fake.org.repoNames();
+    fake.org.disableIssues(off as string);
+    const issuePartitions: string[] = [];
+    for await (const name of source.kinds.issue.partitions?.() ?? []) issuePartitions.push(name);
+    expect(issuePartitions).toEqual(fake.org.repoNames().slice(1));
+    const pullPartitions: string[] = [];
+    for await (const name of source.kinds["pull-request"].partitions?.() ?? []) pullPartitions.push(name);
+    expect(pullPartitions).toEqual(fake.org.repoNames());
+    // Were it asked anyway (listed before the change), GitHub's 410 is nothing to list.
+    expect(await collect(source.kinds.issue.pages({ partition: off }))).toEqual([
+      { items: [], cursor: null },
+    ]);
+  });
+
+  it("lists internal repositories (visibility internal, private true)", async () => {
+    const { fake, source } = await setup({ repos: 40, seed: 17 });
+    const items = itemsOf(await collect(source.kinds.repository.pages())) as Item[];
+    const internal = items.filter((r) => r.visibility === "internal");
+    expect(internal.length).toBeGreaterThan(0);
+    expect(internal.every((r) => r.private === true)).toBe(true);
+    expect(items).toHaveLength(fake.org.repoNames().length);
+  });
+});
+
+describe("the organization's repository listing", () => {
+  it("is read once and shared by the repository, pull-request and issue kinds", async () => {
+    const { fake, source } = await setup({ repos: 250, pullsPerRepo: 0, issuesPerRepo: 0, seed: 18 });
+    const names = async (kind: "pull-request" | "issue") => {
+      const all: string[] = [];
+      for await (const name of source.kinds[kind].partitions?.() ?? []) all.push(name);
+      return all;
+    };
+    const [repos, pulls, issues] = await Promise.all([
+      collect(source.kinds.repository.pages()),
+      names("pull-request"),
+      names("issue"),
+    ]);
+    expect(itemsOf(repos)).toEqual(fake.org.repos());
+    expect(pulls).toEqual(fake.org.repoNames());
+    expect(issues).toEqual(fake.org.repoNames());
+    expect(fake.stats.requests).toBe(3);
+  });
+
+  it("is shared by a kind that starts while it is being read; one that comes after it ended reads anew", async () => {
+    const { fake, source } = await setup({ repos: 250, seed: 19, latencyMs: 30 });
+    const first = source.kinds["pull-request"].partitions?.()[Symbol.asyncIterator]();
+    await first?.next();
+    const sharing: string[] = [];
+    for await (const name of source.kinds.issue.partitions?.() ?? []) sharing.push(name);
+    expect(sharing).toEqual(fake.org.repoNames());
+    expect(fake.stats.byRoute["GET /orgs/{org}/repos"]).toBe(1);
+    const later = itemsOf(await collect(source.kinds.repository.pages()));
+    expect(later).toEqual(fake.org.repos());
+    const issues: string[] = [];
+    for await (const name of source.kinds.issue.partitions?.() ?? []) issues.push(name);
+    expect(issues).toEqual(fake.org.repoNames());
+    // The repository kind came after the first page: it read on its own; the issue kind came
+    // after the listing ended (a later run must see the org as it is then): it read anew.
+    expect(fake.stats.byRoute["GET /orgs/{org}/repos"]).toBe(3);
+    await first?.return?.();
+  });
+
+  it("gives every kind the listing's error, named for that kind", async () => {
+    const { fake, source } = await setup({ repos: 5 });
+    fake.inject({ status: 200, match: /\/orgs\/acme\/repos$/, body: '{"repositories":[]}' });
+    const failures = await Promise.all(
+      (["pull-request", "issue"] as const).map(async (kind) => {
+        try {
+          for await (const _ of source.kinds[kind].partitions?.() ?? []) void _;
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return "no error";
+      }),
+    );
+    expect(failures).toEqual([
+      "kind pull-request: GET /orgs/acme/repos did not return a list",
+      "kind issue: GET /orgs/acme/repos did not return a list",
+    ]);
+    expect(fake.stats.requests).toBe(1);
+  });
+});

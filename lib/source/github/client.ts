@@ -1,29 +1,64 @@
+import { RequestError } from "@octokit/request-error";
+import type { Dispatcher } from "undici";
 import {
-  defaultIsRetryable,
   type Headers,
-  HttpClient,
-  type HttpClientOptions,
-  type HttpResponse,
   header,
-  RetryLaterError,
-  rateLimitRemaining,
-  rateLimitResetAt,
-  retryAfterMs,
+  NetworkError,
+  RateLimitGate,
+  type RetryEvent,
+  type RetryOptions,
 } from "../../http/index.ts";
 import { SourceHttpError } from "../errors.ts";
-import type { GitHubAuth } from "./app-auth.ts";
+import { createOctokit, LimitSeen, type TideOctokit } from "./octokit.ts";
+import { type Clock, GitHubPause, realClock } from "./pause.ts";
 
-/** HTTP tuning a caller may pass through to the underlying {@link HttpClient}. */
-export type GitHubHttpOptions = Pick<
-  HttpClientOptions,
-  "dispatcher" | "timeoutMs" | "retry" | "onRetry" | "random"
->;
+/** GitHub's `block` object: why a repository cannot be read (451, or 403 for a disabled one). */
+export interface GitHubBlock {
+  reason?: string;
+  created_at?: string;
+  html_url?: string;
+}
+
+/** An error answer from GitHub, with the `block` it gave for a repository GitHub blocked. */
+export class GitHubHttpError extends SourceHttpError {
+  readonly block: GitHubBlock | undefined;
+
+  constructor(
+    options: ConstructorParameters<typeof SourceHttpError>[0] & { block?: GitHubBlock | undefined },
+  ) {
+    super(options);
+    this.block = options.block;
+  }
+}
+
+/** HTTP tuning a caller may pass to the GitHub client. */
+export interface GitHubHttpOptions {
+  dispatcher?: Dispatcher;
+  /** Per attempt. Default 30 s. */
+  timeoutMs?: number;
+  /**
+   * Retries of 5xx and network errors: `maxAttempts` (default 4: Octokit's 3 retries) and
+   * `baseDelayMs`, the unit of plugin-retry's `(n+1)²` backoff (default 1000). Other fields are ignored.
+   */
+  retry?: Partial<RetryOptions>;
+  /** Requests to GitHub in flight at once, all kinds together (`GITHUB_MAX_CONCURRENCY`). Default 10. */
+  maxConcurrency?: number;
+  /** Called before each wait for a rate limit; never given secrets. */
+  onRetry?: (event: RetryEvent) => void;
+  /** The clock rate-limit waits and App tokens use; tests inject one that moves without sleeping. */
+  clock?: Clock;
+}
 
 export interface GitHubClientOptions {
   apiUrl: string;
-  auth: GitHubAuth;
-  userAgent?: string;
-  http?: GitHubHttpOptions;
+  token?: string | undefined;
+  app?:
+    | { appId: string; privateKey: string; installationId: string | number; refreshBeforeExpiryMs?: number }
+    | undefined;
+  userAgent?: string | undefined;
+  http?: GitHubHttpOptions | undefined;
+  /** Where warnings go (e.g. auth-app's); never given secrets. */
+  warn?: ((message: string) => void) | undefined;
 }
 
 export interface GitHubRequestOptions {
@@ -31,75 +66,106 @@ export interface GitHubRequestOptions {
   waitBudgetMs?: number | undefined;
 }
 
-const REDIRECTS = new Set([301, 302, 307, 308]);
-const RATE_LIMITED_AFTER = 60_000;
-
-/**
- * GitHub's primary and secondary rate limits answer 403 as often as 429: retry those when
- * GitHub says to wait (`retry-after`) or the window is spent (`x-ratelimit-remaining: 0`).
- */
-export function isGitHubRetryable(status: number, headers: Headers): boolean {
-  return defaultIsRetryable(status) || isRateLimited(status, headers);
-}
-
-function isRateLimited(status: number, headers: Headers): boolean {
-  if (status !== 403 && status !== 429) return false;
-  return header(headers, "retry-after") !== undefined || rateLimitRemaining(headers) === 0;
+export interface GitHubResponse {
+  body: unknown;
+  headers: Headers;
+  /** The URL that answered, after any redirect (a renamed repository). */
+  url: string;
 }
 
 /**
- * GETs GitHub REST resources: authorizes each request, follows the redirect GitHub gives for a
- * renamed repository, refreshes an App token once on 401, and turns a rate limit that outlasts
- * the retries into {@link RetryLaterError}.
+ * GETs GitHub REST resources through Octokit. On a secondary or primary rate limit it pauses
+ * every request of this client (see {@link GitHubPause}) and tries again; a pause longer
+ * than the caller's `waitBudgetMs` throws the `RetryLaterError` of `lib/http`, so the fanout
+ * checkpoints. Also: a redirect (renamed repository) is followed by fetch; an App token GitHub
+ * rejects is replaced once; the rate-limit headers of every answer pace the next requests.
+ *
+ * @example
+ * const client = new GitHubClient({ apiUrl: "https://api.github.com", token: process.env.GITHUB_TOKEN });
+ * const { body } = await client.get("/orgs/acme/repos?per_page=100", { waitBudgetMs: 60_000 });
  */
 export class GitHubClient {
-  readonly http: HttpClient;
   readonly apiUrl: string;
-  readonly #auth: GitHubAuth;
+  readonly pause: GitHubPause;
+  readonly #octokit: TideOctokit;
+  readonly #dropAppToken: (() => void) | undefined;
+  readonly #gate: RateLimitGate;
+  readonly #clock: Clock;
+  readonly #onRetry: GitHubHttpOptions["onRetry"];
 
   constructor(options: GitHubClientOptions) {
     this.apiUrl = options.apiUrl.replace(/\/+$/, "");
-    this.#auth = options.auth;
-    this.http = new HttpClient({
-      ...options.http,
-      baseUrl: this.apiUrl,
+    const http = options.http ?? {};
+    this.#clock = http.clock ?? realClock;
+    this.#onRetry = http.onRetry;
+    this.pause = new GitHubPause(this.#clock);
+    this.#gate = new RateLimitGate({ now: this.#clock.now });
+    const maxAttempts = http.retry?.maxAttempts;
+    const built = createOctokit({
+      apiUrl: this.apiUrl,
       userAgent: options.userAgent ?? "tide/0.1.0 (github source)",
-      isRetryable: isGitHubRetryable,
+      token: options.token,
+      app: options.app,
+      clock: this.#clock,
+      dispatcher: http.dispatcher,
+      timeoutMs: http.timeoutMs,
+      maxConcurrency: http.maxConcurrency,
+      retries: maxAttempts === undefined ? undefined : Math.max(0, maxAttempts - 1),
+      retryBaseMs: http.retry?.baseDelayMs,
+      warn: options.warn ?? ((message) => console.warn(`github: ${message}`)),
     });
+    this.#octokit = built.octokit;
+    this.#dropAppToken = built.dropAppToken;
   }
 
   /** A path (under the API URL) or a URL on the API, e.g. a Link header's `next`. */
-  async get(path: string, options: GitHubRequestOptions = {}): Promise<{ body: unknown; headers: Headers }> {
-    let target = path;
+  async get(path: string, options: GitHubRequestOptions = {}): Promise<GitHubResponse> {
+    const url = this.#checkedUrl(path);
+    const shown = url.pathname;
+    const budget = options.waitBudgetMs ?? Number.POSITIVE_INFINITY;
+    let waited = 0;
     let refreshed = false;
-    for (let redirects = 0; ; ) {
-      const authorization = await this.#auth.authorization(this.http, options);
-      const res = await this.http.request({
-        method: "GET",
-        path: target,
-        headers: {
-          authorization,
-          accept: "application/vnd.github+json",
-          "x-github-api-version": "2022-11-28",
-        },
-        signal: options.signal,
-        waitBudgetMs: options.waitBudgetMs,
-      });
-      if (res.status >= 200 && res.status < 300) return { body: parseJson(res), headers: res.headers };
-      const location = header(res.headers, "location");
-      if (REDIRECTS.has(res.status) && location && redirects < 3) {
-        target = location;
-        redirects += 1;
-        continue;
+    for (let attempt = 1; ; attempt++) {
+      waited += await this.pause.wait(shown, budget - waited, options.signal);
+      const before = this.#clock.now();
+      await this.#gate.acquire(shown, budget - waited, options.signal);
+      waited += this.#clock.now() - before;
+      const limit = new LimitSeen();
+      const started = this.#clock.now();
+      try {
+        const res = await this.#octokit.request({
+          method: "GET",
+          url: url.href,
+          headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" },
+          request: { signal: options.signal, limit },
+        });
+        this.#gate.observe(res.headers as Headers);
+        this.pause.succeeded(started);
+        return {
+          body: bodyOf(res.data, res.headers as Headers, res.url),
+          headers: res.headers as Headers,
+          url: res.url,
+        };
+      } catch (error) {
+        if (!(error instanceof RequestError)) throw error;
+        const headers = (error.response?.headers ?? {}) as Headers;
+        if (error.response) this.#gate.observe(headers);
+        if (limit.kind) {
+          const delayMs =
+            limit.kind === "secondary"
+              ? this.pause.secondary(limit.retryAfterSec, error.status)
+              : this.pause.primary(limit.retryAfterSec, error.status);
+          this.#onRetry?.({ method: "GET", path: shown, attempt, delayMs, status: error.status });
+          continue;
+        }
+        if (error.status === 401 && this.#dropAppToken && !refreshed && !isTokenRequest(error)) {
+          // A revoked installation token: ask for a new one, once.
+          this.#dropAppToken();
+          refreshed = true;
+          continue;
+        }
+        throw this.#error(error);
       }
-      if (res.status === 401 && !refreshed && this.#auth.rejected(authorization)) {
-        refreshed = true;
-        continue;
-      }
-      if (isRateLimited(res.status, res.headers)) {
-        throw new RetryLaterError(res.path, resumeAt(res.headers), res.status);
-      }
-      throw this.#error(res);
     }
   }
 
@@ -107,21 +173,39 @@ export class GitHubClient {
   toCursor = (url: string): string =>
     url.startsWith(`${this.apiUrl}/`) ? url.slice(this.apiUrl.length) : url;
 
-  #error(res: HttpResponse): SourceHttpError {
-    let apiMessage: string | undefined;
-    try {
-      apiMessage = (JSON.parse(res.text) as { message?: string }).message;
-    } catch {
-      apiMessage = undefined;
+  #checkedUrl(path: string): URL {
+    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(this.apiUrl + path);
+    if (url.origin !== new URL(this.apiUrl).origin) {
+      throw new Error(`refusing to send credentials to ${url.origin}: not ${this.apiUrl}`);
     }
-    return new SourceHttpError({
+    return url;
+  }
+
+  #error(error: RequestError): Error {
+    const method = error.request.method;
+    const path = new URL(error.request.url, this.apiUrl).pathname;
+    if (!error.response) {
+      // No answer at all (reset, refused, timeout) after plugin-retry's attempts.
+      return new NetworkError(method, path, ~~error.request.request?.retryCount + 1, error.cause ?? error);
+    }
+    const data = error.response.data as { message?: unknown; block?: unknown } | string | undefined;
+    const apiMessage =
+      typeof data === "object" && data !== null && typeof data.message === "string"
+        ? data.message
+        : undefined;
+    const token = isTokenRequest(error);
+    const block = typeof data === "object" && data !== null && isObject(data.block) ? data.block : undefined;
+    return new GitHubHttpError({
+      block,
       source: "github",
-      method: "GET",
-      path: res.path,
-      status: res.status,
+      method,
+      path,
+      status: error.status,
       apiMessage,
-      requestId: header(res.headers, "x-github-request-id"),
-      hint: HINTS[res.status],
+      requestId: header(error.response.headers as Headers, "x-github-request-id"),
+      hint: token
+        ? "check GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID"
+        : HINTS[error.status],
     });
   }
 }
@@ -132,22 +216,25 @@ const HINTS: Record<number, string> = {
   404: "check GITHUB_ORG and that the token or App can see it",
 };
 
-function resumeAt(headers: Headers): Date {
-  const retryAfter = retryAfterMs(headers);
-  if (retryAfter !== undefined) return new Date(Date.now() + retryAfter);
-  return new Date(rateLimitResetAt(headers) ?? Date.now() + RATE_LIMITED_AFTER);
+function isObject(value: unknown): value is Record<string, string> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function parseJson(res: HttpResponse): unknown {
-  try {
-    return JSON.parse(res.text);
-  } catch {
+function isTokenRequest(error: RequestError): boolean {
+  return /\/app\/installations\/[^/]+\/access_tokens$/.test(error.request.url);
+}
+
+/** Octokit hands back the text of a JSON answer it could not parse: that is an error, not a body. */
+function bodyOf(data: unknown, headers: Headers, url: string): unknown {
+  const type = header(headers, "content-type") ?? "";
+  if (typeof data === "string" && /json/i.test(type)) {
     throw new SourceHttpError({
       source: "github",
       method: "GET",
-      path: res.path,
-      status: res.status,
+      path: new URL(url).pathname,
+      status: 200,
       hint: "not JSON",
     });
   }
+  return data;
 }

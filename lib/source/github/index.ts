@@ -1,12 +1,15 @@
 import type { Kind, Source, SourceDefinition } from "../types.ts";
-import { GitHubAppAuth, type GitHubAuth, tokenAuth } from "./app-auth.ts";
 import { GitHubClient, type GitHubHttpOptions } from "./client.ts";
 import { githubDefaults } from "./defaults.ts";
 import { issueKind, pullRequestKind, repositoryKind, teamKind } from "./kinds.ts";
+import { DEFAULT_MAX_CONCURRENCY } from "./octokit.ts";
+import { realClock } from "./pause.ts";
+import { RepositoryListings } from "./repo-listing.ts";
 import { checkGitHubSettings, GITHUB_SETTINGS } from "./settings.ts";
 
-export { createAppJwt, GitHubAppAuth, type GitHubAppAuthOptions, readPrivateKey } from "./app-auth.ts";
-export { GitHubClient, isGitHubRetryable } from "./client.ts";
+export { createAppJwt, readPrivateKey } from "./app-auth.ts";
+export { GitHubClient, GitHubHttpError, type GitHubHttpOptions } from "./client.ts";
+export { type Clock, GitHubPause } from "./pause.ts";
 
 export type GitHubKindName = "repository" | "pull-request" | "issue" | "team";
 export type GitHubSource = Source & { kinds: Readonly<Record<GitHubKindName, Kind>> };
@@ -25,8 +28,10 @@ export interface GitHubSourceOptions {
   };
   userAgent?: string;
   http?: GitHubHttpOptions;
-  /** The clock the App token cache reads; tests move it. */
+  /** The clock the App token cache reads; tests move it. (`http.clock` sets the rate-limit clock too.) */
   now?: () => number;
+  /** Where a skipped repository is reported (blocked by GitHub). Default: `console.warn`. */
+  warn?: (message: string, detail: Record<string, unknown>) => void;
 }
 
 /**
@@ -41,17 +46,20 @@ export interface GitHubSourceOptions {
  * }
  */
 export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
-  let auth: GitHubAuth;
-  if (options.app) auth = new GitHubAppAuth({ ...options.app, now: options.now });
-  else if (options.token) auth = tokenAuth(options.token);
-  else throw new Error("the GitHub source needs a token or GitHub App credentials");
+  if (!options.app && !options.token)
+    throw new Error("the GitHub source needs a token or GitHub App credentials");
+  const warn = options.warn ?? ((message, detail) => console.warn(message, JSON.stringify(detail)));
+  const clock = options.http?.clock ?? (options.now ? { ...realClock, now: options.now } : undefined);
   const client = new GitHubClient({
     apiUrl: options.apiUrl ?? "https://api.github.com",
-    auth,
+    token: options.app ? undefined : options.token,
+    app: options.app,
     userAgent: options.userAgent,
-    http: options.http,
+    http: { ...options.http, clock },
+    warn: (message) => warn(`github: ${message}`, {}),
   });
-  const ctx = { client, org: options.org };
+  const listings = new RepositoryListings(client, { now: clock?.now });
+  const ctx = { client, org: options.org, listings, warn };
   return {
     name: "github",
     kinds: {
@@ -81,6 +89,7 @@ export const githubSource: SourceDefinition = {
       apiUrl: String(settings.GITHUB_API_URL ?? "https://api.github.com"),
       token: typeof settings.GITHUB_TOKEN === "string" ? settings.GITHUB_TOKEN : undefined,
       app,
+      http: { maxConcurrency: Number(settings.GITHUB_MAX_CONCURRENCY ?? DEFAULT_MAX_CONCURRENCY) },
     });
   },
   defaults: githubDefaults,

@@ -1,14 +1,27 @@
+import type { components } from "@octokit/openapi-types";
 import { header } from "../../http/index.ts";
 import { PartitionRequiredError, SelectorError, SourceHttpError } from "../errors.ts";
 import { paginateLink } from "../paginate/link.ts";
 import type { CallOptions, Kind, Page, PageOptions } from "../types.ts";
-import type { GitHubClient } from "./client.ts";
+import { type GitHubClient, GitHubHttpError } from "./client.ts";
+import { type ListedRepo, NotAListError, type RepositoryListings } from "./repo-listing.ts";
 
-type Item = Record<string, unknown>;
+type Schemas = components["schemas"];
+/**
+ * As GitHub documents them, but read defensively: an item is whatever GitHub answered, so a
+ * field may be missing or of another type; `__repository` is what the source adds.
+ */
+type Listed<T> = Partial<T> & { __repository?: string };
+type PullRequest = Listed<Schemas["pull-request-simple"]>;
+type Issue = Listed<Schemas["issue"]>;
 
 export interface GitHubKindContext {
   client: GitHubClient;
   org: string;
+  /** The org's repository listing, read once and shared by the kinds that need it. */
+  listings: RepositoryListings;
+  /** A repository whose listing is skipped (blocked by GitHub), named in the message. */
+  warn(message: string, detail: Record<string, unknown>): void;
 }
 
 const PER_PAGE = 100;
@@ -20,29 +33,40 @@ export function repositoryKind(ctx: GitHubKindContext): Kind {
   return {
     name: "repository",
     async *pages(options = {}) {
-      yield* listPages(ctx, "repository", reposPath(ctx, "repository", options), options);
+      const { cursor, signal, waitBudgetMs } = options;
+      if (cursor !== undefined && typeof cursor !== "string") throw badCursor("repository", cursor);
+      const first = reposPath(ctx, "repository", options);
+      yield* named("repository", ctx.listings.pages(first, { cursor, signal, waitBudgetMs }));
     },
   };
 }
 
 /** `/repos/{org}/{repo}/pulls`, one partition per repository. Selector: `state` (default open), `repositoryType`. */
 export function pullRequestKind(ctx: GitHubKindContext): Kind {
-  return perRepository(ctx, "pull-request", "pulls", (pr, repo) => {
-    pr.__repository = (pr.base as { repo?: { name?: string } } | undefined)?.repo?.name ?? repo;
+  return perRepository<PullRequest>(ctx, "pull-request", "pulls", (pr, repo) => {
+    const name = pr.base?.repo?.name;
+    pr.__repository = typeof name === "string" ? name : repo;
     return pr;
   });
 }
 
 /**
- * `/repos/{org}/{repo}/issues`, one partition per repository. GitHub lists pull requests
- * among issues; they are left out here (they are the `pull-request` kind).
+ * `/repos/{org}/{repo}/issues`, one partition per repository that has issues turned on
+ * (`has_issues`). GitHub lists pull requests among issues; they are left out here (they are
+ * the `pull-request` kind).
  */
 export function issueKind(ctx: GitHubKindContext): Kind {
-  return perRepository(ctx, "issue", "issues", (issue, repo) => {
-    if (issue.pull_request) return undefined;
-    issue.__repository = repoNameOf(issue.repository_url) ?? repo;
-    return issue;
-  });
+  return perRepository<Issue>(
+    ctx,
+    "issue",
+    "issues",
+    (issue, repo) => {
+      if (issue.pull_request) return undefined;
+      issue.__repository = repoNameOf(issue.repository_url) ?? repo;
+      return issue;
+    },
+    (repo) => repo.hasIssues,
+  );
 }
 
 /** `/orgs/{org}/teams`. */
@@ -61,27 +85,27 @@ export function teamKind(ctx: GitHubKindContext): Kind {
 }
 
 /** `shape` may change the item in place: it was just parsed and belongs to no one else. */
-function perRepository(
+function perRepository<T extends object>(
   ctx: GitHubKindContext,
   name: string,
   resource: string,
-  shape: (item: Item, repo: string) => Item | undefined,
+  shape: (item: T, repo: string) => T | undefined,
+  wanted: (repo: ListedRepo) => boolean = () => true,
 ): Kind {
   return {
     name,
     async *partitions(options: CallOptions = {}) {
       const path = reposPath(ctx, name, options);
-      for await (const page of listPages(ctx, name, path, options)) {
-        for (const [i, repo] of page.items.entries()) {
-          const repoName = (repo as Item | null)?.name;
-          if (typeof repoName !== "string" || repoName === "") {
-            const shown = JSON.stringify(repo)?.slice(0, 80);
-            throw new TypeError(
-              `kind ${name}: GET ${path.split("?")[0]} listed a repository without a name (#${i}: ${shown})`,
-            );
-          }
-          yield repoName;
+      const { signal, waitBudgetMs } = options;
+      let i = 0;
+      for await (const repo of named(name, ctx.listings.repos(path, { signal, waitBudgetMs }))) {
+        if (repo.name === undefined) {
+          throw new TypeError(
+            `kind ${name}: GET ${path.split("?")[0]} listed a repository without a name (#${i}: ${repo.shown})`,
+          );
         }
+        i += 1;
+        if (wanted(repo)) yield repo.name;
       }
     },
     async *pages(options: PageOptions = {}) {
@@ -96,14 +120,25 @@ function perRepository(
           `${path}?state=${state}&per_page=${PER_PAGE}`,
           options,
         )) {
-          const items = page.items.flatMap((item) => shape(item as Item, repo) ?? []);
+          const items = page.items.flatMap((item) => shape(item as T, repo) ?? []);
           yield { items, cursor: page.cursor };
         }
       } catch (error) {
-        // The repository was deleted (404) or has issues turned off (410) since it was listed:
-        // it has nothing to list, which is not a failure of the run.
-        if (!(error instanceof SourceHttpError && (error.status === 404 || error.status === 410)))
+        if (!(error instanceof SourceHttpError)) throw error;
+        const block = error instanceof GitHubHttpError ? error.block : undefined;
+        if (error.status === 451 || (error.status === 403 && block)) {
+          // GitHub blocked the repository (a DMCA takedown, a disabled repository): it stays in
+          // the org's listing, but nothing in it can be read. Skip it rather than fail every run.
+          ctx.warn(`github: skipped repository ${ctx.org}/${repo}: ${resource} blocked by GitHub`, {
+            repository: repo,
+            kind: name,
+            status: error.status,
+            reason: block?.reason,
+          });
+        } else if (error.status !== 404 && error.status !== 410) {
           throw error;
+        }
+        // Deleted (404) or issues turned off (410) since it was listed: nothing to list.
         yield { items: [], cursor: null };
       }
     },
@@ -117,9 +152,7 @@ function listPages(
   options: PageOptions,
 ): AsyncGenerator<Page> {
   const { cursor, signal, waitBudgetMs } = options;
-  if (cursor !== undefined && typeof cursor !== "string") {
-    throw new TypeError(`kind ${kind}: a cursor is a next-page URL string, not ${JSON.stringify(cursor)}`);
-  }
+  if (cursor !== undefined && typeof cursor !== "string") throw badCursor(kind, cursor);
   return paginateLink<unknown>({
     first,
     cursor,
@@ -132,6 +165,20 @@ function listPages(
       return { items: body, link: header(headers, "link") };
     },
   });
+}
+
+function badCursor(kind: string, cursor: unknown): TypeError {
+  return new TypeError(`kind ${kind}: a cursor is a next-page URL string, not ${JSON.stringify(cursor)}`);
+}
+
+/** A shared listing's shape error, told as this kind's. */
+async function* named<T>(kind: string, source: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    if (error instanceof NotAListError) throw new TypeError(`kind ${kind}: ${error.message}`);
+    throw error;
+  }
 }
 
 function reposPath(ctx: GitHubKindContext, kind: string, options: CallOptions): string {

@@ -24,6 +24,13 @@ export const GITHUB_SETTINGS: SettingSpec[] = [
     description: "the GitHub App's PEM private key; `\\n` escapes and base64 are accepted",
   },
   { name: "GITHUB_APP_INSTALLATION_ID", type: "number", description: "the App's installation id on the org" },
+  {
+    name: "GITHUB_MAX_CONCURRENCY",
+    type: "number",
+    default: "10",
+    description:
+      "requests to GitHub in flight at once, all kinds together (GitHub counts concurrent requests)",
+  },
 ];
 
 const APP = ["GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_INSTALLATION_ID"];
@@ -51,6 +58,10 @@ export function checkGitHubSettings(settings: ResolvedSettings): SettingProblem[
     for (const name of APP.filter((n) => !appSet.includes(n))) {
       problems.push({ setting: name, message: `required with ${appSet.join(" and ")}, not set` });
     }
+  }
+  const concurrency = settings.GITHUB_MAX_CONCURRENCY;
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && Number(concurrency) >= 1)) {
+    problems.push({ setting: "GITHUB_MAX_CONCURRENCY", message: `${concurrency} is not a whole number ≥ 1` });
   }
   if (!hasToken && settings.GITHUB_APP_PRIVATE_KEY !== undefined) {
     try {

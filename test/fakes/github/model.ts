@@ -121,6 +121,24 @@ export class FakeOrg implements OrgIdentity {
     this.version += 1;
   }
 
+  /** Turns a repository's issues off: `has_issues: false`, and its issue listing answers 410. */
+  disableIssues(name: string): void {
+    this.#repo(name).issuesOff = true;
+    this.version += 1;
+  }
+
+  /**
+   * GitHub blocks a repository: 451 for a legal takedown (DMCA), 403 for one GitHub disabled.
+   * It stays in the org's listing; reading it or its pull requests and issues answers the status.
+   */
+  blockRepo(name: string, status: 451 | 403 = 451): void {
+    const reason = status === 451 ? "dmca" : "tos";
+    const created_at = new Date(this.#now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const html_url = `https://github.com/github/dmca/blob/master/${name}.md`;
+    this.#repo(name).blocked = { status, block: { reason, created_at, html_url } };
+    this.version += 1;
+  }
+
   /** Opens `count` new pull requests in a repository; returns their numbers. */
   addPulls(repoName: string, count: number): number[] {
     const repo = this.#repo(repoName);

@@ -19,6 +19,10 @@ export interface Repo {
   createdAt: number;
   pushedAt: number;
   items?: Item[];
+  /** Issues turned off: the repository lists `has_issues: false` and its issues answer 410. */
+  issuesOff?: boolean;
+  /** GitHub blocked it: it stays listed, and reading it answers `status` with this `block`. */
+  blocked?: { status: 451 | 403; block: { reason: string; created_at: string; html_url: string } };
   /** Cached parts of the JSON, dropped on rename. */
   json?: Json;
   short?: Json;
@@ -41,7 +45,10 @@ const nodeId = (type: string, id: number) => Buffer.from(`0${type.length}:${type
 
 /** A repository as `GET /orgs/{org}/repos` lists it. */
 export function repoJson(org: OrgIdentity, repo: Repo, openIssues: number): Json {
-  return { ...staticRepoJson(org, repo), open_issues_count: openIssues, open_issues: openIssues };
+  const json: Json = { ...staticRepoJson(org, repo), open_issues_count: openIssues, open_issues: openIssues };
+  if (repo.issuesOff) json.has_issues = false;
+  if (repo.blocked?.status === 403) json.disabled = true;
+  return json;
 }
 
 function staticRepoJson(org: OrgIdentity, repo: Repo): Json {
@@ -67,15 +74,28 @@ function staticRepoJson(org: OrgIdentity, repo: Repo): Json {
     archived: u(6) < 0.05,
     disabled: false,
     open_issues_count: 0,
-    license: u(7) < 0.5 ? null : { key: "mit", name: "MIT License", spdx_id: "MIT", url: null },
+    license:
+      u(7) < 0.5
+        ? null
+        : { key: "mit", name: "MIT License", spdx_id: "MIT", url: null, node_id: "MDc6TGljZW5zZW1pdA==" },
     topics: TOPICS.filter((_, k) => u(10 + k) < 0.2),
     visibility,
     forks: Math.floor(u(5) * 5),
     open_issues: 0,
     watchers: Math.floor(u(3) * 40),
     permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
-    pulls_url: `${url}/pulls{/number}`,
-    issues_url: `${url}/issues{/number}`,
+    ...repoUrls(url),
+    git_url: `git://github.com/${org.login}/${repo.name}.git`,
+    ssh_url: `git@github.com:${org.login}/${repo.name}.git`,
+    clone_url: `${WEB}/${org.login}/${repo.name}.git`,
+    svn_url: `${WEB}/${org.login}/${repo.name}`,
+    mirror_url: null,
+    has_downloads: true,
+    has_pages: false,
+    has_discussions: false,
+    is_template: false,
+    allow_forking: true,
+    web_commit_signoff_required: false,
   };
   return repo.json;
 }
@@ -101,6 +121,11 @@ export function pullJson(org: OrgIdentity, repo: Repo, item: Item): Json {
     diff_url: `${web}.diff`,
     patch_url: `${web}.patch`,
     issue_url: `${api}/issues/${item.number}`,
+    commits_url: `${api}/pulls/${item.number}/commits`,
+    review_comments_url: `${api}/pulls/${item.number}/comments`,
+    review_comment_url: `${api}/pulls/comments{/number}`,
+    comments_url: `${api}/issues/${item.number}/comments`,
+    statuses_url: `${api}/statuses/${sha(2)}`,
     number: item.number,
     state: item.state,
     locked: false,
@@ -126,14 +151,24 @@ export function pullJson(org: OrgIdentity, repo: Repo, item: Item): Json {
       ref: branch,
       sha: sha(2),
       user: author,
-      repo: shortRepo(org, repo),
+      repo: staticRepoJson(org, repo),
     },
     base: {
       label: `${org.login}:main`,
       ref: "main",
       sha: sha(3),
       user: orgOwner(org),
-      repo: shortRepo(org, repo),
+      repo: staticRepoJson(org, repo),
+    },
+    _links: {
+      self: { href: `${api}/pulls/${item.number}` },
+      html: { href: web },
+      issue: { href: `${api}/issues/${item.number}` },
+      comments: { href: `${api}/issues/${item.number}/comments` },
+      review_comments: { href: `${api}/pulls/${item.number}/comments` },
+      review_comment: { href: `${api}/pulls/comments{/number}` },
+      commits: { href: `${api}/pulls/${item.number}/commits` },
+      statuses: { href: `${api}/statuses/${sha(2)}` },
     },
     author_association: "MEMBER",
     auto_merge: null,
@@ -152,6 +187,7 @@ export function issueJson(org: OrgIdentity, repo: Repo, item: Item): Json {
     repository_url: api,
     labels_url: `${api}/issues/${item.number}/labels{/name}`,
     comments_url: `${api}/issues/${item.number}/comments`,
+    events_url: `${api}/issues/${item.number}/events`,
     html_url: `${WEB}/${org.login}/${repo.name}/${item.isPull ? "pull" : "issues"}/${item.number}`,
     id,
     node_id: nodeId("Issue", id),
@@ -209,6 +245,7 @@ export function teamJson(org: OrgIdentity, i: number, earlier: Json[]): Json {
     privacy: u(5) < 0.8 ? "closed" : "secret",
     notification_setting: u(6) < 0.9 ? "notifications_enabled" : "notifications_disabled",
     permission: "pull",
+    type: "organization",
     members_url: `${org.apiUrl}/organizations/${org.id}/team/${id}/members{/member}`,
     repositories_url: `${org.apiUrl}/organizations/${org.id}/team/${id}/repos`,
     parent,
@@ -246,7 +283,8 @@ function orgOwner(org: OrgIdentity): Json {
     login: org.login,
     id: org.id,
     node_id: nodeId("Organization", org.id),
-    url: `${org.apiUrl}/users/${org.login}`,
+    avatar_url: `https://avatars.githubusercontent.com/u/${org.id}?v=4`,
+    ...userUrls(org, org.login),
     html_url: `${WEB}/${org.login}`,
     type: "Organization",
     site_admin: false,
@@ -261,7 +299,7 @@ function user(org: OrgIdentity, unit: number): Json {
     id,
     node_id: nodeId("User", id),
     avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
-    url: `${org.apiUrl}/users/${login}`,
+    ...userUrls(org, login),
     html_url: `${WEB}/${login}`,
     type: "User",
     site_admin: false,
@@ -274,7 +312,70 @@ function label(name: string, k: number): Json {
     id,
     node_id: nodeId("Label", id),
     name,
+    url: `https://api.github.com/labels/${encodeURIComponent(name)}`,
+    description: `Marks ${name} work`,
     color: ["d73a4a", "a2eeef", "0075ca"][k % 3],
     default: true,
   };
+}
+
+/** The URL templates GitHub puts in every user and organization object. */
+function userUrls(org: OrgIdentity, login: string): Json {
+  const url = `${org.apiUrl}/users/${login}`;
+  return {
+    url,
+    gravatar_id: "",
+    followers_url: `${url}/followers`,
+    following_url: `${url}/following{/other_user}`,
+    gists_url: `${url}/gists{/gist_id}`,
+    starred_url: `${url}/starred{/owner}{/repo}`,
+    subscriptions_url: `${url}/subscriptions`,
+    organizations_url: `${url}/orgs`,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events{/privacy}`,
+    received_events_url: `${url}/received_events`,
+  };
+}
+
+/** The URL templates GitHub puts in every repository object. */
+function repoUrls(url: string): Json {
+  const templates: Record<string, string> = {
+    archive_url: "/{archive_format}{/ref}",
+    assignees_url: "/assignees{/user}",
+    blobs_url: "/git/blobs{/sha}",
+    branches_url: "/branches{/branch}",
+    collaborators_url: "/collaborators{/collaborator}",
+    comments_url: "/comments{/number}",
+    commits_url: "/commits{/sha}",
+    compare_url: "/compare/{base}...{head}",
+    contents_url: "/contents/{+path}",
+    contributors_url: "/contributors",
+    deployments_url: "/deployments",
+    downloads_url: "/downloads",
+    events_url: "/events",
+    forks_url: "/forks",
+    git_commits_url: "/git/commits{/sha}",
+    git_refs_url: "/git/refs{/sha}",
+    git_tags_url: "/git/tags{/sha}",
+    hooks_url: "/hooks",
+    issue_comment_url: "/issues/comments{/number}",
+    issue_events_url: "/issues/events{/number}",
+    issues_url: "/issues{/number}",
+    keys_url: "/keys{/key_id}",
+    labels_url: "/labels{/name}",
+    languages_url: "/languages",
+    merges_url: "/merges",
+    milestones_url: "/milestones{/number}",
+    notifications_url: "/notifications{?since,all,participating}",
+    pulls_url: "/pulls{/number}",
+    releases_url: "/releases{/id}",
+    stargazers_url: "/stargazers",
+    statuses_url: "/statuses/{sha}",
+    subscribers_url: "/subscribers",
+    subscription_url: "/subscription",
+    tags_url: "/tags",
+    teams_url: "/teams",
+    trees_url: "/git/trees{/sha}",
+  };
+  return Object.fromEntries(Object.entries(templates).map(([key, rest]) => [key, `${url}${rest}`]));
 }

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -65,8 +65,16 @@ export interface GitHubFake {
   secondaryLimitRate: number;
   /** The next matching requests fail with this status. */
   inject(fault: Fault): void;
-  /** The next `times` requests hit a secondary rate limit: 403 (or 429) with `retry-after`. */
-  secondaryLimit(options?: { times?: number; retryAfterSec?: number; status?: 403 | 429 }): void;
+  /**
+   * The next `times` requests hit a secondary rate limit: 403 (or 429) with `retry-after`, or
+   * without it when `retryAfterSec` is null (as GitHub often answers).
+   */
+  secondaryLimit(options?: {
+    times?: number;
+    retryAfterSec?: number | null;
+    status?: 403 | 429;
+    match?: RegExp;
+  }): void;
   /** Spends the primary limit: requests get 403 (or 429) with `x-ratelimit-remaining: 0` until the reset. */
   exhaustRateLimit(options: { resetInMs: number; status?: 403 | 429 }): void;
   /** Invalidates every installation token issued so far. */
@@ -109,8 +117,14 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     serverErrorRate: options.serverErrorRate ?? 0,
     secondaryLimitRate: options.secondaryLimitRate ?? 0,
     inject: (fault) => faults.push({ ...fault }),
-    secondaryLimit: ({ times = 1, retryAfterSec = 1, status = 403 } = {}) =>
-      faults.push({ status, times, headers: { "retry-after": String(retryAfterSec) }, message: SECONDARY }),
+    secondaryLimit: ({ times = 1, retryAfterSec = 1, status = 403, match } = {}) =>
+      faults.push({
+        status,
+        times,
+        match,
+        headers: retryAfterSec === null ? {} : { "retry-after": String(retryAfterSec) },
+        body: JSON.stringify({ message: SECONDARY, documentation_url: SECONDARY_DOCS }),
+      }),
     exhaustRateLimit: ({ resetInMs, status = 403 }) => {
       window = { remaining: 0, resetAt: now() + resetInMs, status };
     },
@@ -148,10 +162,23 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     // is the whole time GitHub takes, as a client sees it, however busy this thread is.
     const wait = fake.latencyMs - (performance.now() - arrived);
     if (wait > 0) await sleep(wait);
-    const { status, headers, body } = reply ?? { status: 500, headers: {}, body: "{}" };
+    let { status, headers, body } = reply ?? { status: 500, headers: {}, body: "{}" };
+    if (status === 200 && req.method === "GET") {
+      // GitHub's conditional requests: a weak ETag on every answer; a 304 (not counted against
+      // the rate limit) when If-None-Match names the current one.
+      const etag = `W/"${createHash("sha256").update(body).digest("hex").slice(0, 40)}"`;
+      headers = { ...headers, etag };
+      const asked = req.headers["if-none-match"]?.split(",").map((tag) => tag.trim());
+      if (asked?.includes(etag) || asked?.includes(etag.slice(2))) {
+        status = 304;
+        body = "";
+        window.remaining += 1;
+        headers = { ...headers, "x-ratelimit-remaining": String(window.remaining) };
+      }
+    }
     fake.stats.byStatus[status] = (fake.stats.byStatus[status] ?? 0) + 1;
     res.writeHead(status, {
-      "content-type": "application/json; charset=utf-8",
+      ...(status === 304 ? {} : { "content-type": "application/json; charset=utf-8" }),
       "x-github-request-id": `FAKE:${fake.stats.requests}`,
       ...headers,
     });
@@ -276,6 +303,14 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         }
         const repo = found.repo;
         if (!repo) return send(404, NOT_FOUND, headers);
+        if (repo.blocked) {
+          const { status, block } = repo.blocked;
+          return send(status, { message: "Repository access blocked", block }, headers);
+        }
+        if (route.name.endsWith("/issues") && repo.issuesOff) {
+          const message = "Issues are disabled for this repo";
+          return send(410, { message, documentation_url: "https://docs.github.com/v3/issues/" }, headers);
+        }
         const state = (q.get("state") ?? "open") as ItemState;
         if (!["open", "closed", "all"].includes(state))
           return send(422, { message: "Validation Failed" }, headers);
@@ -296,7 +331,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
             headers,
           );
         }
-        return send(200, org.repoJson(repo), headers);
+        // One repository: the listing's fields and the counts only `GET /repos/{owner}/{repo}` gives.
+        const watchers = org.repoJson(repo).watchers_count;
+        return send(200, { ...org.repoJson(repo), network_count: 0, subscribers_count: watchers }, headers);
       }
       default:
         return send(404, NOT_FOUND, headers);
@@ -342,7 +379,10 @@ class Rendered {
     this.text = text;
   }
 }
-const SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
+const SECONDARY =
+  "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID FAKE.";
+const SECONDARY_DOCS =
+  "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 
 function emptyStats(): GitHubFakeStats {
   return { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, installationTokens: 0, byStatus: {} };

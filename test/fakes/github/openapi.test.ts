@@ -1,0 +1,206 @@
+/**
+ * The fake answers as GitHub does: every kind of answer the GitHub source reads is checked
+ * against GitHub's published OpenAPI description (`@octokit/openapi`), with ajv. Only the
+ * response schemas of the routes the fake serves are compiled, once.
+ */
+
+import { generateKeyPairSync } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAppJwt, readPrivateKey } from "../../../lib/source/github/index.ts";
+import { type GitHubFake, startGitHubFake } from "./index.ts";
+
+const require = createRequire(import.meta.url);
+const pointer = (...parts: string[]) =>
+  parts.map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+
+let ajv: Ajv;
+let description: { paths: Record<string, Record<string, { responses: Record<string, { $ref?: string }> }>> };
+const compiled = new Map<string, ValidateFunction>();
+/** The schema GitHub publishes for `status` of `method path`, compiled on first use. */
+function schemaOf(method: string, path: string, status: number): ValidateFunction {
+  const key = `${method} ${path} ${status}`;
+  let validate = compiled.get(key);
+  if (!validate) {
+    // A response may be a reference to a shared one (`#/components/responses/forbidden`).
+    const shared = description.paths[path]?.[method]?.responses[String(status)]?.$ref;
+    const ref = shared
+      ? `github${shared}`
+      : `github#/${pointer("paths", path, method, "responses", String(status))}`;
+    validate = ajv.compile({ $ref: `${ref}/content/${pointer("application/json")}/schema` });
+    compiled.set(key, validate);
+  }
+  return validate;
+}
+const basicError = () => {
+  const key = "basic-error";
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = ajv.compile({ $ref: "github#/components/schemas/basic-error" });
+    compiled.set(key, validate);
+  }
+  return validate;
+};
+
+function expectValid(validate: ValidateFunction, body: unknown) {
+  const ok = validate(body);
+  expect(
+    ok ? [] : validate.errors?.slice(0, 8).map((e) => `${e.instancePath} ${e.message}`),
+    "GitHub's published schema",
+  ).toEqual([]);
+}
+
+let fake: GitHubFake;
+let privatePem: string;
+beforeAll(async () => {
+  const file = require.resolve("@octokit/openapi/generated/api.github.com.json");
+  description = JSON.parse(await readFile(file, "utf8"));
+  // OpenAPI 3.0: `nullable`, `example` and `x-github` are not JSON Schema; ajv is told to let them be.
+  ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addSchema(nullableWithoutType(description), "github");
+  const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  privatePem = keys.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  fake = await startGitHubFake({
+    repos: 12,
+    pullsPerRepo: 6,
+    issuesPerRepo: 6,
+    teams: 5,
+    seed: 41,
+    app: {
+      appId: "99",
+      publicKey: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
+      installationId: 5,
+    },
+  });
+}, 60_000);
+afterAll(() => fake?.close());
+
+async function get(path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${fake.url}${path}`, {
+    headers: { authorization: `token ${fake.token}`, ...headers },
+    redirect: "manual",
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+describe("the GitHub fake against GitHub's OpenAPI description", () => {
+  it("lists repositories (public, private and internal) as minimal-repository", async () => {
+    const res = await get(`/orgs/${fake.org.login}/repos?per_page=100`);
+    expect(res.status).toBe(200);
+    expect(new Set(res.body.map((r: { visibility: string }) => r.visibility))).toEqual(
+      new Set(["public", "private", "internal"]),
+    );
+    expectValid(schemaOf("get", "/orgs/{org}/repos", 200), res.body);
+  });
+
+  it("lists pull requests, issues and teams; gets a repository", async () => {
+    const repo = fake.org.repoNames()[0] as string;
+    const base = `/repos/${fake.org.login}/${repo}`;
+    const pulls = await get(`${base}/pulls?state=all`);
+    expect(pulls.body.length).toBe(6);
+    expectValid(schemaOf("get", "/repos/{owner}/{repo}/pulls", 200), pulls.body);
+    const issues = await get(`${base}/issues?state=all`);
+    expect(issues.body.length).toBe(12);
+    expectValid(schemaOf("get", "/repos/{owner}/{repo}/issues", 200), issues.body);
+    expectValid(schemaOf("get", "/orgs/{org}/teams", 200), (await get(`/orgs/${fake.org.login}/teams`)).body);
+    expectValid(schemaOf("get", "/repos/{owner}/{repo}", 200), (await get(base)).body);
+  });
+
+  it("issues an installation token as installation-token", async () => {
+    const jwt = createAppJwt({ appId: "99", privateKey: readPrivateKey(privatePem) });
+    const res = await fetch(`${fake.url}/app/installations/5/access_tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${jwt}` },
+    });
+    expect(res.status).toBe(201);
+    expectValid(
+      schemaOf("post", "/app/installations/{installation_id}/access_tokens", 201),
+      await res.json(),
+    );
+  });
+
+  it("answers errors as basic-error: 301 for a renamed repository, 404, 410 for issues turned off", async () => {
+    const [renamed, gone, off] = fake.org.repoNames() as [string, string, string];
+    fake.org.renameRepo(renamed, `${renamed}-new`);
+    const moved = await get(`/repos/${fake.org.login}/${renamed}`);
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get("location")).toBe(moved.body.url);
+    expectValid(schemaOf("get", "/repos/{owner}/{repo}", 301), moved.body);
+    fake.org.removeRepo(gone);
+    const missing = await get(`/repos/${fake.org.login}/${gone}/issues`);
+    expect(missing.status).toBe(404);
+    expectValid(schemaOf("get", "/repos/{owner}/{repo}/issues", 404), missing.body);
+    fake.org.disableIssues(off);
+    const disabled = await get(`/repos/${fake.org.login}/${off}/issues`);
+    expect(disabled.status).toBe(410);
+    expectValid(basicError(), disabled.body);
+    const listed = (await get(`/orgs/${fake.org.login}/repos?per_page=100`)).body;
+    expect(listed.find((r: { name: string }) => r.name === off).has_issues).toBe(false);
+  });
+
+  it("answers a secondary limit as GitHub does: 403 basic-error, no retry-after", async () => {
+    fake.secondaryLimit({ retryAfterSec: null });
+    const res = await get(`/orgs/${fake.org.login}/teams`);
+    expect(res.status).toBe(403);
+    expect(res.headers.get("retry-after")).toBeNull();
+    expect(res.body.message).toMatch(/secondary rate limit/);
+    expectValid(schemaOf("get", "/orgs/{org}/teams", 403), res.body);
+  });
+
+  it("answers a blocked repository 451 (or 403) with its block", async () => {
+    const [dmca, disabled] = fake.org.repoNames().slice(-2) as [string, string];
+    fake.org.blockRepo(dmca, 451);
+    fake.org.blockRepo(disabled, 403);
+    for (const [name, status, reason] of [
+      [dmca, 451, "dmca"],
+      [disabled, 403, "tos"],
+    ] as const) {
+      const res = await get(`/repos/${fake.org.login}/${name}/pulls`);
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({
+        message: "Repository access blocked",
+        block: { reason, created_at: expect.any(String), html_url: expect.any(String) },
+      });
+      expectValid(basicError(), res.body);
+    }
+  });
+
+  it("gives an ETag, and 304 without a body (not counted) when If-None-Match names it", async () => {
+    const path = `/orgs/${fake.org.login}/teams`;
+    const first = await get(path);
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
+    const remaining = Number(first.headers.get("x-ratelimit-remaining"));
+    const again = await get(path, { "if-none-match": etag as string });
+    expect(again.status).toBe(304);
+    expect(again.body).toBeUndefined();
+    expect(Number(again.headers.get("x-ratelimit-remaining"))).toBe(remaining);
+    fake.org.addRepos(1);
+    const changed = await get(`/orgs/${fake.org.login}/repos`, { "if-none-match": etag as string });
+    expect(changed.status).toBe(200);
+  });
+});
+
+/**
+ * OpenAPI 3.0 puts `nullable: true` beside `anyOf`/`allOf` without a `type`, which ajv refuses:
+ * say the same in JSON Schema (`anyOf: [schema, null]`).
+ */
+function nullableWithoutType<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(nullableWithoutType) as T;
+  if (typeof node !== "object" || node === null) return node;
+  const entries = Object.entries(node).map(([key, value]) => [key, nullableWithoutType(value)]);
+  const copy = Object.fromEntries(entries) as Record<string, unknown>;
+  if (copy.nullable === true && copy.type === undefined) {
+    const { nullable: _, ...rest } = copy;
+    return { anyOf: [rest, { type: "null" }] } as T;
+  }
+  // Likewise `nullable` with an `enum`: JSON Schema wants null among the values.
+  if (copy.nullable === true && Array.isArray(copy.enum) && !copy.enum.includes(null))
+    copy.enum = [...copy.enum, null];
+  return copy as T;
+}
