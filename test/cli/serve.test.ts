@@ -94,6 +94,21 @@ describe("tide serve --local", () => {
     expect(server.stderr()).not.toContain(SECRET);
   });
 
+  it("tide setup --webhook-url creates the org webhook once", async () => {
+    const args = ["setup", "--webhook-url", "https://hooks.example.test/webhooks/github"];
+    const first = await tide(args, { cwd, env });
+    expect(first.stderr).toBe(
+      "tide: no port-app-config.yml here: using the github source's default mapping\n",
+    );
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /webhook \d+ → https:\/\/hooks\.example\.test\/webhooks\/github: created \(issues, member, membership, pull_request, repository, team\)/,
+    );
+    const second = await tide(args, { cwd, env });
+    expect(second.stdout).toContain(": unchanged (");
+    expect(world.github.hooks).toHaveLength(1);
+  });
+
   it("refuses to start without --local or without GITHUB_WEBHOOK_SECRET", async () => {
     const remote = await tide(["serve"], { cwd, env });
     expect(remote.code).toBe(2);
