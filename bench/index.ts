@@ -11,6 +11,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   e2e: () => import("./e2e.ts"),
   memory: () => import("./memory.ts"),
   bundle: () => import("./bundle.ts"),
+  live: () => import("./live.ts"),
 };
 
 const wanted = process.argv.slice(2);

@@ -6,6 +6,7 @@ import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { TidePropError } from "./errors.ts";
 import { assertBatchFitsPayload, SQS_MAX_MESSAGE_BYTES } from "./limits.ts";
+import type { LiveEventsOptions } from "./live-events.ts";
 
 /** Everything a user tunes on a Tide deployment. Every prop has a default. */
 export interface TideProps {
@@ -71,9 +72,11 @@ export interface TideProps {
   readonly fanoutEntry?: string;
   /** Entry file of the ingest (`export const handler`). @default functions/ingest.ts of this package */
   readonly ingestEntry?: string;
+  /** GitHub webhooks applied as they arrive (a Function URL, a FIFO queue, a worker); see infra/live-events.ts. @default false */
+  readonly liveEvents?: boolean | LiveEventsOptions;
 }
 
-type Optional = "secret" | "githubOrg" | "alarmTopic";
+type Optional = "secret" | "githubOrg" | "alarmTopic" | "liveEvents";
 
 /** {@link TideProps} with every default applied and every value checked. */
 export type ResolvedTideProps = Required<Omit<TideProps, Optional>> & Pick<TideProps, Optional>;

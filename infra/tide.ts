@@ -13,6 +13,7 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { TideAlarms } from "./alarms.ts";
 import { BUNDLED_CONFIG_PATH, NODEJS_24, tideBundling } from "./bundling.ts";
+import { TideLiveEvents } from "./live-events.ts";
 import { acknowledge } from "./nag.ts";
 import { type ResolvedTideProps, resolveTideProps, type TideProps } from "./props.ts";
 
@@ -58,6 +59,8 @@ export class Tide extends Construct {
   readonly secret: ISecret;
   readonly schedule: Schedule;
   readonly alarms: readonly Alarm[];
+  /** With `liveEvents`: the webhook endpoint, its queue and worker. */
+  readonly liveEvents?: TideLiveEvents;
 
   constructor(scope: Construct, id: string, props: TideProps = {}) {
     super(scope, id);
@@ -163,6 +166,18 @@ export class Tide extends Construct {
     });
     // biome-ignore lint/style/noNonNullAssertion: we passed the role, so it is defined.
     selfInvoke.attachToRole(this.fanout.role!);
+
+    if (settings.liveEvents) {
+      this.liveEvents = new TideLiveEvents(this, "LiveEvents", {
+        ...(typeof settings.liveEvents === "object" ? settings.liveEvents : {}),
+        settings,
+        runTable: this.runTable,
+        secret: this.secret,
+        bundling,
+        environment,
+        runTableActions: RUN_TABLE_ACTIONS,
+      });
+    }
 
     this.schedule = this.resyncSchedule(settings);
     this.alarms = new TideAlarms(this, "Alarms", {

@@ -3,6 +3,7 @@ import { ConfigError } from "../mapping/errors.ts";
 import { CliError, type CliIO, type Command, EXIT, processIO } from "./command.ts";
 import { mapCommand } from "./commands/map.ts";
 import { resyncCommand } from "./commands/resync.ts";
+import { serveCommand } from "./commands/serve.ts";
 import { setupCommand } from "./commands/setup.ts";
 import { statusCommand } from "./commands/status.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -11,7 +12,14 @@ import { validateCommand } from "./commands/validate.ts";
  * Every `tide` command, in the order `tide --help` lists them.
  * New commands (resync, status, setup) are added here: a `Command` in `commands/<name>.ts`.
  */
-export const commands: Command[] = [resyncCommand, statusCommand, setupCommand, validateCommand, mapCommand];
+export const commands: Command[] = [
+  resyncCommand,
+  statusCommand,
+  setupCommand,
+  validateCommand,
+  mapCommand,
+  serveCommand,
+];
 
 const HELP = (list: Command[]) => `tide: keep a Port software catalog in sync with your systems, serverlessly.
 

@@ -6,7 +6,7 @@ import { chooseCatalog, integrationIdOf, sourceDefinition } from "../setup-env.t
 export const setupCommand: Command = {
   name: "setup",
   summary: "Create or update the source's default blueprints in Port",
-  usage: `Usage: tide setup [--source NAME] [--json]
+  usage: `Usage: tide setup [--source NAME] [--json] [--webhook-url URL [--config FILE]]
 
 Creates the blueprints the source's default mapping writes (GitHub: githubRepository,
 githubTeam, githubPullRequest, githubIssue) in Port, or adds to existing ones the
@@ -14,12 +14,19 @@ properties and relations they lack. It never removes or changes what is there: r
 it again changes nothing. Needs PORT_CLIENT_ID and PORT_CLIENT_SECRET (and PORT_BASE_URL
 for Port's US region: https://api.us.port.io).
 
+With --webhook-url (or TIDE_WEBHOOK_URL), it also creates or updates the GitHub
+organization webhook for live events: that URL, GITHUB_WEBHOOK_SECRET, and the events the
+config's kinds need (the token needs admin:org_hook).
+
 Options:
-      --source NAME   the source (default: TIDE_SOURCE or github)
-      --json          print what was done as JSON
+      --source NAME       the source (default: TIDE_SOURCE or github)
+      --json              print what was done as JSON
+      --webhook-url URL   the live-events endpoint, e.g. https://<function url>/webhooks/github
+  -c, --config FILE       the mapping whose kinds decide the webhook's events (default: ./port-app-config.yml, else the source's default)
 
 Examples:
   PORT_CLIENT_ID=... PORT_CLIENT_SECRET=... tide setup
+  GITHUB_WEBHOOK_SECRET=... tide setup --webhook-url https://abc.lambda-url.eu-west-1.on.aws/webhooks/github
 
 Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
 `,
@@ -27,7 +34,10 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
     const { values } = parseFlags(argv, {
       source: { type: "string" },
       json: { type: "boolean", default: false },
+      "webhook-url": { type: "string" },
+      config: { type: "string", short: "c" },
     });
+    const webhookUrl = values["webhook-url"] || io.env.TIDE_WEBHOOK_URL?.trim();
     const name = values.source || io.env.TIDE_SOURCE?.trim() || "github";
     const definition = sourceDefinition(name);
     if (!io.env.PORT_CLIENT_ID?.trim() || !io.env.PORT_CLIENT_SECRET?.trim()) {
@@ -40,11 +50,21 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
     if (!port || !definition.defaults)
       throw new CliError(`the ${name} source has no default blueprints`, EXIT.usage);
     const changes = await ensureBlueprints(port, definition.defaults.blueprints as unknown as Blueprint[]);
-    if (values.json) io.stdout.write(`${JSON.stringify(changes, null, 2)}\n`);
+    const { setupWebhook } = await import("../setup-webhook.ts");
+    const webhook = webhookUrl
+      ? await setupWebhook(io, { url: webhookUrl, config: values.config })
+      : undefined;
+    if (values.json)
+      io.stdout.write(`${JSON.stringify(webhook ? [...changes, { webhook }] : changes, null, 2)}\n`);
     else {
       for (const c of changes) {
         const detail = c.added.length > 0 ? ` (added ${c.added.join(", ")})` : "";
         io.stdout.write(`${c.identifier}: ${c.action}${detail}\n`);
+      }
+      if (webhook) {
+        io.stdout.write(
+          `webhook ${webhook.id} → ${webhook.url}: ${webhook.action} (${webhook.events.join(", ")})\n`,
+        );
       }
     }
     return EXIT.ok;

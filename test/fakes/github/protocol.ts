@@ -8,6 +8,19 @@ export interface Route {
 }
 
 const ROUTES: Array<[RegExp, string, string[]]> = [
+  [/^\/orgs\/([^/]+)\/teams\/([^/]+)$/, "/orgs/{org}/teams/{slug}", ["org", "slug"]],
+  [/^\/orgs\/([^/]+)\/hooks$/, "/orgs/{org}/hooks", ["org"]],
+  [/^\/orgs\/([^/]+)\/hooks\/(\d+)$/, "/orgs/{org}/hooks/{id}", ["org", "id"]],
+  [
+    /^\/repos\/([^/]+)\/([^/]+)\/(pulls|issues)\/(\d+)$/,
+    "/repos/{owner}/{repo}/{items}/{number}",
+    ["owner", "repo", "items", "number"],
+  ],
+  [
+    /^\/repositories\/(\d+)\/(pulls|issues)\/(\d+)$/,
+    "/repositories/{id}/{items}/{number}",
+    ["id", "items", "number"],
+  ],
   [/^\/orgs\/([^/]+)\/(repos|teams)$/, "/orgs/{org}/", ["org"]],
   [/^\/organizations\/(\d+)\/(repos|teams)$/, "/organizations/{id}/", ["orgId"]],
   [/^\/repos\/([^/]+)\/([^/]+)(\/pulls|\/issues)?$/, "/repos/{owner}/{repo}", ["owner", "repo"]],

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { serveLiveRoute } from "./live-routes.ts";
 import { FakeOrg, type ItemState, type OrgOptions } from "./model.ts";
 import { issueJson, pullJson } from "./objects.ts";
 import { checkJwt, paginate, type Route, routeOf } from "./protocol.ts";
@@ -59,6 +60,8 @@ export interface GitHubFake {
   /** A token the fake accepts (`GITHUB_TOKEN`). */
   token: string;
   org: FakeOrg;
+  /** The organization's webhooks, as `POST /orgs/{org}/hooks` created them. */
+  hooks: Array<Record<string, unknown>>;
   stats: GitHubFakeStats;
   latencyMs: number;
   serverErrorRate: number;
@@ -112,6 +115,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     url: "",
     token: [...tokens][0] ?? "",
     org,
+    hooks: [],
     stats: emptyStats(),
     latencyMs: options.latencyMs ?? 0,
     serverErrorRate: options.serverErrorRate ?? 0,
@@ -151,13 +155,13 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     };
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, requestBody: string) => {
     const arrived = performance.now();
     let reply: { status: number; headers: Record<string, string>; body: string } | undefined;
     const send: Send = (status, body, headers = {}) => {
       reply = { status, headers, body: body instanceof Rendered ? body.text : JSON.stringify(body) };
     };
-    respond(req, send);
+    respond(req, send, requestBody);
     // The answer is prepared first and sent once the latency has passed, so that `latencyMs`
     // is the whole time GitHub takes, as a client sees it, however busy this thread is.
     const wait = fake.latencyMs - (performance.now() - arrived);
@@ -185,7 +189,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     res.end(body);
   };
 
-  const respond = (req: IncomingMessage, send: Send) => {
+  const respond = (req: IncomingMessage, send: Send, requestBody: string) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
     const route = routeOf(req.method ?? "GET", url.pathname);
     fake.stats.requests += 1;
@@ -221,6 +225,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     }
     window.remaining -= 1;
     Object.assign(headers, rateHeaders());
+    if (serveLiveRoute(org, fake, route, url, requestBody, headers, send)) return;
     if (!options.cacheResponses) return serveApi(route, url, headers, send);
     const key = `${url.pathname}${url.search}`;
     const hit = cache.get(key);
@@ -355,9 +360,10 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     res.on("close", () => {
       fake.stats.inFlight -= 1;
     });
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      handle(req, res).catch((error: unknown) => {
+      handle(req, res, Buffer.concat(chunks).toString("utf8")).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
         res.end(JSON.stringify({ message: `fake GitHub: ${(error as Error).message}` }));
       });
