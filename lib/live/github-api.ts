@@ -1,7 +1,6 @@
-import { type HttpClient, header, NetworkError, RetryLaterError } from "../http/index.ts";
+import { NetworkError, RetryLaterError } from "../http/index.ts";
 import { SourceHttpError } from "../source/errors.ts";
-import { type GitHubAuth, tokenAuth } from "../source/github/app-auth.ts";
-import { GitHubAppAuth, GitHubClient } from "../source/github/index.ts";
+import { GitHubClient } from "../source/github/index.ts";
 import { EventApplyError } from "./errors.ts";
 
 type Item = Record<string, unknown>;
@@ -36,23 +35,20 @@ export interface LiveGitHubOptions {
   userAgent?: string;
 }
 
-const API_VERSION = "2022-11-28";
-
 /**
  * GitHub as live events use it: single objects through the GitHub source's client (redirects
  * of renamed repositories, App tokens, rate limits), and the org webhook `tide setup` manages.
  */
 export class LiveGitHub implements GitHubObjects {
   readonly #client: GitHubClient;
-  readonly #auth: GitHubAuth;
 
   constructor(options: LiveGitHubOptions) {
-    if (options.app) this.#auth = new GitHubAppAuth(options.app);
-    else if (options.token) this.#auth = tokenAuth(options.token);
-    else throw new Error("live events need GITHUB_TOKEN or the GITHUB_APP_* settings to read GitHub");
+    if (!options.app && !options.token)
+      throw new Error("live events need GITHUB_TOKEN or the GITHUB_APP_* settings to read GitHub");
     this.#client = new GitHubClient({
       apiUrl: options.apiUrl,
-      auth: this.#auth,
+      token: options.token,
+      app: options.app,
       userAgent: options.userAgent ?? "tide/0.1.0 (live events)",
     });
   }
@@ -106,33 +102,16 @@ export class LiveGitHub implements GitHubObjects {
   }
 
   async #write(method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<unknown> {
-    const http: HttpClient = this.#client.http;
-    const res = await http.request({
-      method,
-      path,
-      body,
-      headers: {
-        authorization: await this.#auth.authorization(http, {}),
-        accept: "application/vnd.github+json",
-        "x-github-api-version": API_VERSION,
-      },
-    });
-    let parsed: unknown;
     try {
-      parsed = res.text === "" ? undefined : JSON.parse(res.text);
-    } catch {
-      parsed = undefined;
+      return (await this.#client.send(method, path, body)).body;
+    } catch (error) {
+      if (error instanceof SourceHttpError && (error.status === 404 || error.status === 403)) {
+        throw new Error(
+          `${error.message}: managing org webhooks needs an org owner's token with admin:org_hook (or an App with the organization webhooks permission)`,
+        );
+      }
+      throw error;
     }
-    if (res.status >= 200 && res.status < 300) return parsed;
-    const message = (parsed as { message?: string } | undefined)?.message;
-    const hint =
-      res.status === 404 || res.status === 403
-        ? ": managing org webhooks needs an org owner's token with admin:org_hook (or an App with the organization webhooks permission)"
-        : "";
-    throw new Error(
-      `GitHub: ${method} ${res.path} answered ${res.status}${message ? ` (${message})` : ""}${hint}` +
-        ` (request ${header(res.headers, "x-github-request-id") ?? "?"})`,
-    );
   }
 }
 

@@ -169,6 +169,26 @@ export class GitHubClient {
     }
   }
 
+  /**
+   * A single request outside the listing path (e.g. `tide setup` managing the org webhook):
+   * Octokit's retries and auth, no rate-limit pause loop — a setup step is run by a person.
+   */
+  async send(method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<GitHubResponse> {
+    const url = this.#checkedUrl(path);
+    try {
+      const res = await this.#octokit.request({
+        method,
+        url: url.href,
+        headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" },
+        ...(body === undefined ? {} : { data: body }),
+      });
+      return { body: res.data, headers: res.headers as Headers, url: res.url };
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      throw this.#error(error);
+    }
+  }
+
   /** A next-page URL as a cursor: relative to the API URL, so it survives a change of host name. */
   toCursor = (url: string): string =>
     url.startsWith(`${this.apiUrl}/`) ? url.slice(this.apiUrl.length) : url;
