@@ -1,0 +1,53 @@
+import type { Kind, Page, Source } from "./types.ts";
+
+/** The key under which an item carries its files (Ocean's name, from its `includedFiles` selector). */
+export const INCLUDED_FILES = "__includedFiles";
+
+/**
+ * A kind whose items carry the repository files `paths` as `__includedFiles`
+ * (`{ "README.md": "…", "CODEOWNERS": null }`), read with the source's `readFile` while the
+ * kind is listed — so the mapping (`file://README.md`, `.__includedFiles["README.md"]`) needs
+ * no access to the source, in Lambda or locally. Without `paths`, the kind itself.
+ *
+ * @example
+ * const repos = withIncludedFiles(source, getKind(source, "repository"), ["README.md"]);
+ * for await (const page of repos.pages()) page.items[0].__includedFiles["README.md"];
+ * @throws {Error} when `paths` is not empty and the source cannot read files.
+ */
+export function withIncludedFiles(source: Source, kind: Kind, paths: readonly string[]): Kind {
+  if (paths.length === 0) return kind;
+  const readFile = source.readFile?.bind(source);
+  if (!readFile) {
+    throw new Error(
+      `the ${source.name} source cannot read repository files (file:// values, includedFiles: ${paths.join(", ")})`,
+    );
+  }
+  const wrapped: Kind = {
+    name: kind.name,
+    async *pages(options = {}) {
+      const { signal, waitBudgetMs } = options;
+      for await (const page of kind.pages(options)) {
+        // Every file of every item of the page at once: the client caps requests in flight.
+        const items = await Promise.all(
+          page.items.map(async (item) => {
+            if (item === null || typeof item !== "object" || Array.isArray(item)) return item;
+            const files: Record<string, string | null> = {
+              ...((item as Record<string, unknown>)[INCLUDED_FILES] as
+                | Record<string, string | null>
+                | undefined),
+            };
+            await Promise.all(
+              paths.map(async (path) => {
+                files[path] = await readFile({ item, path }, { signal, waitBudgetMs });
+              }),
+            );
+            return { ...item, [INCLUDED_FILES]: files };
+          }),
+        );
+        yield { items, cursor: page.cursor } satisfies Page;
+      }
+    },
+  };
+  if (kind.partitions) wrapped.partitions = kind.partitions.bind(kind);
+  return wrapped;
+}
