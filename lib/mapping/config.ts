@@ -31,7 +31,10 @@ export function configSource(config: PortAppConfig): ConfigSource {
  */
 export function configWarnings(config: PortAppConfig): string[] {
   const fileName = configSource(config).fileName;
-  return (warnings.get(config) ?? []).map((issue) => formatIssue(fileName, issue));
+  const issues = [...(warnings.get(config) ?? [])].sort(
+    (a, b) => (a.line ?? Infinity) - (b.line ?? Infinity),
+  );
+  return issues.map((issue) => formatIssue(fileName, issue));
 }
 
 /**
