@@ -1,4 +1,4 @@
-import type { Kind, Page, Source } from "./types.ts";
+import type { FileRequest, Kind, Page, Source } from "./types.ts";
 
 /** The key under which an item carries its files (Ocean's name, from its `includedFiles` selector). */
 export const INCLUDED_FILES = "__includedFiles";
@@ -29,20 +29,9 @@ export function withIncludedFiles(source: Source, kind: Kind, paths: readonly st
       for await (const page of kind.pages(options)) {
         // Every file of every item of the page at once: the client caps requests in flight.
         const items = await Promise.all(
-          page.items.map(async (item) => {
-            if (item === null || typeof item !== "object" || Array.isArray(item)) return item;
-            const files: Record<string, string | null> = {
-              ...((item as Record<string, unknown>)[INCLUDED_FILES] as
-                | Record<string, string | null>
-                | undefined),
-            };
-            await Promise.all(
-              paths.map(async (path) => {
-                files[path] = await readFile({ item, path }, { signal, waitBudgetMs });
-              }),
-            );
-            return { ...item, [INCLUDED_FILES]: files };
-          }),
+          page.items.map((item) =>
+            attachFiles(item, paths, (request) => readFile(request, { signal, waitBudgetMs })),
+          ),
         );
         yield { items, cursor: page.cursor } satisfies Page;
       }
@@ -50,4 +39,29 @@ export function withIncludedFiles(source: Source, kind: Kind, paths: readonly st
   };
   if (kind.partitions) wrapped.partitions = kind.partitions.bind(kind);
   return wrapped;
+}
+
+/**
+ * One item with the files `paths` of its repository attached as `__includedFiles` (a copy;
+ * an item that is not an object is returned as it is). For a single item outside a listing,
+ * e.g. the object a live event names.
+ *
+ * @example
+ * const repo = await attachFiles(item, ["README.md"], (request) => source.readFile(request));
+ */
+export async function attachFiles(
+  item: unknown,
+  paths: readonly string[],
+  readFile: (request: FileRequest) => Promise<string | null>,
+): Promise<unknown> {
+  if (paths.length === 0 || item === null || typeof item !== "object" || Array.isArray(item)) return item;
+  const files: Record<string, string | null> = {
+    ...((item as Record<string, unknown>)[INCLUDED_FILES] as Record<string, string | null> | undefined),
+  };
+  await Promise.all(
+    paths.map(async (path) => {
+      files[path] = await readFile({ item, path });
+    }),
+  );
+  return { ...item, [INCLUDED_FILES]: files };
 }

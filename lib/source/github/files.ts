@@ -5,7 +5,8 @@ import { type GitHubClient, GitHubHttpError } from "./client.ts";
  * `readFile` of the GitHub source: a file of the item's repository on its default branch,
  * through the contents API (`GET /repos/{owner}/{repo}/contents/{path}`), as Ocean's GitHub
  * integration reads `file://` values. The repository is the item itself (a repository) or
- * its `repository` field (as GitHub nests it in many objects).
+ * its `repository` field (as GitHub nests it in many objects): an object with a `name` and an
+ * `owner.login`, so that a team, which has a name too, is not taken for a repository.
  *
  * `null`, not an error, when: the item names no repository, the file does not exist (404),
  * the path is a directory or a symlink or submodule, or the file is over GitHub's 1 MB limit
@@ -13,16 +14,14 @@ import { type GitHubClient, GitHubHttpError } from "./client.ts";
  */
 export async function readRepositoryFile(
   client: GitHubClient,
-  org: string,
   request: FileRequest,
   options: CallOptions = {},
 ): Promise<string | null> {
   const repo = repositoryOf(request.item);
   if (!repo) return null;
-  const owner = repo.owner ?? org;
   const path = request.path.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/");
   const ref = repo.defaultBranch ? `?ref=${encodeURIComponent(repo.defaultBranch)}` : "";
-  const url = `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo.name)}/contents/${path}${ref}`;
+  const url = `/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}/contents/${path}${ref}`;
   let body: unknown;
   try {
     ({ body } = await client.get(url, { signal: options.signal, waitBudgetMs: options.waitBudgetMs }));
@@ -39,7 +38,7 @@ export async function readRepositoryFile(
 
 interface RepositoryRef {
   name: string;
-  owner?: string;
+  owner: string;
   defaultBranch?: string;
 }
 
@@ -48,11 +47,11 @@ function repositoryOf(item: unknown): RepositoryRef | undefined {
   const record = item as Record<string, unknown>;
   const nested = record.repository;
   const repo = (nested !== null && typeof nested === "object" ? nested : record) as Record<string, unknown>;
-  if (typeof repo.name !== "string" || repo.name === "") return undefined;
   const owner = (repo.owner as Record<string, unknown> | null | undefined)?.login;
+  if (typeof repo.name !== "string" || repo.name === "" || typeof owner !== "string") return undefined;
   return {
     name: repo.name,
-    ...(typeof owner === "string" ? { owner } : {}),
+    owner,
     ...(typeof repo.default_branch === "string" ? { defaultBranch: repo.default_branch } : {}),
   };
 }

@@ -71,7 +71,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       issue: issueKind(ctx),
       team: teamKind(ctx),
     },
-    readFile: (request, callOptions) => readRepositoryFile(client, options.org, request, callOptions),
+    readFile: (request, callOptions) => readRepositoryFile(client, request, callOptions),
   };
 }
 
