@@ -1,6 +1,7 @@
 import type { Kind, Source, SourceDefinition } from "../types.ts";
 import { GitHubClient, type GitHubHttpOptions } from "./client.ts";
 import { githubDefaults } from "./defaults.ts";
+import { readRepositoryFile } from "./files.ts";
 import { issueKind, pullRequestKind, repositoryKind, teamKind } from "./kinds.ts";
 import { DEFAULT_MAX_CONCURRENCY } from "./octokit.ts";
 import { realClock } from "./pause.ts";
@@ -11,7 +12,9 @@ export { createAppJwt, readPrivateKey } from "./app-auth.ts";
 export { GitHubClient, GitHubHttpError, type GitHubHttpOptions } from "./client.ts";
 export { type Clock, GitHubPause } from "./pause.ts";
 
-export type GitHubKindName = "repository" | "pull-request" | "issue" | "team";
+/** The kinds of the GitHub source, known without settings (`tide validate` checks a config against them). */
+export const GITHUB_KINDS = ["repository", "pull-request", "issue", "team"] as const;
+export type GitHubKindName = (typeof GITHUB_KINDS)[number];
 export type GitHubSource = Source & { kinds: Readonly<Record<GitHubKindName, Kind>> };
 
 export interface GitHubSourceOptions {
@@ -68,6 +71,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       issue: issueKind(ctx),
       team: teamKind(ctx),
     },
+    readFile: (request, callOptions) => readRepositoryFile(client, request, callOptions),
   };
 }
 
@@ -76,6 +80,7 @@ export const githubSource: SourceDefinition = {
   name: "github",
   settings: GITHUB_SETTINGS,
   check: checkGitHubSettings,
+  kinds: GITHUB_KINDS,
   create: (settings) => {
     const app = settings.GITHUB_APP_ID
       ? {

@@ -111,6 +111,29 @@ describe("the GitHub fake against GitHub's OpenAPI description", () => {
     expectValid(schemaOf("get", "/repos/{owner}/{repo}", 200), (await get(base)).body);
   });
 
+  it("serves a repository's files by the contents API: a file, a folder, 404 for a missing one", async () => {
+    const repo = fake.org.repoNames()[3] as string;
+    fake.org.putFile(repo, "README.md", "# Hello\n\nÜber alles, in UTF-8.\n");
+    fake.org.putFile(repo, "docs/guide.md", "guide");
+    const base = `/repos/${fake.org.login}/${repo}/contents`;
+    const schema = schemaOf("get", "/repos/{owner}/{repo}/contents/{path}", 200);
+    const file = await get(`${base}/README.md?ref=main`);
+    expect(file.status).toBe(200);
+    expectValid(schema, file.body);
+    expect(Buffer.from(file.body.content, "base64").toString("utf8")).toBe(
+      "# Hello\n\nÜber alles, in UTF-8.\n",
+    );
+    const folder = await get(`${base}/docs`);
+    expect(folder.body.map((e: { path: string; type: string }) => [e.path, e.type])).toEqual([
+      ["docs/guide.md", "file"],
+    ]);
+    expectValid(schema, folder.body);
+    const missing = await get(`${base}/CODEOWNERS`);
+    expect(missing.status).toBe(404);
+    expectValid(schemaOf("get", "/repos/{owner}/{repo}/contents/{path}", 404), missing.body);
+    expect((await get(`${base}/README.md?ref=no-such-branch`)).status).toBe(404);
+  });
+
   it("issues an installation token as installation-token", async () => {
     const jwt = createAppJwt({ appId: "99", privateKey: readPrivateKey(privatePem) });
     const res = await fetch(`${fake.url}/app/installations/5/access_tokens`, {

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { contentsAnswer } from "./contents.ts";
 import { serveLiveRoute } from "./live-routes.ts";
 import { FakeOrg, type ItemState, type OrgOptions } from "./model.ts";
 import { issueJson, pullJson } from "./objects.ts";
@@ -339,6 +340,13 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         // One repository: the listing's fields and the counts only `GET /repos/{owner}/{repo}` gives.
         const watchers = org.repoJson(repo).watchers_count;
         return send(200, { ...org.repoJson(repo), network_count: 0, subscribers_count: watchers }, headers);
+      }
+      case "GET /repos/{owner}/{repo}/contents/{path}": {
+        if (params.owner?.toLowerCase() !== org.login.toLowerCase()) return send(404, NOT_FOUND, headers);
+        const repo = org.findRepo(params.repo ?? "").repo;
+        if (!repo) return send(404, NOT_FOUND, headers);
+        const answer = contentsAnswer(fake.url, org.login, repo, params.path ?? "", q.get("ref"));
+        return send(answer.status, answer.status === 404 ? NOT_FOUND : answer.body, headers);
       }
       default:
         return send(404, NOT_FOUND, headers);
