@@ -1,6 +1,11 @@
 import type { Kind, Source, SourceDefinition } from "../types.ts";
 import { GitHubClient, type GitHubHttpOptions } from "./client.ts";
 import { githubDefaults } from "./defaults.ts";
+import { codeScanningAlertsKind } from "./kinds/code-scanning-alerts.ts";
+import { dependabotAlertKind } from "./kinds/dependabot-alert.ts";
+import { fileKind } from "./kinds/file.ts";
+import { folderKind } from "./kinds/folder.ts";
+import { secretScanningAlertsKind } from "./kinds/secret-scanning-alerts.ts";
 import { issueKind, pullRequestKind, repositoryKind, teamKind } from "./kinds.ts";
 import { DEFAULT_MAX_CONCURRENCY } from "./octokit.ts";
 import { realClock } from "./pause.ts";
@@ -11,7 +16,16 @@ export { createAppJwt, readPrivateKey } from "./app-auth.ts";
 export { GitHubClient, GitHubHttpError, type GitHubHttpOptions } from "./client.ts";
 export { type Clock, GitHubPause } from "./pause.ts";
 
-export type GitHubKindName = "repository" | "pull-request" | "issue" | "team";
+export type GitHubKindName =
+  | "repository"
+  | "pull-request"
+  | "issue"
+  | "team"
+  | "dependabot-alert"
+  | "code-scanning-alerts"
+  | "secret-scanning-alerts"
+  | "file"
+  | "folder";
 export type GitHubSource = Source & { kinds: Readonly<Record<GitHubKindName, Kind>> };
 
 export interface GitHubSourceOptions {
@@ -36,7 +50,9 @@ export interface GitHubSourceOptions {
 
 /**
  * The GitHub source: kinds `repository`, `pull-request` and `issue` (partitioned by
- * repository) and `team`, for one organization.
+ * repository) and `team`, for one organization; the security alerts (`dependabot-alert`,
+ * `code-scanning-alerts`, `secret-scanning-alerts`) and catalog-as-code (`file`, `folder`),
+ * each partitioned by repository.
  *
  * @example
  * const source = createGitHubSource({ org: "acme", token: process.env.GITHUB_TOKEN });
@@ -67,6 +83,11 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       "pull-request": pullRequestKind(ctx),
       issue: issueKind(ctx),
       team: teamKind(ctx),
+      "dependabot-alert": dependabotAlertKind(ctx),
+      "code-scanning-alerts": codeScanningAlertsKind(ctx),
+      "secret-scanning-alerts": secretScanningAlertsKind(ctx),
+      file: fileKind(ctx),
+      folder: folderKind(ctx),
     },
   };
 }
