@@ -7,8 +7,10 @@ import { FakeOrg, type ItemState, type OrgOptions } from "./model.ts";
 import { issueJson, pullJson } from "./objects.ts";
 import { checkJwt, paginate, type Route, routeOf } from "./protocol.ts";
 import { stream } from "./random.ts";
+import { FakeContents, serveContentRoute } from "./routes-content.ts";
+import { FakeSecurity, type SecurityOptions, serveSecurityRoute } from "./routes-security.ts";
 
-export interface GitHubFakeOptions extends OrgOptions {
+export interface GitHubFakeOptions extends OrgOptions, SecurityOptions {
   /** Accepted personal access tokens. Default `["ghp_fake_token"]`. */
   tokens?: string[];
   /** A GitHub App installed on the org: its JWTs are verified with `publicKey`. */
@@ -60,6 +62,10 @@ export interface GitHubFake {
   /** A token the fake accepts (`GITHUB_TOKEN`). */
   token: string;
   org: FakeOrg;
+  /** The repositories' Dependabot, code scanning and secret scanning alerts. */
+  security: FakeSecurity;
+  /** The repositories' files (git trees, contents, blobs); none at first. */
+  contents: FakeContents;
   /** The organization's webhooks, as `POST /orgs/{org}/hooks` created them. */
   hooks: Array<Record<string, unknown>>;
   stats: GitHubFakeStats;
@@ -115,6 +121,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     url: "",
     token: [...tokens][0] ?? "",
     org,
+    security: new FakeSecurity(org, options),
+    contents: new FakeContents(org),
     hooks: [],
     stats: emptyStats(),
     latencyMs: options.latencyMs ?? 0,
@@ -226,6 +234,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     window.remaining -= 1;
     Object.assign(headers, rateHeaders());
     if (serveLiveRoute(org, fake, route, url, requestBody, headers, send)) return;
+    if (serveSecurityRoute(fake.security, org, url, req.method ?? "GET", headers, send)) return;
+    if (serveContentRoute(fake.contents, org, url, req.method ?? "GET", headers, send)) return;
     if (!options.cacheResponses) return serveApi(route, url, headers, send);
     const key = `${url.pathname}${url.search}`;
     const hit = cache.get(key);
