@@ -53,7 +53,7 @@ afterAll(async () => {
 describe("file:// values and live events", () => {
   it("a repository event writes the file's content as a resync does, not null", async () => {
     const [repo] = world.github.org.repoNames() as [string];
-    world.github.org.putFile(repo, "README.md", "# before\n");
+    world.github.contents.put(repo, "README.md", "# before\n");
     const { run } = await resyncLocal({
       integrationId: "github-test",
       config: world.config,
@@ -64,7 +64,7 @@ describe("file:// values and live events", () => {
     expect(run.status).toBe("completed");
     expect(world.port.entity("service", repo)?.properties).toEqual({ readme: "# before\n" });
 
-    world.github.org.putFile(repo, "README.md", "# after\n");
+    world.github.contents.put(repo, "README.md", "# after\n");
     const payload = retarget(example("repository", "created"), world.github.org, repo);
     payload.action = "edited";
     const answer = await deliver(live.server.url, "repository", payload, {

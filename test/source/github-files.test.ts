@@ -1,117 +1,205 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { tide } from "../support/tide-cli.ts";
-import { INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { readFileContent } from "../../lib/source/github/file-content.ts";
+import { GitHubClient } from "../../lib/source/github/index.ts";
+import { SelectorError } from "../../lib/source/index.ts";
+import type { Kind } from "../../lib/source/types.ts";
+import { collect, expectExactResume, type GitHubFake, githubFixture, itemsOf } from "./helpers.ts";
 
-/** A blueprint with the two file properties the mapping below fills. */
-const SERVICE = {
-  identifier: "service",
-  title: "Service",
-  schema: {
-    properties: {
-      readme: { type: "string", format: "markdown", title: "README" },
-      codeowners: { type: "string", title: "CODEOWNERS" },
-      description: { type: "string", title: "Description" },
-    },
-    required: [],
-  },
-  relations: {},
-};
+type Item = Record<string, unknown>;
 
-// Ocean's GitHub config style: a `file://` value, and the `includedFiles` selector beside it.
-const CONFIG = `resources:
-  - kind: repository
-    selector:
-      query: 'true'
-      includedFiles: [CODEOWNERS]
-    port:
-      entity:
-        mappings:
-          identifier: .name
-          title: .name
-          blueprint: '"service"'
-          properties:
-            readme: file://README.md
-            codeowners: .__includedFiles["CODEOWNERS"]
-            description: .description // ''
+let fake: GitHubFake | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function setup(...args: Parameters<typeof githubFixture>) {
+  const fixture = await githubFixture(...args);
+  fake = fixture.fake;
+  return fixture;
+}
+
+async function everything(kind: Kind, selector: Record<string, unknown>): Promise<Item[]> {
+  const items: Item[] = [];
+  for await (const partition of kind.partitions?.({ selector }) ?? []) {
+    items.push(...(itemsOf(await collect(kind.pages({ partition, selector }))) as Item[]));
+  }
+  return items;
+}
+
+const SERVICES = `- name: api
+  owner: team-a
+  docs: file://docs/api.md
+- name: web
+  owner: team-b
 `;
 
-let world: World;
-let cwd: string;
-beforeEach(async () => {
-  world = await startWorld({
-    github: { repos: 4, pullsPerRepo: 0, issuesPerRepo: 0, teams: 0 },
-    port: { blueprints: [SERVICE] },
-  });
-  cwd = await mkdtemp(join(tmpdir(), "tide-files-"));
-  await writeFile(join(cwd, "port-app-config.yml"), CONFIG);
-});
-afterEach(async () => world.close());
-
-const env = () => ({
-  GITHUB_ORG: world.github.org.login,
-  GITHUB_TOKEN: world.github.token,
-  GITHUB_API_URL: world.github.url,
-  PORT_CLIENT_ID: world.port.credentials.clientId,
-  PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
-  PORT_BASE_URL: world.port.url,
-  TIDE_INTEGRATION_ID: INTEGRATION,
-});
-
-describe("file:// values with the GitHub source (tide resync --local)", () => {
-  it("writes each repository's file content, null where the file is missing, and the run completes", async () => {
-    const [withBoth, withReadme, withNothing, inFolder] = world.github.org.repoNames() as [
-      string,
-      string,
-      string,
-      string,
-    ];
-    world.github.org.putFile(withBoth, "README.md", "# api\n\nThe API. Ünïcode survives.\n");
-    world.github.org.putFile(withBoth, "CODEOWNERS", "* @acme/platform\n");
-    world.github.org.putFile(withReadme, "README.md", "# web\n");
-    world.github.org.putFile(inFolder, "README.md/notes.txt", "a folder named README.md");
-
-    const run = await tide(["resync", "--local"], { cwd, env: env() });
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/: completed in/);
-    const properties = Object.fromEntries(
-      world.port.entities("service").map((e) => [e.identifier, e.properties]),
-    );
-    expect(properties).toEqual({
-      [withBoth]: {
-        readme: "# api\n\nThe API. Ünïcode survives.\n",
-        codeowners: "* @acme/platform\n",
-        description: expect.any(String),
-      },
-      [withReadme]: { readme: "# web\n", codeowners: null, description: expect.any(String) },
-      [withNothing]: { readme: null, codeowners: null, description: expect.any(String) },
-      [inFolder]: { readme: null, codeowners: null, description: expect.any(String) },
+describe("file", () => {
+  it("matches globs in every repository, parses YAML and JSON, and keeps other files as text", async () => {
+    const { fake, source } = await setup({ repos: 3, seed: 21 });
+    const [a, b, c] = fake.org.repoNames() as [string, string, string];
+    fake.contents.put(a, "port.yml", "name: root\n");
+    fake.contents.put(a, "services/api/port.yml", "name: api\ntier: 1\n");
+    fake.contents.put(a, ".github/port.yml", "name: hidden\n");
+    fake.contents.put(a, "services/api/port.yaml.bak", "not me");
+    fake.contents.put(b, "apps/x/package.json", '{"name":"x","dependencies":{"lodash":"^4.17.21"}}');
+    fake.contents.put(b, "notes/port.yml", "name: [unclosed\n");
+    const items = await everything(source.kinds.file, {
+      files: [{ path: "**/port.yml" }, { path: "**/package.json" }],
     });
-    // Two files per repository, each read once, on the default branch.
-    expect(world.github.stats.byRoute["GET /repos/{owner}/{repo}/contents/{path}"]).toBe(8);
+    const shown = items.map((i) => [(i.repository as Item).name, i.path, i.content]);
+    expect(shown).toEqual([
+      [a, ".github/port.yml", { name: "hidden" }],
+      [a, "port.yml", { name: "root" }],
+      [a, "services/api/port.yml", { name: "api", tier: 1 }],
+      [b, "notes/port.yml", "name: [unclosed\n"],
+      [b, "apps/x/package.json", { name: "x", dependencies: { lodash: "^4.17.21" } }],
+    ]);
+    expect(items.map((i) => (i.repository as Item).name)).not.toContain(c); // empty repository: 409
+    const api = items[2] as Item;
+    expect(api).toEqual({
+      organization: fake.org.login,
+      content: { name: "api", tier: 1 },
+      repository: expect.objectContaining({
+        name: a,
+        full_name: `${fake.org.login}/${a}`,
+        default_branch: "main",
+      }),
+      branch: "main",
+      path: "services/api/port.yml",
+      name: "port.yml",
+      metadata: {
+        url: `${fake.url}/repos/${fake.org.login}/${a}/contents/services/api/port.yml?ref=main`,
+        path: "services/api/port.yml",
+        size: 18,
+        sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      },
+    });
   });
 
-  it("a file GitHub cannot serve (5xx after retries) fails the listing, naming the file: nothing is deleted", async () => {
-    const first = await tide(["resync", "--local"], { cwd, env: env() });
-    expect(first.code).toBe(0);
-    const before = world.port
-      .entities("service")
-      .map((e) => e.identifier)
-      .sort();
-    world.github.org.removeRepos(1);
-    world.github.inject({ status: 500, times: 20, match: /\/contents\/README\.md$/ });
+  it("names the file and line of content that does not parse, and keeps it as text (as Ocean does)", async () => {
+    const warnings: string[] = [];
+    const { fake, source } = await setup({ repos: 1, seed: 22 }, { warn: (m) => warnings.push(m) });
+    const repo = fake.org.repoNames()[0] as string;
+    fake.contents.put(repo, "bad.yaml", "a: 1\nb: [unclosed\n");
+    const [item] = await everything(source.kinds.file, { files: [{ path: "*.yaml" }] });
+    expect(item?.content).toBe("a: 1\nb: [unclosed\n");
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `kind file: ${fake.org.login}/${repo}:bad.yaml@main: not valid YAML, kept as text: .*at line 3`,
+        ),
+      ),
+    ]);
+  });
 
-    const second = await tide(["resync", "--local"], { cwd, env: env() });
-    expect(second.code).toBe(1);
-    expect(second.stdout).toMatch(/: failed in .*\n[\s\S]*deleted nothing/);
-    expect(second.stdout + second.stderr).toMatch(/contents\/README\.md answered 500/);
-    expect(
-      world.port
-        .entities("service")
-        .map((e) => e.identifier)
-        .sort(),
-    ).toEqual(before);
+  it("resolves file:// values relative to the file, reads the named repositories' branches, honours skipParsing", async () => {
+    const { fake, source } = await setup({ repos: 3, seed: 23 });
+    const [mono, other] = fake.org.repoNames() as [string, string];
+    fake.contents.put(mono, "catalog/services.yml", SERVICES, "release");
+    fake.contents.put(mono, "catalog/docs/api.md", "# API\n", "release");
+    fake.contents.put(mono, "catalog/services.yml", "services: []\n"); // main: not asked for
+    fake.contents.put(other, "catalog/services.yml", "services: []\n"); // not named
+    const selector = { files: [{ path: "catalog/*.yml", repos: [{ name: mono, branch: "release" }] }] };
+    const partitions = await collectAll(source.kinds.file.partitions?.({ selector }));
+    expect(partitions).toEqual([mono]);
+    const [item] = await everything(source.kinds.file, selector);
+    expect(item?.branch).toBe("release");
+    expect(item?.content).toEqual([
+      { name: "api", owner: "team-a", docs: "# API\n" },
+      { name: "web", owner: "team-b" },
+    ]);
+    const [raw] = await everything(source.kinds.file, {
+      files: [{ ...selector.files[0], skipParsing: true }],
+    });
+    expect(raw?.content).toBe(SERVICES);
+  });
+
+  it("pages 20 files at a time and resumes from any page's cursor exactly", async () => {
+    const { fake, source } = await setup({ repos: 1, seed: 24 });
+    const repo = fake.org.repoNames()[0] as string;
+    for (let i = 0; i < 45; i++)
+      fake.contents.put(repo, `svc/s${String(i).padStart(2, "0")}/port.json`, `{"i":${i}}`);
+    const selector = { files: [{ path: "svc/**/port.json" }] };
+    const { pages, resumes } = await expectExactResume(
+      (cursor) => source.kinds.file.pages({ partition: repo, selector, cursor }),
+      (item) => (item as Item).path,
+    );
+    expect(pages.map((p) => p.items.length)).toEqual([20, 20, 5]);
+    expect(resumes).toBe(2);
+    expect(itemsOf(pages).map((i) => ((i as Item).content as Item).i)).toEqual([...Array(45).keys()]);
+  });
+
+  it("refuses a selector without files, and another organization's", async () => {
+    const { source } = await setup({ repos: 1 });
+    await expect(everything(source.kinds.file, {})).rejects.toThrow(SelectorError);
+    await expect(
+      everything(source.kinds.file, { files: [{ path: "*", organization: "elsewhere" }] }),
+    ).rejects.toThrow(/selector.files\[0\].organization is "elsewhere"/);
   });
 });
+
+describe("folder", () => {
+  it("lists the folders matching each path, with __repository, __organization and __branch", async () => {
+    const { fake, source } = await setup({ repos: 3, seed: 25 });
+    const [mono, other] = fake.org.repoNames() as [string, string];
+    fake.contents.put(mono, "apps/api/main.go", "package main\n");
+    fake.contents.put(mono, "apps/web/index.ts", "export {}\n");
+    fake.contents.put(mono, "apps/web/src/a.ts", "export {}\n");
+    fake.contents.put(mono, "libs/x/x.ts", "export {}\n");
+    fake.contents.put(other, "apps/one/readme.md", "hi\n", "dev");
+    const selector = {
+      folders: [
+        { path: "apps/*", repos: [{ name: mono }, { name: other, branch: "dev" }] },
+        { path: "*", repos: [{ name: mono }] },
+      ],
+    };
+    const items = await everything(source.kinds.folder, selector);
+    expect(items.map((i) => [(i.__repository as Item).name, i.__branch, (i.folder as Item).path])).toEqual([
+      [mono, "main", "apps/api"],
+      [mono, "main", "apps/web"],
+      [mono, "main", "apps"],
+      [mono, "main", "libs"],
+      [other, "dev", "apps/one"],
+    ]);
+    expect(items[0]).toEqual({
+      folder: {
+        path: "apps/api",
+        mode: "040000",
+        type: "tree",
+        sha: expect.any(String),
+        url: expect.any(String),
+      },
+      __repository: expect.objectContaining({ name: mono, default_branch: "main" }),
+      __organization: fake.org.login,
+      __branch: "main",
+    });
+    // Resuming after the first pattern gives only the second's folders.
+    const rest = itemsOf(await collect(source.kinds.folder.pages({ partition: mono, selector, cursor: 1 })));
+    expect(rest.map((i) => ((i as Item).folder as Item).path)).toEqual(["apps", "libs"]);
+  });
+});
+
+describe("readFileContent", () => {
+  it("decodes a file, reads one over 1 MB from its blob, and gives null for no such file or a directory", async () => {
+    const { fake } = await setup({ repos: 1 });
+    const repo = fake.org.repoNames()[0] as string;
+    const client = new GitHubClient({ apiUrl: fake.url, token: fake.token });
+    const big = `${"é".repeat(600_000)}\n`;
+    fake.contents.put(repo, "docs/README.md", "# Hello ✓\n");
+    fake.contents.put(repo, "docs/big.txt", big);
+    const at = { owner: fake.org.login, repo };
+    expect(await readFileContent(client, { ...at, path: "docs/README.md" })).toBe("# Hello ✓\n");
+    expect(await readFileContent(client, { ...at, path: "docs/big.txt", ref: "main" })).toBe(big);
+    const blobReads = Object.keys(fake.stats.byRoute).filter((route) => route.includes("/git/blobs/"));
+    expect(blobReads).toHaveLength(1);
+    expect(await readFileContent(client, { ...at, path: "docs/missing.md" })).toBeNull();
+    expect(await readFileContent(client, { ...at, path: "docs" })).toBeNull();
+  });
+});
+
+async function collectAll<T>(source: AsyncIterable<T> | undefined): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of source ?? []) all.push(item);
+  return all;
+}

@@ -1,5 +1,6 @@
 import type { CallOptions, FileRequest } from "../types.ts";
-import { type GitHubClient, GitHubHttpError } from "./client.ts";
+import type { GitHubClient } from "./client.ts";
+import { readFileContent } from "./file-content.ts";
 
 /**
  * `readFile` of the GitHub source: a file of the item's repository on its default branch,
@@ -8,9 +9,9 @@ import { type GitHubClient, GitHubHttpError } from "./client.ts";
  * its `repository` field (as GitHub nests it in many objects): an object with a `name` and an
  * `owner.login`, so that a team, which has a name too, is not taken for a repository.
  *
- * `null`, not an error, when: the item names no repository, the file does not exist (404),
- * the path is a directory or a symlink or submodule, or the file is over GitHub's 1 MB limit
- * for contents (GitHub then sends no content; Ocean gives null too). Other answers throw.
+ * `null`, not an error, when the item names no repository; otherwise as `readFileContent`
+ * (null for a missing file, a directory, a symlink or a submodule; a file over 1 MB read from
+ * its blob). Other answers throw.
  */
 export async function readRepositoryFile(
   client: GitHubClient,
@@ -19,21 +20,12 @@ export async function readRepositoryFile(
 ): Promise<string | null> {
   const repo = repositoryOf(request.item);
   if (!repo) return null;
-  const path = request.path.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/");
-  const ref = repo.defaultBranch ? `?ref=${encodeURIComponent(repo.defaultBranch)}` : "";
-  const url = `/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}/contents/${path}${ref}`;
-  let body: unknown;
-  try {
-    ({ body } = await client.get(url, { signal: options.signal, waitBudgetMs: options.waitBudgetMs }));
-  } catch (error) {
-    if (error instanceof GitHubHttpError && error.status === 404) return null;
-    throw error;
-  }
-  if (body === null || typeof body !== "object" || Array.isArray(body)) return null; // a directory
-  const file = body as { type?: unknown; content?: unknown; encoding?: unknown };
-  if (file.type !== "file" || typeof file.content !== "string" || file.encoding !== "base64") return null;
-  if (file.content === "") return null; // over 1 MB: GitHub leaves the content out
-  return Buffer.from(file.content, "base64").toString("utf8");
+  const path = request.path.replace(/^\/+/, "");
+  return readFileContent(
+    client,
+    { owner: repo.owner, repo: repo.name, path, ref: repo.defaultBranch },
+    options,
+  );
 }
 
 interface RepositoryRef {

@@ -2,6 +2,11 @@ import type { Kind, Source, SourceDefinition } from "../types.ts";
 import { GitHubClient, type GitHubHttpOptions } from "./client.ts";
 import { githubDefaults } from "./defaults.ts";
 import { readRepositoryFile } from "./files.ts";
+import { codeScanningAlertsKind } from "./kinds/code-scanning-alerts.ts";
+import { dependabotAlertKind } from "./kinds/dependabot-alert.ts";
+import { fileKind } from "./kinds/file.ts";
+import { folderKind } from "./kinds/folder.ts";
+import { secretScanningAlertsKind } from "./kinds/secret-scanning-alerts.ts";
 import { issueKind, pullRequestKind, repositoryKind, teamKind } from "./kinds.ts";
 import { DEFAULT_MAX_CONCURRENCY } from "./octokit.ts";
 import { realClock } from "./pause.ts";
@@ -13,7 +18,17 @@ export { GitHubClient, GitHubHttpError, type GitHubHttpOptions } from "./client.
 export { type Clock, GitHubPause } from "./pause.ts";
 
 /** The kinds of the GitHub source, known without settings (`tide validate` checks a config against them). */
-export const GITHUB_KINDS = ["repository", "pull-request", "issue", "team"] as const;
+export const GITHUB_KINDS = [
+  "repository",
+  "pull-request",
+  "issue",
+  "team",
+  "dependabot-alert",
+  "code-scanning-alerts",
+  "secret-scanning-alerts",
+  "file",
+  "folder",
+] as const;
 export type GitHubKindName = (typeof GITHUB_KINDS)[number];
 export type GitHubSource = Source & { kinds: Readonly<Record<GitHubKindName, Kind>> };
 
@@ -39,7 +54,9 @@ export interface GitHubSourceOptions {
 
 /**
  * The GitHub source: kinds `repository`, `pull-request` and `issue` (partitioned by
- * repository) and `team`, for one organization.
+ * repository) and `team`, for one organization; the security alerts (`dependabot-alert`,
+ * `code-scanning-alerts`, `secret-scanning-alerts`) and catalog-as-code (`file`, `folder`),
+ * each partitioned by repository.
  *
  * @example
  * const source = createGitHubSource({ org: "acme", token: process.env.GITHUB_TOKEN });
@@ -70,6 +87,11 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       "pull-request": pullRequestKind(ctx),
       issue: issueKind(ctx),
       team: teamKind(ctx),
+      "dependabot-alert": dependabotAlertKind(ctx),
+      "code-scanning-alerts": codeScanningAlertsKind(ctx),
+      "secret-scanning-alerts": secretScanningAlertsKind(ctx),
+      file: fileKind(ctx),
+      folder: folderKind(ctx),
     },
     readFile: (request, callOptions) => readRepositoryFile(client, request, callOptions),
   };

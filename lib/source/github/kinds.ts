@@ -24,7 +24,7 @@ export interface GitHubKindContext {
   warn(message: string, detail: Record<string, unknown>): void;
 }
 
-const PER_PAGE = 100;
+export const PER_PAGE = 100;
 const STATES = ["open", "closed", "all"] as const;
 const REPOSITORY_TYPES = ["all", "public", "private", "forks", "sources", "member"] as const;
 
@@ -84,13 +84,25 @@ export function teamKind(ctx: GitHubKindContext): Kind {
   };
 }
 
+/** How a per-repository kind asks, and which refusals mean "nothing here" (a feature turned off). */
+export interface PerRepositoryOptions {
+  /** The query string after `?`, from the selector. Default: `state` (open, closed, all; default open). */
+  query?(selector: Record<string, unknown> | undefined): string;
+  /**
+   * Why a refusal of one repository is to be skipped with a warning (e.g. "Dependabot alerts
+   * are disabled"), or undefined to fail the kind as any other error does.
+   */
+  skip?(error: SourceHttpError): string | undefined;
+}
+
 /** `shape` may change the item in place: it was just parsed and belongs to no one else. */
-function perRepository<T extends object>(
+export function perRepository<T extends object>(
   ctx: GitHubKindContext,
   name: string,
   resource: string,
   shape: (item: T, repo: string) => T | undefined,
   wanted: (repo: ListedRepo) => boolean = () => true,
+  how: PerRepositoryOptions = {},
 ): Kind {
   return {
     name,
@@ -111,22 +123,26 @@ function perRepository<T extends object>(
     async *pages(options: PageOptions = {}) {
       const repo = options.partition;
       if (repo === undefined) throw new PartitionRequiredError(name);
-      const state = choice(name, options.selector, "state", STATES, "open");
+      const query = how.query
+        ? how.query(options.selector)
+        : `state=${choice(name, options.selector, "state", STATES, "open")}`;
       const path = `/repos/${encodeURIComponent(ctx.org)}/${encodeURIComponent(repo)}/${resource}`;
       try {
-        for await (const page of listPages(
-          ctx,
-          name,
-          `${path}?state=${state}&per_page=${PER_PAGE}`,
-          options,
-        )) {
+        for await (const page of listPages(ctx, name, `${path}?${query}&per_page=${PER_PAGE}`, options)) {
           const items = page.items.flatMap((item) => shape(item as T, repo) ?? []);
           yield { items, cursor: page.cursor };
         }
       } catch (error) {
         if (!(error instanceof SourceHttpError)) throw error;
         const block = error instanceof GitHubHttpError ? error.block : undefined;
-        if (error.status === 451 || (error.status === 403 && block)) {
+        const off = how.skip?.(error);
+        if (off !== undefined) {
+          ctx.warn(`github: skipped repository ${ctx.org}/${repo} for kind ${name}: ${off}`, {
+            repository: repo,
+            kind: name,
+            status: error.status,
+          });
+        } else if (error.status === 451 || (error.status === 403 && block)) {
           // GitHub blocked the repository (a DMCA takedown, a disabled repository): it stays in
           // the org's listing, but nothing in it can be read. Skip it rather than fail every run.
           ctx.warn(`github: skipped repository ${ctx.org}/${repo}: ${resource} blocked by GitHub`, {
@@ -145,7 +161,7 @@ function perRepository<T extends object>(
   };
 }
 
-function listPages(
+export function listPages(
   ctx: GitHubKindContext,
   kind: string,
   first: string,
@@ -167,12 +183,12 @@ function listPages(
   });
 }
 
-function badCursor(kind: string, cursor: unknown): TypeError {
+export function badCursor(kind: string, cursor: unknown): TypeError {
   return new TypeError(`kind ${kind}: a cursor is a next-page URL string, not ${JSON.stringify(cursor)}`);
 }
 
 /** A shared listing's shape error, told as this kind's. */
-async function* named<T>(kind: string, source: AsyncIterable<T>): AsyncGenerator<T> {
+export async function* named<T>(kind: string, source: AsyncIterable<T>): AsyncGenerator<T> {
   try {
     yield* source;
   } catch (error) {
@@ -181,12 +197,12 @@ async function* named<T>(kind: string, source: AsyncIterable<T>): AsyncGenerator
   }
 }
 
-function reposPath(ctx: GitHubKindContext, kind: string, options: CallOptions): string {
+export function reposPath(ctx: GitHubKindContext, kind: string, options: CallOptions): string {
   const type = choice(kind, options.selector, "repositoryType", REPOSITORY_TYPES, "all");
   return `/orgs/${encodeURIComponent(ctx.org)}/repos?type=${type}&per_page=${PER_PAGE}`;
 }
 
-function choice<T extends string>(
+export function choice<T extends string>(
   kind: string,
   selector: Record<string, unknown> | undefined,
   field: string,

@@ -122,15 +122,6 @@ export class FakeOrg implements OrgIdentity {
   }
 
   /** Turns a repository's issues off: `has_issues: false`, and its issue listing answers 410. */
-  /** Puts a file on a repository's default branch (`null` removes it). */
-  putFile(name: string, path: string, content: string | null): void {
-    const repo = this.#repo(name);
-    repo.files ??= new Map();
-    if (content === null) repo.files.delete(path);
-    else repo.files.set(path, content);
-    this.version += 1;
-  }
-
   disableIssues(name: string): void {
     this.#repo(name).issuesOff = true;
     this.version += 1;

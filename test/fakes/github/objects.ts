@@ -23,8 +23,6 @@ export interface Repo {
   issuesOff?: boolean;
   /** GitHub blocked it: it stays listed, and reading it answers `status` with this `block`. */
   blocked?: { status: 451 | 403; block: { reason: string; created_at: string; html_url: string } };
-  /** Files on the default branch, by path (`docs/README.md`), served by the contents API. */
-  files?: Map<string, string>;
   /** Cached parts of the JSON, dropped on rename. */
   json?: Json;
   short?: Json;

@@ -2,14 +2,15 @@ import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { contentsAnswer } from "./contents.ts";
 import { serveLiveRoute } from "./live-routes.ts";
 import { FakeOrg, type ItemState, type OrgOptions } from "./model.ts";
 import { issueJson, pullJson } from "./objects.ts";
 import { checkJwt, paginate, type Route, routeOf } from "./protocol.ts";
 import { stream } from "./random.ts";
+import { FakeContents, serveContentRoute } from "./routes-content.ts";
+import { FakeSecurity, type SecurityOptions, serveSecurityRoute } from "./routes-security.ts";
 
-export interface GitHubFakeOptions extends OrgOptions {
+export interface GitHubFakeOptions extends OrgOptions, SecurityOptions {
   /** Accepted personal access tokens. Default `["ghp_fake_token"]`. */
   tokens?: string[];
   /** A GitHub App installed on the org: its JWTs are verified with `publicKey`. */
@@ -61,6 +62,10 @@ export interface GitHubFake {
   /** A token the fake accepts (`GITHUB_TOKEN`). */
   token: string;
   org: FakeOrg;
+  /** The repositories' Dependabot, code scanning and secret scanning alerts. */
+  security: FakeSecurity;
+  /** The repositories' files (git trees, contents, blobs); none at first. */
+  contents: FakeContents;
   /** The organization's webhooks, as `POST /orgs/{org}/hooks` created them. */
   hooks: Array<Record<string, unknown>>;
   stats: GitHubFakeStats;
@@ -116,6 +121,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     url: "",
     token: [...tokens][0] ?? "",
     org,
+    security: new FakeSecurity(org, options),
+    contents: new FakeContents(org),
     hooks: [],
     stats: emptyStats(),
     latencyMs: options.latencyMs ?? 0,
@@ -227,6 +234,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     window.remaining -= 1;
     Object.assign(headers, rateHeaders());
     if (serveLiveRoute(org, fake, route, url, requestBody, headers, send)) return;
+    if (serveSecurityRoute(fake.security, org, url, req.method ?? "GET", headers, send)) return;
+    if (serveContentRoute(fake.contents, org, url, req.method ?? "GET", headers, send)) return;
     if (!options.cacheResponses) return serveApi(route, url, headers, send);
     const key = `${url.pathname}${url.search}`;
     const hit = cache.get(key);
@@ -340,13 +349,6 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         // One repository: the listing's fields and the counts only `GET /repos/{owner}/{repo}` gives.
         const watchers = org.repoJson(repo).watchers_count;
         return send(200, { ...org.repoJson(repo), network_count: 0, subscribers_count: watchers }, headers);
-      }
-      case "GET /repos/{owner}/{repo}/contents/{path}": {
-        if (params.owner?.toLowerCase() !== org.login.toLowerCase()) return send(404, NOT_FOUND, headers);
-        const repo = org.findRepo(params.repo ?? "").repo;
-        if (!repo) return send(404, NOT_FOUND, headers);
-        const answer = contentsAnswer(fake.url, org.login, repo, params.path ?? "", q.get("ref"));
-        return send(answer.status, answer.status === 404 ? NOT_FOUND : answer.body, headers);
       }
       default:
         return send(404, NOT_FOUND, headers);
