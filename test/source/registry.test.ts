@@ -21,7 +21,23 @@ describe("registry", () => {
     expect(() => getSourceDefinition("gitlab")).toThrow('unknown source "gitlab"; known: github');
     expect(() => getSourceDefinition("toString")).toThrow(UnknownNameError);
     const source = getSourceDefinition("github").create({ GITHUB_ORG: "acme", GITHUB_TOKEN: "t" });
-    expect(kindNames(source)).toEqual(["repository", "pull-request", "issue", "team"]);
+    expect(kindNames(source)).toEqual([
+      "organization",
+      "repository",
+      "pull-request",
+      "issue",
+      "user",
+      "team",
+      "collaborator",
+      "workflow",
+      "workflow-run",
+      "release",
+      "tag",
+      "branch",
+      "environment",
+      "deployment",
+      "deployment-status",
+    ]);
     expect(() => getKind(source, "pull_request")).toThrow(
       /unknown kind .*"pull_request"; known: repository, pull-request/,
     );

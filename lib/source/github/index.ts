@@ -1,7 +1,19 @@
 import type { Kind, Source, SourceDefinition } from "../types.ts";
 import { GitHubClient, type GitHubHttpOptions } from "./client.ts";
 import { githubDefaults } from "./defaults.ts";
-import { issueKind, pullRequestKind, repositoryKind, teamKind } from "./kinds.ts";
+import { branchKind } from "./kinds/branch.ts";
+import { collaboratorKind } from "./kinds/collaborator.ts";
+import { deploymentKind } from "./kinds/deployment.ts";
+import { deploymentStatusKind } from "./kinds/deployment-status.ts";
+import { environmentKind } from "./kinds/environment.ts";
+import { organizationKind } from "./kinds/organization.ts";
+import { releaseKind } from "./kinds/release.ts";
+import { tagKind } from "./kinds/tag.ts";
+import { teamKind } from "./kinds/team.ts";
+import { userKind } from "./kinds/user.ts";
+import { workflowKind } from "./kinds/workflow.ts";
+import { workflowRunKind } from "./kinds/workflow-run.ts";
+import { issueKind, pullRequestKind, repositoryKind } from "./kinds.ts";
 import { DEFAULT_MAX_CONCURRENCY } from "./octokit.ts";
 import { realClock } from "./pause.ts";
 import { RepositoryListings } from "./repo-listing.ts";
@@ -11,7 +23,22 @@ export { createAppJwt, readPrivateKey } from "./app-auth.ts";
 export { GitHubClient, GitHubHttpError, type GitHubHttpOptions } from "./client.ts";
 export { type Clock, GitHubPause } from "./pause.ts";
 
-export type GitHubKindName = "repository" | "pull-request" | "issue" | "team";
+export type GitHubKindName =
+  | "organization"
+  | "repository"
+  | "pull-request"
+  | "issue"
+  | "user"
+  | "team"
+  | "collaborator"
+  | "workflow"
+  | "workflow-run"
+  | "release"
+  | "tag"
+  | "branch"
+  | "environment"
+  | "deployment"
+  | "deployment-status";
 export type GitHubSource = Source & { kinds: Readonly<Record<GitHubKindName, Kind>> };
 
 export interface GitHubSourceOptions {
@@ -35,8 +62,10 @@ export interface GitHubSourceOptions {
 }
 
 /**
- * The GitHub source: kinds `repository`, `pull-request` and `issue` (partitioned by
- * repository) and `team`, for one organization.
+ * The GitHub source, for one organization: kinds `organization`, `user`, `team` (org-wide),
+ * and `repository`, `pull-request`, `issue`, `collaborator`, `workflow`, `workflow-run`,
+ * `release`, `tag`, `branch`, `environment`, `deployment`, `deployment-status` (partitioned by
+ * repository), shaped as Ocean's GitHub integration gives them.
  *
  * @example
  * const source = createGitHubSource({ org: "acme", token: process.env.GITHUB_TOKEN });
@@ -63,10 +92,21 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   return {
     name: "github",
     kinds: {
+      organization: organizationKind(ctx),
       repository: repositoryKind(ctx),
       "pull-request": pullRequestKind(ctx),
       issue: issueKind(ctx),
+      user: userKind(ctx),
       team: teamKind(ctx),
+      collaborator: collaboratorKind(ctx),
+      workflow: workflowKind(ctx),
+      "workflow-run": workflowRunKind(ctx),
+      release: releaseKind(ctx),
+      tag: tagKind(ctx),
+      branch: branchKind(ctx),
+      environment: environmentKind(ctx),
+      deployment: deploymentKind(ctx),
+      "deployment-status": deploymentStatusKind(ctx),
     },
   };
 }
