@@ -1,6 +1,7 @@
 import { first } from "jq-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { githubKindBlueprints, githubMoreKindsConfig } from "../../lib/source/github/defaults.ts";
 import {
   builtInSources,
   getKind,
@@ -39,7 +40,7 @@ describe("registry", () => {
       "deployment-status",
     ]);
     expect(() => getKind(source, "pull_request")).toThrow(
-      /unknown kind .*"pull_request"; known: repository, pull-request/,
+      /unknown kind .*"pull_request"; known: organization, repository, pull-request/,
     );
   });
 });
@@ -100,11 +101,15 @@ describe("the GitHub defaults", () => {
     });
   });
 
-  it("maps each kind of the source to a blueprint, with known properties and relations", () => {
-    expect(config.resources.map((r) => r.kind).sort()).toEqual([...kindNames(source)].sort());
-    for (const resource of config.resources) {
+  it("maps each kind of the source to a blueprint, with known properties and relations", async () => {
+    // The default config, and Ocean's documented mapping of the other kinds.
+    const more: { resources: Resource[] } = parse(await githubMoreKindsConfig());
+    const resources = [...config.resources, ...more.resources];
+    const all = [...blueprints, ...(githubKindBlueprints as unknown as Blueprint[])];
+    expect([...new Set(resources.map((r) => r.kind))].sort()).toEqual([...kindNames(source)].sort());
+    for (const resource of resources) {
       const { mappings } = resource.port.entity;
-      const blueprint = blueprints.find((b) => `"${b.identifier}"` === mappings.blueprint);
+      const blueprint = all.find((b) => `"${b.identifier}"` === mappings.blueprint);
       expect(blueprint, resource.kind).toBeDefined();
       expect(Object.keys(blueprint?.schema.properties ?? {}).sort()).toEqual(
         Object.keys(mappings.properties).sort(),

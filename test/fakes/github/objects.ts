@@ -304,6 +304,7 @@ export function user(org: OrgIdentity, unit: number): Json {
     ...userUrls(org, login),
     html_url: `${WEB}/${login}`,
     type: "User",
+    user_view_type: "public",
     site_admin: false,
   };
 }
