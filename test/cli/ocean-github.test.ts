@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { githubMoreKindsConfig } from "../../lib/source/github/defaults.ts";
 import { createGitHubSource } from "../../lib/source/github/index.ts";
+import { getKind } from "../../lib/source/index.ts";
 import { collect, itemsOf } from "../source/helpers.ts";
 import { tide } from "../support/tide-cli.ts";
 import { INTEGRATION, startWorld, type World } from "../support/world.ts";
@@ -75,7 +76,7 @@ describe("Ocean's GitHub material", () => {
         apiUrl: world.github.url,
         token: world.github.token,
       });
-      const k = source.kinds[kind as keyof typeof source.kinds];
+      const k = getKind(source, kind);
       const partitions: Array<string | undefined> = [];
       if (k.partitions) for await (const p of k.partitions()) partitions.push(p);
       else partitions.push(undefined);
