@@ -96,11 +96,11 @@ describe("kinds partitioned by repository", () => {
     const [name] = fake.org.repoNames() as [string];
     const tags = itemsOf(await collect(source.kinds.tag.pages({ partition: name }))) as Item[];
     expect(tags.map((t) => t.name)).toEqual(fake.cicd.tags(repoOf(fake, name)).map((t) => t.name));
-    expect((tags[0]?.__repository_object as Item).full_name).toBe(`acme/${name}`);
+    expect((tags[0]?.__repository_object as Item | undefined)?.full_name).toBe(`acme/${name}`);
     const branches = itemsOf(await collect(source.kinds.branch.pages({ partition: name }))) as Item[];
     expect(branches).toHaveLength(4);
     expect(branches.filter((b) => b.__is_default_branch).map((b) => b.name)).toEqual(["main"]);
-    expect((branches[0]?.__repository_object as Item).default_branch).toBe("main");
+    expect((branches[0]?.__repository_object as Item | undefined)?.default_branch).toBe("main");
     expect(branches.every((b) => b.__repository === name && b.__organization === "acme")).toBe(true);
   });
 
