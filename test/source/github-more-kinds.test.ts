@@ -142,6 +142,25 @@ describe("kinds partitioned by repository", () => {
     expect(await ids("deployment", filter)).toEqual(chosen.map((d) => d.id));
   });
 
+  it("refuse Ocean selectors that add fields Tide does not read, naming the kind and field", async () => {
+    const { fake, source } = await setup({ repos: 1 });
+    const [name] = fake.org.repoNames() as [string];
+    const cases: Array<[GitHubKindName, string]> = [
+      ["environment", "includeVariables"],
+      ["deployment", "enrichWithFirstCommit"],
+      ["user", "includeSAMLEmail"],
+      ["team", "include_external_group"],
+    ];
+    for (const [kind, field] of cases) {
+      const pages = source.kinds[kind].pages({ partition: name, selector: { [field]: true } });
+      await expect(collect(pages), kind).rejects.toThrow(`kind ${kind}: selector.${field} is true`);
+    }
+    const off = await collect(
+      source.kinds.environment.pages({ partition: name, selector: { includeVariables: false } }),
+    );
+    expect(itemsOf(off).length).toBeGreaterThan(0);
+  });
+
   it("skip a repository GitHub blocked, naming what was blocked", async () => {
     const warnings: string[] = [];
     const { fake, source } = await setup(

@@ -1,4 +1,3 @@
-import { SelectorError } from "../../errors.ts";
 import type { Kind } from "../../types.ts";
 import {
   flag,
@@ -8,6 +7,7 @@ import {
   listPages,
   perRepository,
   type RawItem,
+  unsupported,
   withPerPage,
 } from "./shared.ts";
 
@@ -23,10 +23,7 @@ export function branchKind(ctx: GitHubKindContext): Kind {
     name: "branch",
     async *pages(repo, base, options) {
       const { selector } = options;
-      for (const field of ["detailed", "protectionRules"]) {
-        if (flag("branch", selector, field, false))
-          throw new SelectorError("branch", field, true, ["false (not supported by Tide)"]);
-      }
+      unsupported("branch", selector, ["detailed", "protectionRules"]);
       const defaultOnly = flag("branch", selector, "defaultBranchOnly", false);
       const names = list("branch", selector, "branchNames");
       const repository = await getObject(ctx, "branch", base, options);

@@ -1,9 +1,15 @@
 import type { Kind } from "../../types.ts";
-import { type GitHubKindContext, tagged, text } from "./shared.ts";
+import { type GitHubKindContext, tagged, text, unsupported } from "./shared.ts";
 
-/** `deployment`: `GET /repos/{org}/{repo}/deployments`, newest first. Selectors `task`, `environment`. */
+/**
+ * `deployment`: `GET /repos/{org}/{repo}/deployments`, newest first. Selectors `task`,
+ * `environment`; Ocean's `enrichWithFirstCommit` is not supported.
+ */
 export function deploymentKind(ctx: GitHubKindContext): Kind {
-  return tagged(ctx, "deployment", (selector) => `deployments${deploymentFilter("deployment", selector)}`);
+  return tagged(ctx, "deployment", (selector) => {
+    unsupported("deployment", selector, ["enrichWithFirstCommit"]);
+    return `deployments${deploymentFilter("deployment", selector)}`;
+  });
 }
 
 /** `?task=…&environment=…` from a deployment selector, or "". */

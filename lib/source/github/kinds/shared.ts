@@ -242,6 +242,21 @@ export function flag(
   return value;
 }
 
+/**
+ * Ocean selectors that add fields Tide does not read (one more request per item): asking for
+ * one is an error rather than a silently different shape.
+ */
+export function unsupported(
+  kind: string,
+  selector: Record<string, unknown> | undefined,
+  fields: string[],
+): void {
+  for (const field of fields) {
+    if (flag(kind, selector, field, false))
+      throw new SelectorError(kind, field, true, ["false (not supported by Tide)"]);
+  }
+}
+
 /** An optional text selector field (`null` and absent alike mean not set). */
 export function text(
   kind: string,

@@ -1,6 +1,14 @@
 import type { Kind } from "../../types.ts";
 import { Profiles } from "./people.ts";
-import { flag, type GitHubKindContext, listAll, listPages, PER_PAGE, type RawItem } from "./shared.ts";
+import {
+  flag,
+  type GitHubKindContext,
+  listAll,
+  listPages,
+  PER_PAGE,
+  type RawItem,
+  unsupported,
+} from "./shared.ts";
 
 /**
  * `team`: `GET /orgs/{org}/teams`, each tagged `__organization`. Selector `members` (default
@@ -14,6 +22,7 @@ export function teamKind(ctx: GitHubKindContext): Kind {
   return {
     name: "team",
     async *pages(options = {}) {
+      unsupported("team", options.selector, ["includeSAMLEmail", "include_external_group"]);
       const members = flag("team", options.selector, "members", true);
       const profiles = new Profiles(ctx, "team", options);
       for await (const page of listPages(ctx, "team", `/orgs/${org}/teams?per_page=${PER_PAGE}`, options)) {

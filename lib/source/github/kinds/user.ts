@@ -1,6 +1,6 @@
 import type { Kind } from "../../types.ts";
 import { Profiles } from "./people.ts";
-import { type GitHubKindContext, listPages, PER_PAGE, type RawItem } from "./shared.ts";
+import { type GitHubKindContext, listPages, PER_PAGE, type RawItem, unsupported } from "./shared.ts";
 
 /**
  * `user`: the org's members (`GET /orgs/{org}/members`), each as Ocean's GraphQL user —
@@ -11,6 +11,7 @@ export function userKind(ctx: GitHubKindContext): Kind {
   return {
     name: "user",
     async *pages(options = {}) {
+      unsupported("user", options.selector, ["includeSAMLEmail"]);
       const profiles = new Profiles(ctx, "user", options);
       const first = `/orgs/${encodeURIComponent(ctx.org)}/members?per_page=${PER_PAGE}`;
       for await (const page of listPages(ctx, "user", first, options)) {
