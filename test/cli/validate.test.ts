@@ -71,7 +71,7 @@ describe.concurrent("tide validate", () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(
-      'kinds.yml: resources[1].kind: "organisation" is not a kind of the github source (its kinds: repository, pull-request, issue, team) (line 5)\n',
+      'kinds.yml: resources[1].kind: "organisation" is not a kind of the github source (its kinds: organization, repository, pull-request, issue, user, team, collaborator, workflow, workflow-run, release, tag, branch, environment, deployment, deployment-status, dependabot-alert, code-scanning-alerts, secret-scanning-alerts, file, folder) (line 5)\n',
     );
   });
 
