@@ -1,12 +1,13 @@
 export { type EnumerateOptions, type EnumerateResult, enumerateKind } from "./enumerate.ts";
 export {
+  CannotListAgainError,
   PartitionRequiredError,
   SelectorError,
   SettingsError,
   SourceHttpError,
   UnknownNameError,
 } from "./errors.ts";
-export { getKind, kindNames } from "./kinds.ts";
+export { findKind, getKind, kindNames } from "./kinds.ts";
 export { lookAgain } from "./look-again.ts";
 export * from "./paginate/index.ts";
 export { builtInSources, getSourceDefinition } from "./registry.ts";
