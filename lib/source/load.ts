@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { defineSource, type SourceSpec } from "./define.ts";
 import { builtInSources } from "./registry.ts";
 import type { SourceDefinition } from "./types.ts";
 
@@ -65,6 +66,14 @@ function asDefinition(reference: string, value: unknown): SourceDefinition {
   const definition = value as Partial<SourceDefinition> | undefined;
   if (!definition || typeof definition !== "object")
     throw new SourceModuleError(reference, "has no default export (export default defineSource({...}))");
+  // A module that does not import Tide may export defineSource's argument itself.
+  if (typeof definition.create !== "function" && "kinds" in definition) {
+    try {
+      return defineSource(definition as unknown as SourceSpec);
+    } catch (error) {
+      throw new SourceModuleError(reference, (error as Error).message);
+    }
+  }
   if (typeof definition.name !== "string" || typeof definition.create !== "function")
     throw new SourceModuleError(
       reference,

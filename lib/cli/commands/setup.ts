@@ -1,7 +1,7 @@
 import type { Blueprint } from "../../port/blueprint.ts";
 import { ensureBlueprints } from "../../port/setup.ts";
 import { CliError, type Command, EXIT, parseFlags } from "../command.ts";
-import { chooseCatalog, integrationIdOf, sourceDefinition } from "../setup-env.ts";
+import { chooseCatalog, integrationIdOf, loadSourceFlag } from "../setup-env.ts";
 
 export const setupCommand: Command = {
   name: "setup",
@@ -19,13 +19,15 @@ organization webhook for live events: that URL, GITHUB_WEBHOOK_SECRET, and the e
 config's kinds need (the token needs admin:org_hook).
 
 Options:
-      --source NAME       the source (default: TIDE_SOURCE or github)
+      --source NAME       the source: github, http, a module file (./my-source.mjs) or a package
+                          (default: TIDE_SOURCE or github)
       --json              print what was done as JSON
       --webhook-url URL   the live-events endpoint, e.g. https://<function url>/webhooks/github
   -c, --config FILE       the mapping whose kinds decide the webhook's events (default: ./port-app-config.yml, else the source's default)
 
 Examples:
   PORT_CLIENT_ID=... PORT_CLIENT_SECRET=... tide setup
+  PORT_CLIENT_ID=... PORT_CLIENT_SECRET=... tide setup --source ./users-api.mjs
   GITHUB_WEBHOOK_SECRET=... tide setup --webhook-url https://abc.lambda-url.eu-west-1.on.aws/webhooks/github
 
 Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
@@ -38,8 +40,8 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
       config: { type: "string", short: "c" },
     });
     const webhookUrl = values["webhook-url"] || io.env.TIDE_WEBHOOK_URL?.trim();
-    const name = values.source || io.env.TIDE_SOURCE?.trim() || "github";
-    const definition = sourceDefinition(name);
+    const definition = await loadSourceFlag(values.source || io.env.TIDE_SOURCE?.trim() || "github", io);
+    const name = definition.name;
     if (!io.env.PORT_CLIENT_ID?.trim() || !io.env.PORT_CLIENT_SECRET?.trim()) {
       throw new CliError(
         "PORT_CLIENT_ID and PORT_CLIENT_SECRET must be set: setup writes blueprints to Port",
@@ -47,7 +49,7 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
       );
     }
     const { port } = chooseCatalog(io, { integrationId: integrationIdOf(io, name), type: name, dir: "" });
-    if (!port || !definition.defaults)
+    if (!port || !definition.defaults || definition.defaults.blueprints.length === 0)
       throw new CliError(`the ${name} source has no default blueprints`, EXIT.usage);
     const changes = await ensureBlueprints(port, definition.defaults.blueprints as unknown as Blueprint[]);
     const { setupWebhook } = await import("../setup-webhook.ts");
