@@ -43,8 +43,10 @@ export interface HttpSourceOptions {
  * for await (const page of getKind(source, "/api/v1/users").pages({ selector: { data_path: ".users" } })) save(page.items);
  */
 export function createHttpSource(options: HttpSourceOptions): Source {
-  const dispatcher =
-    options.verifySsl === false ? new Agent({ connect: { rejectUnauthorized: false } }) : sharedDispatcher();
+  // Only a source that skips TLS verification has (and closes) a dispatcher of its own.
+  const insecure =
+    options.verifySsl === false ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined;
+  const dispatcher = insecure ?? sharedDispatcher();
   const client = new HttpClient({
     baseUrl: options.baseUrl,
     userAgent: "tide-http-source",
@@ -71,7 +73,7 @@ export function createHttpSource(options: HttpSourceOptions): Source {
       return kind;
     },
     async close() {
-      if (dispatcher instanceof Agent) await dispatcher.close();
+      await insecure?.close();
     },
   };
 }
@@ -79,7 +81,7 @@ export function createHttpSource(options: HttpSourceOptions): Source {
 function endpointKind(name: string, sender: Sender, pagination: PaginationOptions): Kind {
   const template = name;
   const parameters = pathParameterNames(template);
-  const pages = (options: PageOptions = {}) => {
+  async function* pages(options: PageOptions = {}) {
     const selector = parseHttpSelector(name, options.selector ?? {});
     const values =
       options.partition === undefined ? {} : (JSON.parse(options.partition) as Record<string, string>);
@@ -94,7 +96,7 @@ function endpointKind(name: string, sender: Sender, pagination: PaginationOption
       body: selector.body,
     };
     const call = { signal: options.signal, waitBudgetMs: options.waitBudgetMs };
-    return endpointPages(
+    yield* endpointPages(
       request,
       pagination,
       {
@@ -104,7 +106,7 @@ function endpointKind(name: string, sender: Sender, pagination: PaginationOption
       },
       options.cursor,
     );
-  };
+  }
   if (parameters.length === 0) return { name, pages };
   return {
     name,

@@ -49,7 +49,11 @@ export function parseHttpSelector(kind: string, selector: Record<string, unknown
   const issue = result.error.issues[0];
   const field = issue?.path.join(".") || "selector";
   const value = issue?.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], selector);
-  throw new SelectorError(kind, field, value, [issue?.message ?? "a valid value"]);
+  const allowed =
+    issue && "values" in issue
+      ? (issue.values as unknown[]).map(String)
+      : [issue?.message ?? "a valid value"];
+  throw new SelectorError(kind, field, value, allowed);
 }
 
 /** The `{param}` names of an endpoint template, in order. */
