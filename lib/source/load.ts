@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { defineSource, type SourceSpec } from "./define.ts";
+import { isSourcePath } from "./reference.ts";
 import { builtInSources } from "./registry.ts";
 import type { SourceDefinition } from "./types.ts";
 
@@ -14,11 +15,6 @@ export class SourceModuleError extends Error {
     super(`source module ${module}: ${problem}`);
     this.module = module;
   }
-}
-
-/** Whether `reference` names a file (rather than a built-in source or a package). */
-export function isSourcePath(reference: string): boolean {
-  return /^\.{1,2}[\\/]/.test(reference) || isAbsolute(reference) || /\.(m?js|ts)$/.test(reference);
 }
 
 /**
