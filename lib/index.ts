@@ -5,6 +5,9 @@
  * import { defineSource } from "tide";
  * export default defineSource({ name: "users-api", kinds: { async *user() { yield [{ id: 1 }]; } } });
  */
+
+export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from "./http/client.ts";
+export { RetryLaterError } from "./http/errors.ts";
 export {
   defineSource,
   type KindContext,

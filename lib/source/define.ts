@@ -28,7 +28,10 @@ export interface KindContext<S extends ResolvedSettings = ResolvedSettings> {
   cursor?: Cursor;
   /** Aborted when the run stops listing (out of time, another partition failed). */
   signal?: AbortSignal;
-  /** The longest one request may wait for a rate limit (pass it to `lib/http`'s client). */
+  /**
+   * The longest one request may wait for a rate limit: pass it to the package's `HttpClient`
+   * (`request({ ..., waitBudgetMs })`), whose `RetryLaterError` makes the run continue later.
+   */
   waitBudgetMs?: number;
 }
 
