@@ -15,7 +15,7 @@ export function names(name: string) {
   };
 }
 
-export function scaffoldFiles(name: string, tideVersion: string): Record<string, string> {
+export function scaffoldFiles(name: string): Record<string, string> {
   const { env, camel } = names(name);
   const blueprint = `${camel}Item`;
   const source = `// The ${name} source: lists the items of a paged REST API for Tide.
@@ -117,7 +117,6 @@ resources:
         resync: `tide resync --local --source ./${name}.mjs`,
         setup: `tide setup --source ./${name}.mjs`,
       },
-      dependencies: { tide: `^${tideVersion}` },
     },
     null,
     2,

@@ -34,6 +34,9 @@ describe("tide new source NAME", () => {
     const cwd = await mkdtemp(join(tmpdir(), "tide-new-"));
     const made = await tide(["new", "source", "catalog-demo"], { cwd });
     expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toContain(
+      `next: cd catalog-demo && npm install ${ROOT.replace(/\/$/, "")} && node --test`,
+    );
     const dir = join(cwd, "catalog-demo");
     expect((await readdir(dir)).sort()).toEqual([
       "blueprints.json",
@@ -42,7 +45,7 @@ describe("tide new source NAME", () => {
       "package.json",
       "port-app-config.yml",
     ]);
-    // `npm install` of Tide, as a link to this checkout.
+    // What `npm install <folder>` does: a link to this checkout.
     await mkdir(join(dir, "node_modules"));
     await symlink(ROOT, join(dir, "node_modules", "tide"), "dir");
 

@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Command, EXIT, parseFlags, UsageError } from "../command.ts";
 import { scaffoldFiles } from "../scaffold.ts";
 
@@ -34,15 +35,14 @@ Exit codes: 0 written, 2 bad usage or DIR not empty.
     const dir = isAbsolute(dirFlag) ? dirFlag : join(io.cwd, dirFlag);
     const existing = await readdir(dir).catch(() => []);
     if (existing.length > 0) throw new UsageError(`${dirFlag} is not empty: nothing written`);
-    const pkg = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8")) as {
-      version: string;
-    };
     await mkdir(dir, { recursive: true });
-    const files = scaffoldFiles(name, pkg.version);
+    const files = scaffoldFiles(name);
+    // Tide is installed from this checkout (npm links a folder): the module imports "tide".
+    const tideRoot = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
     for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
     io.stdout.write(
       `created ${dirFlag}/: ${Object.keys(files).join(", ")}\n` +
-        `next: cd ${dirFlag} && npm install && node --test\n`,
+        `next: cd ${dirFlag} && npm install ${tideRoot} && node --test\n`,
     );
     return EXIT.ok;
   },
