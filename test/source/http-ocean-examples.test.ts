@@ -1,8 +1,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { compileConfig, loadConfig } from "../../lib/mapping/index.ts";
 import { selectorExtras } from "../../lib/pipeline/fanout.ts";
-import { httpOptionsFromSettings, httpSource, parseHttpSelector } from "../../lib/source/http/index.ts";
+import {
+  HTTP_SETTINGS,
+  httpOptionsFromSettings,
+  httpSource,
+  parseHttpSelector,
+} from "../../lib/source/http/index.ts";
 import { pathParameterNames } from "../../lib/source/http/selector.ts";
 import { findKind, resolveSettings } from "../../lib/source/index.ts";
 
@@ -75,6 +81,21 @@ describe("Ocean's custom integration examples", () => {
       if (older) expect(options.pagination.paginationParam).toBe(older);
     });
   }
+
+  it("every setting of Ocean's spec.yaml is a setting, as sensitive and with the same default", () => {
+    const spec = parse(read("spec.yaml")) as {
+      configurations: Array<{ name: string; sensitive?: boolean; default?: unknown }>;
+    };
+    const env = (name: string) => `HTTP_${name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+    expect(spec.configurations.length).toBeGreaterThan(20);
+    for (const configuration of spec.configurations) {
+      const setting = HTTP_SETTINGS.find((s) => s.name === env(configuration.name));
+      expect(setting, configuration.name).toBeDefined();
+      if (configuration.sensitive) expect(setting?.sensitive, configuration.name).toBe(true);
+      if (configuration.default !== undefined)
+        expect(setting?.default, configuration.name).toBe(String(configuration.default));
+    }
+  });
 
   it("HTTP_ variables win over Ocean's names", () => {
     const options = httpOptionsFromSettings(

@@ -94,6 +94,32 @@ describe("http source: authentication", () => {
     expect(JSON.parse(tokenRequest?.body ?? "{}")).toEqual({ clientId: "cid", clientSecret: "csecret" });
   });
 
+  it("custom: a refused authentication names the setting, never the secret", async () => {
+    fake = await startRestFake({ auth: { type: "custom", clientId: "cid", clientSecret: "csecret" } });
+    const kind = getKind(
+      httpFrom({
+        HTTP_BASE_URL: fake.url,
+        HTTP_AUTH_TYPE: "custom",
+        HTTP_CUSTOM_AUTH_REQUEST: JSON.stringify({
+          endpoint: "/oauth/token",
+          body: { clientId: "cid", clientSecret: "wr0ng-secret" },
+        }),
+        HTTP_CUSTOM_AUTH_REQUEST_TEMPLATE: JSON.stringify({
+          headers: { Authorization: "Bearer {{.accessToken}}" },
+        }),
+      }),
+      "/api/v1/users",
+    );
+    const error = await collect(kind.pages({ selector: { data_path: ".users" } })).catch(
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(SourceHttpError);
+    expect((error as Error).message).toBe(
+      "http: POST /oauth/token answered 401. the custom authentication request (HTTP_CUSTOM_AUTH_REQUEST) was refused",
+    );
+    expect(fake.requests.filter((r) => r.path === "/api/v1/users")).toHaveLength(0);
+  });
+
   it("custom: a form-encoded auth request (bodyForm)", async () => {
     fake = await startRestFake({ auth: { type: "custom", clientId: "cid", clientSecret: "csecret" } });
     const kind = getKind(

@@ -2,6 +2,7 @@ import { Agent } from "undici";
 import { HttpClient } from "../../http/client.ts";
 import { sharedDispatcher } from "../../http/dispatcher.ts";
 import { Limiter } from "../../port/limiter.ts";
+import { SelectorError } from "../errors.ts";
 import type { Kind, PageOptions, ResolvedSettings, Source, SourceDefinition } from "../types.ts";
 import {
   type AuthOptions,
@@ -10,7 +11,7 @@ import {
   createAuth,
   stringValues,
 } from "./auth.ts";
-import { HttpJqError, jqFirst, jqOutputs } from "./jq.ts";
+import { jqFirst, jqOutputs } from "./jq.ts";
 import { endpointPages, type PaginationOptions } from "./pages.ts";
 import { type EndpointRequest, type Sender, sendJson } from "./request.ts";
 import { type PathParameter, parseHttpSelector, pathParameterNames } from "./selector.ts";
@@ -117,9 +118,9 @@ function endpointKind(name: string, sender: Sender, pagination: PaginationOption
       for (const parameter of parameters) {
         const spec = selector.path_parameters?.[parameter];
         if (!spec)
-          throw new HttpJqError(
-            `kind ${name}: selector.path_parameters.${parameter} is missing: where do the values of {${parameter}} come from?`,
-          );
+          throw new SelectorError(name, `path_parameters.${parameter}`, undefined, [
+            `{ endpoint, field } saying where the values of {${parameter}} come from`,
+          ]);
         lists.push([parameter, await discover(name, parameter, spec, sender, pagination, options)]);
       }
       for (const combination of product(lists)) yield JSON.stringify(combination);
