@@ -2,7 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { compileResource, loadConfigFile, type PortAppConfig } from "../mapping/index.ts";
+import { compileConfig, compileResource, loadConfigFile, type PortAppConfig } from "../mapping/index.ts";
 import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions } from "../pipeline/fanout.ts";
 import { RunMappers } from "../pipeline/mappers.ts";
 import type { Catalog, ContentHashes, Invoker, Queue, RunStore } from "../pipeline/ports.ts";
@@ -69,6 +69,8 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
   const secrets = secretArn ? await loadSecretSettings(new SecretsManagerClient({}), secretArn) : {};
   const settings: Env = { ...env, ...secrets };
   const config = await loadConfigFile(required(env, "TIDE_CONFIG_FILE"));
+  // Every jq expression and value prefix is checked once per container, before any run starts.
+  await compileConfig(config);
   const dynamo = { client: new DynamoDBClient({}), tableName: required(env, "TIDE_RUN_TABLE") };
   const store = new DynamoRunStore(dynamo);
   // The queue URL names the endpoint already; not reading it again spares a parse per call.

@@ -2,7 +2,7 @@ import { MemoryContentHashes } from "../local/memory-content-hashes.ts";
 import { MemoryRunStore } from "../local/memory-run-store.ts";
 import { PlanCatalog } from "../local/plan-catalog.ts";
 import { resyncLocal } from "../local/resync.ts";
-import { compileResource } from "../mapping/index.ts";
+import { compileConfig, compileResource, configWarnings } from "../mapping/index.ts";
 import { ResyncRequestError, RunLockedError } from "../pipeline/errors.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
 import { createProgress } from "./progress.ts";
@@ -26,6 +26,10 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
   const definition = await loadSourceFlag(flags.source || io.env.TIDE_SOURCE?.trim() || "github", io);
   const sourceName = definition.name;
   const config = await resolveConfig(flags.config, definition, io);
+  // Keys Ocean ignores are ignored here too, but said (the deployed fanout logs them).
+  for (const warning of configWarnings(config)) io.stderr.write(`warning: ${warning}\n`);
+  // A mapping that does not compile is refused before the run starts, each problem named.
+  await compileConfig(config);
   const source = createSource(definition, io);
   const integrationId = integrationIdOf(io, sourceName);
   const target = chooseCatalog(io, { integrationId, type: sourceName, dir: flags.catalog });

@@ -82,7 +82,7 @@ describe.concurrent("tide validate", () => {
     });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      "tide validate: unknown source gitlab (sources: github) (see tide validate --help)\n",
+      "tide validate: source module gitlab: not a built-in source (github, http), a file, nor a package installed here (see tide validate --help)\n",
     );
   });
 

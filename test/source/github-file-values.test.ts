@@ -23,6 +23,7 @@ const SERVICE = {
 // Ocean's GitHub config style: a `file://` value, and the `includedFiles` selector beside it.
 const CONFIG = `resources:
   - kind: repository
+    owner: platform team
     selector:
       query: 'true'
       includedFiles: [CODEOWNERS]
@@ -76,6 +77,9 @@ describe("file:// values with the GitHub source (tide resync --local)", () => {
     const run = await tide(["resync", "--local"], { cwd, env: env() });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/: completed in/);
+    expect(run.stderr).toContain(
+      "warning: port-app-config.yml: resources[0].owner: unknown key, ignored as Ocean does (known: kind, selector, port) (line 3)\n",
+    );
     const properties = Object.fromEntries(
       world.port.entities("service").map((e) => [e.identifier, e.properties]),
     );
@@ -113,5 +117,18 @@ describe("file:// values with the GitHub source (tide resync --local)", () => {
         .map((e) => e.identifier)
         .sort(),
     ).toEqual(before);
+  });
+
+  it("another value prefix stops the run before anything is written, naming it", async () => {
+    await writeFile(
+      join(cwd, "port-app-config.yml"),
+      CONFIG.replace("file://README.md", "search://scope=blobs&&query=filename:README.md"),
+    );
+    const run = await tide(["resync", "--local"], { cwd, env: env() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "port-app-config.yml: resources[0].port.entity.mappings.properties.readme: value prefix search:// is not supported",
+    );
+    expect(world.port.entities("service")).toEqual([]);
   });
 });

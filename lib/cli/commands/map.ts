@@ -39,7 +39,8 @@ Exit codes: 0 every item mapped (or was filtered or skipped), 1 some items faile
     const resources = resourcesOf(config, values.kind);
     const items = await readItems(values.input, io);
 
-    const { compileResource } = await import("../../mapping/index.ts");
+    const { compileResource, configWarnings } = await import("../../mapping/index.ts");
+    for (const warning of configWarnings(config)) io.stderr.write(`warning: ${warning}\n`);
     const results: Array<{ resource: number; kind: string; items: number } & MapResult> = [];
     for (const index of resources) {
       const mapper = await compileResource(config, index);

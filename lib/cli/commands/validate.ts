@@ -1,4 +1,4 @@
-import { type Command, EXIT, parseFlags, UsageError } from "../command.ts";
+import { type Command, EXIT, parseFlags } from "../command.ts";
 import { CONFIG_USAGE, configOption, loadConfigFlag } from "../config.ts";
 
 export const validateCommand: Command = {
@@ -14,7 +14,8 @@ number. Keys Ocean ignores are ignored too, each named in a warning.
 
 Options:
 ${CONFIG_USAGE}
-      --source NAME   the source whose kinds the config may use (default: TIDE_SOURCE or github)
+      --source NAME   the source whose kinds the config may use: github, http, a module file
+                      (./my-source.mjs) or a package (default: TIDE_SOURCE or github)
 
 Examples:
   tide validate
@@ -32,13 +33,8 @@ Exit codes: 0 valid (warnings or not), 2 any problem.
     await compileConfig(config); // throws a ConfigError listing every expression that does not compile
 
     const sourceName = values.source || io.env.TIDE_SOURCE?.trim() || "github";
-    const { builtInSources } = await import("../../source/registry.ts");
-    const definition = Object.hasOwn(builtInSources, sourceName) ? builtInSources[sourceName] : undefined;
-    if (!definition) {
-      throw new UsageError(
-        `unknown source ${sourceName} (sources: ${Object.keys(builtInSources).join(", ")})`,
-      );
-    }
+    const { loadSourceFlag } = await import("../setup-env.ts");
+    const definition = await loadSourceFlag(sourceName, io);
     const known = definition.kinds;
     if (known) {
       const source = configSource(config);
