@@ -21,7 +21,17 @@ describe("registry", () => {
     expect(() => getSourceDefinition("gitlab")).toThrow('unknown source "gitlab"; known: github');
     expect(() => getSourceDefinition("toString")).toThrow(UnknownNameError);
     const source = getSourceDefinition("github").create({ GITHUB_ORG: "acme", GITHUB_TOKEN: "t" });
-    expect(kindNames(source)).toEqual(["repository", "pull-request", "issue", "team"]);
+    expect(kindNames(source)).toEqual([
+      "repository",
+      "pull-request",
+      "issue",
+      "team",
+      "dependabot-alert",
+      "code-scanning-alerts",
+      "secret-scanning-alerts",
+      "file",
+      "folder",
+    ]);
     expect(() => getKind(source, "pull_request")).toThrow(
       /unknown kind .*"pull_request"; known: repository, pull-request/,
     );
@@ -68,12 +78,15 @@ describe("the GitHub defaults", () => {
   });
   afterAll(() => fake.close());
 
-  it("has the four blueprints, each relation's target coming first", () => {
+  it("has the default mapping's four blueprints and Ocean's alert blueprints, each relation's target first", () => {
     expect(blueprints.map((b) => b.identifier)).toEqual([
       "githubRepository",
       "githubTeam",
       "githubPullRequest",
       "githubIssue",
+      "githubDependabotAlert",
+      "githubCodeScanAlerts",
+      "githubSecretScanAlert",
     ]);
     blueprints.forEach((blueprint, index) => {
       for (const relation of Object.values(blueprint.relations)) {
@@ -84,8 +97,17 @@ describe("the GitHub defaults", () => {
     });
   });
 
-  it("maps each kind of the source to a blueprint, with known properties and relations", () => {
-    expect(config.resources.map((r) => r.kind).sort()).toEqual([...kindNames(source)].sort());
+  it("maps each kind of the source but the opt-in ones to a blueprint, with known properties and relations", () => {
+    // The alert kinds need security permissions, and file/folder name the files to read: a
+    // user adds them to the mapping; everything else is in the default one.
+    const mapped = config.resources.map((r) => r.kind);
+    expect(kindNames(source).filter((k) => !mapped.includes(k))).toEqual([
+      "dependabot-alert",
+      "code-scanning-alerts",
+      "secret-scanning-alerts",
+      "file",
+      "folder",
+    ]);
     for (const resource of config.resources) {
       const { mappings } = resource.port.entity;
       const blueprint = blueprints.find((b) => `"${b.identifier}"` === mappings.blueprint);
