@@ -1,6 +1,7 @@
 import { LiveGitHub } from "../live/github-api.ts";
 import { ensureOrgWebhook, type OrgWebhookChange } from "../live/org-webhook.ts";
 import { eventsForKinds } from "../live/routes.ts";
+import type { PortAppConfig } from "../mapping/index.ts";
 import { resolveSettings, SettingsError } from "../source/index.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
 import { resolveConfig, sourceDefinition } from "./setup-env.ts";
@@ -12,6 +13,8 @@ import { resolveConfig, sourceDefinition } from "./setup-env.ts";
 export async function setupWebhook(
   io: CliIO,
   flags: { url: string; config?: string },
+  /** The config already read (by `tide setup`), so that it is not read, and announced, twice. */
+  loaded?: PortAppConfig,
 ): Promise<OrgWebhookChange> {
   let url: URL;
   try {
@@ -34,7 +37,7 @@ export async function setupWebhook(
     if (error instanceof SettingsError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
-  const config = await resolveConfig(flags.config, definition, io);
+  const config = loaded ?? (await resolveConfig(flags.config, definition, io));
   const events = eventsForKinds(config.resources.map((r) => r.kind));
   return ensureOrgWebhook(LiveGitHub.fromSettings(settings), {
     org: String(settings.GITHUB_ORG),

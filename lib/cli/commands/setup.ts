@@ -66,7 +66,7 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
     const changes = await ensureBlueprints(port, chosen.blueprints);
     const { setupWebhook } = await import("../setup-webhook.ts");
     const webhook = webhookUrl
-      ? await setupWebhook(io, { url: webhookUrl, config: values.config })
+      ? await setupWebhook(io, { url: webhookUrl, config: values.config }, config)
       : undefined;
     if (values.json)
       io.stdout.write(`${JSON.stringify(webhook ? [...changes, { webhook }] : changes, null, 2)}\n`);
