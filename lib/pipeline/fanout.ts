@@ -1,5 +1,5 @@
 import { RetryLaterError } from "../http/errors.ts";
-import type { PortAppConfig } from "../mapping/index.ts";
+import { configWarnings, type PortAppConfig } from "../mapping/index.ts";
 import type { Kind, Page, Source } from "../source/types.ts";
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
@@ -9,6 +9,7 @@ import { type IngestMessage, MESSAGE_VERSION } from "./message.ts";
 import { packItems } from "./pack.ts";
 import { forEachConcurrent } from "./pool.ts";
 import type { ContinueEvent, Invoker, Queue } from "./ports.ts";
+import { resourceFiles, resourceKind } from "./resource-kind.ts";
 import type { Checkpoint, Failure, RunRecord, Trigger } from "./run.ts";
 
 export interface FanoutOptions {
@@ -149,6 +150,8 @@ async function openRun(deps: FanoutDeps, event: StartEvent) {
     resources.map((resource) => ({ resource, kind: kindName(config, resource) })),
   );
   await reportRunning(deps, run);
+  // Keys Ocean ignores are ignored here too, but said, so a typo does not go unnoticed.
+  for (const warning of configWarnings(config)) deps.log.warn(warning, { runId });
   deps.log.info("resync started", {
     runId,
     trigger: event.trigger,
@@ -183,6 +186,12 @@ function selectResources(config: PortAppConfig, source: Source, kinds: string[] 
     if (!known.has(resource.kind)) {
       throw new ResyncRequestError(
         `resources[${index}].kind: "${resource.kind}" is not a kind of the ${source.name} source (${[...known.keys()].join(", ")})`,
+      );
+    }
+    const files = resourceFiles(resource);
+    if (files.length > 0 && !source.readFile) {
+      throw new ResyncRequestError(
+        `resources[${index}] (kind ${resource.kind}) reads files (${files.join(", ")}), which the ${source.name} source cannot read`,
       );
     }
   }
@@ -244,8 +253,14 @@ class Enumeration {
   async #resource(resource: number): Promise<void> {
     const { store } = this.#deps;
     const spec = this.#config.resources[resource];
-    const kind = spec && this.#kinds.get(spec.kind);
-    if (!spec || !kind) return;
+    const listed = spec && this.#kinds.get(spec.kind);
+    if (!spec || !listed) return;
+    let kind: Kind;
+    try {
+      kind = resourceKind(this.#deps.source, listed, spec);
+    } catch (error) {
+      return this.#failed(resource, "files", error);
+    }
     const selector = selectorExtras(spec.selector);
     const saved = new Map(
       (await store.getCheckpoints(this.#run.runId, resource)).map((c) => [c.partition, c]),

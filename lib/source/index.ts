@@ -6,6 +6,7 @@ export {
   SourceHttpError,
   UnknownNameError,
 } from "./errors.ts";
+export { withIncludedFiles } from "./included-files.ts";
 export { getKind, kindNames } from "./kinds.ts";
 export { lookAgain } from "./look-again.ts";
 export * from "./paginate/index.ts";
@@ -14,6 +15,7 @@ export { resolveSettings, type SettingSpec } from "./settings.ts";
 export type {
   CallOptions,
   Cursor,
+  FileRequest,
   Kind,
   LookAgainScope,
   Page,

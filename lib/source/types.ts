@@ -62,10 +62,25 @@ export interface LookAgainScope {
   partitions: readonly string[] | "all";
 }
 
+/** Which file {@link Source.readFile} reads: `path` in the repository (or project) `item` belongs to. */
+export interface FileRequest {
+  /** A raw item of the source, e.g. a GitHub repository. */
+  item: unknown;
+  /** A path in that repository, e.g. `README.md` or `docs/owners.yml`. */
+  path: string;
+}
+
 /** A configured connection to one third-party system. */
 export interface Source {
   name: string;
   kinds: ReadonlyMap<string, Kind> | Readonly<Record<string, Kind>>;
+  /**
+   * Optional capability: the text of a file in the repository an item belongs to, on its
+   * default branch; `null` when there is none (no such file, a directory, an item that
+   * belongs to no repository). Mappings use it through `file://PATH` values and the
+   * `includedFiles` selector. Throws when the file cannot be read (the run is then partial).
+   */
+  readFile?(request: FileRequest, options?: CallOptions): Promise<string | null>;
   close?(): Promise<void>;
 }
 
@@ -87,6 +102,8 @@ export interface SourceDefinition {
    */
   check?(settings: ResolvedSettings): SettingProblem[];
   create(settings: ResolvedSettings): Source;
+  /** The names of the kinds the source offers, known without settings (for `tide validate`). */
+  kinds?: readonly string[];
   defaults?: SourceDefaults;
 }
 

@@ -1,6 +1,7 @@
 import { first } from "jq-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { githubKindBlueprints, githubMoreKindsConfig } from "../../lib/source/github/defaults.ts";
 import {
   builtInSources,
   getKind,
@@ -22,10 +23,21 @@ describe("registry", () => {
     expect(() => getSourceDefinition("toString")).toThrow(UnknownNameError);
     const source = getSourceDefinition("github").create({ GITHUB_ORG: "acme", GITHUB_TOKEN: "t" });
     expect(kindNames(source)).toEqual([
+      "organization",
       "repository",
       "pull-request",
       "issue",
+      "user",
       "team",
+      "collaborator",
+      "workflow",
+      "workflow-run",
+      "release",
+      "tag",
+      "branch",
+      "environment",
+      "deployment",
+      "deployment-status",
       "dependabot-alert",
       "code-scanning-alerts",
       "secret-scanning-alerts",
@@ -33,7 +45,7 @@ describe("registry", () => {
       "folder",
     ]);
     expect(() => getKind(source, "pull_request")).toThrow(
-      /unknown kind .*"pull_request"; known: repository, pull-request/,
+      /unknown kind .*"pull_request"; known: organization, repository, pull-request/,
     );
   });
 });
@@ -97,20 +109,23 @@ describe("the GitHub defaults", () => {
     });
   });
 
-  it("maps each kind of the source but the opt-in ones to a blueprint, with known properties and relations", () => {
-    // The alert kinds need security permissions, and file/folder name the files to read: a
-    // user adds them to the mapping; everything else is in the default one.
-    const mapped = config.resources.map((r) => r.kind);
-    expect(kindNames(source).filter((k) => !mapped.includes(k))).toEqual([
+  it("maps each kind of the source but the opt-in ones to a blueprint, with known properties and relations", async () => {
+    // The default config, and Ocean's documented mapping of the other kinds. The alert kinds
+    // need security permissions, and file/folder name the files to read: a user adds them.
+    const more: { resources: Resource[] } = parse(await githubMoreKindsConfig());
+    const resources = [...config.resources, ...more.resources];
+    const all = [...blueprints, ...(githubKindBlueprints as unknown as Blueprint[])];
+    const mapped = new Set(resources.map((r) => r.kind));
+    expect(kindNames(source).filter((k) => !mapped.has(k))).toEqual([
       "dependabot-alert",
       "code-scanning-alerts",
       "secret-scanning-alerts",
       "file",
       "folder",
     ]);
-    for (const resource of config.resources) {
+    for (const resource of resources) {
       const { mappings } = resource.port.entity;
-      const blueprint = blueprints.find((b) => `"${b.identifier}"` === mappings.blueprint);
+      const blueprint = all.find((b) => `"${b.identifier}"` === mappings.blueprint);
       expect(blueprint, resource.kind).toBeDefined();
       expect(Object.keys(blueprint?.schema.properties ?? {}).sort()).toEqual(
         Object.keys(mappings.properties).sort(),

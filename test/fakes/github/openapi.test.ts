@@ -111,6 +111,55 @@ describe("the GitHub fake against GitHub's OpenAPI description", () => {
     expectValid(schemaOf("get", "/repos/{owner}/{repo}", 200), (await get(base)).body);
   });
 
+  it("gets the org, lists members and team members, gets a user", async () => {
+    const org = fake.org.login;
+    expectValid(schemaOf("get", "/orgs/{org}", 200), (await get(`/orgs/${org}`)).body);
+    const members = await get(`/orgs/${org}/members?per_page=100`);
+    expect(members.body.length).toBeGreaterThan(0);
+    expectValid(schemaOf("get", "/orgs/{org}/members", 200), members.body);
+    const slug = fake.org.teams()[0]?.slug as string;
+    const teamMembers = await get(`/orgs/${org}/teams/${slug}/members`);
+    expectValid(schemaOf("get", "/orgs/{org}/teams/{team_slug}/members", 200), teamMembers.body);
+    const user = await get(`/users/${members.body[0].login}`);
+    expect(user.body.name).toEqual(expect.any(String));
+    expectValid(schemaOf("get", "/users/{username}", 200), user.body);
+  });
+
+  it("lists collaborators, workflows and their runs, releases, tags, branches, environments, deployments and statuses", async () => {
+    const repo = fake.org.repoNames()[1] as string;
+    const base = `/repos/${fake.org.login}/${repo}`;
+    const lists: Array<[string, string, string | undefined]> = [
+      ["/collaborators", "/repos/{owner}/{repo}/collaborators", undefined],
+      ["/actions/workflows", "/repos/{owner}/{repo}/actions/workflows", "workflows"],
+      ["/releases", "/repos/{owner}/{repo}/releases", undefined],
+      ["/tags", "/repos/{owner}/{repo}/tags", undefined],
+      ["/branches", "/repos/{owner}/{repo}/branches", undefined],
+      ["/environments", "/repos/{owner}/{repo}/environments", "environments"],
+      ["/deployments", "/repos/{owner}/{repo}/deployments", undefined],
+    ];
+    for (const [rest, path, envelope] of lists) {
+      const res = await get(`${base}${rest}?per_page=100`);
+      expect(res.status, rest).toBe(200);
+      const items = envelope ? res.body[envelope] : res.body;
+      expect(items.length, rest).toBeGreaterThan(0);
+      expectValid(schemaOf("get", path, 200), res.body);
+    }
+    const workflow = (await get(`${base}/actions/workflows`)).body.workflows[0];
+    const runs = await get(`${base}/actions/workflows/${workflow.id}/runs?per_page=100`);
+    expect(runs.body.workflow_runs.length).toBeGreaterThan(0);
+    expectValid(
+      schemaOf("get", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", 200),
+      runs.body,
+    );
+    const deployment = (await get(`${base}/deployments`)).body[0];
+    const statuses = await get(`${base}/deployments/${deployment.id}/statuses`);
+    expect(statuses.body.length).toBeGreaterThan(0);
+    expectValid(
+      schemaOf("get", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", 200),
+      statuses.body,
+    );
+  });
+
   it("issues an installation token as installation-token", async () => {
     const jwt = createAppJwt({ appId: "99", privateKey: readPrivateKey(privatePem) });
     const res = await fetch(`${fake.url}/app/installations/5/access_tokens`, {

@@ -1,7 +1,7 @@
 import type { components } from "@octokit/openapi-types";
 import type { Kind } from "../../types.ts";
-import { choice, type GitHubKindContext, perRepository } from "../kinds.ts";
 import { featureOff } from "./feature-off.ts";
+import { choice, type GitHubKindContext, perRepositoryList } from "./shared.ts";
 
 type CodeScanningAlert = Partial<components["schemas"]["code-scanning-alert-items"]> & {
   __repository?: string;
@@ -23,19 +23,17 @@ const STATES = ["open", "closed", "dismissed", "fixed"] as const;
  */
 export function codeScanningAlertsKind(ctx: GitHubKindContext): Kind {
   const name = "code-scanning-alerts";
-  return perRepository<CodeScanningAlert>(
-    ctx,
+  const query = (selector: Record<string, unknown> | undefined) =>
+    `state=${choice(name, selector, "state", STATES, "open")}`;
+  return perRepositoryList(ctx, {
     name,
-    "code-scanning/alerts",
-    (alert, repo) => {
+    resource: (selector) => `code-scanning/alerts?${query(selector)}`,
+    shape: (item, repo) => {
+      const alert = item as CodeScanningAlert;
       alert.__repository = repo;
       alert.__organization = ctx.org;
       return alert;
     },
-    undefined,
-    {
-      query: (selector) => `state=${choice(name, selector, "state", STATES, "open")}`,
-      skip: (error) => featureOff("code scanning", error),
-    },
-  );
+    skip: (error) => featureOff("code scanning", error),
+  });
 }

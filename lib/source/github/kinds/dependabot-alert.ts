@@ -1,8 +1,8 @@
 import type { components } from "@octokit/openapi-types";
 import { SelectorError } from "../../errors.ts";
 import type { Kind } from "../../types.ts";
-import { type GitHubKindContext, perRepository } from "../kinds.ts";
 import { featureOff } from "./feature-off.ts";
+import { type GitHubKindContext, perRepositoryList } from "./shared.ts";
 
 type DependabotAlert = Partial<components["schemas"]["dependabot-alert"]> & {
   __repository?: string;
@@ -24,21 +24,19 @@ const STATES = ["auto_dismissed", "dismissed", "fixed", "open"] as const;
  */
 export function dependabotAlertKind(ctx: GitHubKindContext): Kind {
   const name = "dependabot-alert";
-  return perRepository<DependabotAlert>(
-    ctx,
+  const query = (selector: Record<string, unknown> | undefined) =>
+    `state=${statesOf(name, selector).join(",")}`;
+  return perRepositoryList(ctx, {
     name,
-    "dependabot/alerts",
-    (alert, repo) => {
+    resource: (selector) => `dependabot/alerts?${query(selector)}`,
+    shape: (item, repo) => {
+      const alert = item as DependabotAlert;
       alert.__repository = repo;
       alert.__organization = ctx.org;
       return alert;
     },
-    undefined,
-    {
-      query: (selector) => `state=${statesOf(name, selector).join(",")}`,
-      skip: (error) => featureOff("Dependabot alerts", error),
-    },
-  );
+    skip: (error) => featureOff("Dependabot alerts", error),
+  });
 }
 
 function statesOf(kind: string, selector: Record<string, unknown> | undefined): string[] {

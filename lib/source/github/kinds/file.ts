@@ -3,7 +3,6 @@ import { parse as parseYaml } from "yaml";
 import { PartitionRequiredError } from "../../errors.ts";
 import type { CallOptions, Cursor, Kind, PageOptions } from "../../types.ts";
 import { encodePath, readFileContent } from "../file-content.ts";
-import type { GitHubKindContext } from "../kinds.ts";
 import { globMatcher, readTree } from "../tree.ts";
 import {
   type PathPattern,
@@ -12,6 +11,7 @@ import {
   readPatterns,
   readRepository,
 } from "./repo-selection.ts";
+import type { GitHubKindContext } from "./shared.ts";
 
 /** Ocean skips files over 1 MB (they are not catalog files); so does Tide. */
 const MAX_FILE_BYTES = 1024 * 1024;

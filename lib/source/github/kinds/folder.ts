@@ -1,8 +1,8 @@
 import { PartitionRequiredError } from "../../errors.ts";
 import type { CallOptions, Kind, PageOptions } from "../../types.ts";
-import type { GitHubKindContext } from "../kinds.ts";
 import { globMatcher, readTree } from "../tree.ts";
 import { patternRepos, patternsFor, readPatterns, readRepository } from "./repo-selection.ts";
+import type { GitHubKindContext } from "./shared.ts";
 
 /**
  * `folder`: the directories of repositories that match Ocean's `folders` selector — `[{ path,

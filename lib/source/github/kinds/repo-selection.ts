@@ -2,7 +2,7 @@ import { SelectorError, SourceHttpError } from "../../errors.ts";
 import type { CallOptions } from "../../types.ts";
 import { GitHubHttpError } from "../client.ts";
 import { repoPath } from "../file-content.ts";
-import { type GitHubKindContext, named, reposPath } from "../kinds.ts";
+import { type GitHubKindContext, named, reposPath } from "./shared.ts";
 
 /** One entry of a `files` or `folders` selector: a path glob, in some repositories (default: all). */
 export interface PathPattern {

@@ -1,8 +1,8 @@
 import type { components } from "@octokit/openapi-types";
 import { SelectorError } from "../../errors.ts";
 import type { Kind } from "../../types.ts";
-import { choice, type GitHubKindContext, perRepository } from "../kinds.ts";
 import { featureOff } from "./feature-off.ts";
+import { choice, type GitHubKindContext, perRepositoryList } from "./shared.ts";
 
 type SecretScanningAlert = Partial<components["schemas"]["secret-scanning-alert"]> & {
   __repository?: string;
@@ -26,25 +26,22 @@ const STATES = ["open", "resolved", "all"] as const;
  */
 export function secretScanningAlertsKind(ctx: GitHubKindContext): Kind {
   const name = "secret-scanning-alerts";
-  return perRepository<SecretScanningAlert>(
-    ctx,
+  const query = (selector: Record<string, unknown> | undefined) => {
+    const hide = selector?.hideSecret ?? true;
+    if (hide !== true) throw new SelectorError(name, "hideSecret", hide, ["true"]);
+    const state = choice(name, selector, "state", STATES, "open");
+    return `${state === "all" ? "" : `state=${state}&`}hide_secret=true`;
+  };
+  return perRepositoryList(ctx, {
     name,
-    "secret-scanning/alerts",
-    (alert, repo) => {
+    resource: (selector) => `secret-scanning/alerts?${query(selector)}`,
+    shape: (item, repo) => {
+      const alert = item as SecretScanningAlert;
       delete alert.secret;
       alert.__repository = repo;
       alert.__organization = ctx.org;
       return alert;
     },
-    undefined,
-    {
-      query: (selector) => {
-        const hide = selector?.hideSecret ?? true;
-        if (hide !== true) throw new SelectorError(name, "hideSecret", hide, ["true"]);
-        const state = choice(name, selector, "state", STATES, "open");
-        return `${state === "all" ? "" : `state=${state}&`}hide_secret=true`;
-      },
-      skip: (error) => featureOff("secret scanning", error),
-    },
-  );
+    skip: (error) => featureOff("secret scanning", error),
+  });
 }
