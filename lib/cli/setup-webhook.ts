@@ -12,9 +12,7 @@ import { resolveConfig, sourceDefinition } from "./setup-env.ts";
  */
 export async function setupWebhook(
   io: CliIO,
-  flags: { url: string; config?: string },
-  /** The config already read (by `tide setup`), so that it is not read, and announced, twice. */
-  loaded?: PortAppConfig,
+  flags: { url: string; config?: string | PortAppConfig },
 ): Promise<OrgWebhookChange> {
   let url: URL;
   try {
@@ -37,7 +35,9 @@ export async function setupWebhook(
     if (error instanceof SettingsError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
-  const config = loaded ?? (await resolveConfig(flags.config, definition, io));
+  // Given resolved by `tide setup`, which read the mapping already (and said where from).
+  const config =
+    typeof flags.config === "object" ? flags.config : await resolveConfig(flags.config, definition, io);
   const events = eventsForKinds(config.resources.map((r) => r.kind));
   return ensureOrgWebhook(LiveGitHub.fromSettings(settings), {
     org: String(settings.GITHUB_ORG),

@@ -1,5 +1,6 @@
 import { RetryLaterError } from "../http/errors.ts";
 import { configWarnings, type PortAppConfig } from "../mapping/index.ts";
+import { findKind, kindNames } from "../source/kinds.ts";
 import type { Kind, Page, Source } from "../source/types.ts";
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
@@ -181,11 +182,10 @@ async function reportRunning(deps: FanoutDeps, run: RunRecord) {
 }
 
 function selectResources(config: PortAppConfig, source: Source, kinds: string[] | undefined): number[] {
-  const known = kindsOf(source);
   for (const [index, resource] of config.resources.entries()) {
-    if (!known.has(resource.kind)) {
+    if (!findKind(source, resource.kind)) {
       throw new ResyncRequestError(
-        `resources[${index}].kind: "${resource.kind}" is not a kind of the ${source.name} source (${[...known.keys()].join(", ")})`,
+        `resources[${index}].kind: "${resource.kind}" is not a kind of the ${source.name} source (${kindNames(source).join(", ")})`,
       );
     }
     const files = resourceFiles(resource);
@@ -207,10 +207,6 @@ function selectResources(config: PortAppConfig, source: Source, kinds: string[] 
   return indexes.filter((index) => kinds.includes(kindName(config, index)));
 }
 
-function kindsOf(source: Source): Map<string, Kind> {
-  return source.kinds instanceof Map ? new Map(source.kinds) : new Map(Object.entries(source.kinds));
-}
-
 function kindName(config: PortAppConfig, resource: number): string {
   return config.resources[resource]?.kind ?? `#${resource}`;
 }
@@ -222,7 +218,6 @@ class Enumeration {
   readonly #deps: FanoutDeps;
   readonly #run: RunRecord;
   readonly #config: PortAppConfig;
-  readonly #kinds: Map<string, Kind>;
   #lockTouchedAt = Date.now();
   #remaining: number;
 
@@ -230,7 +225,6 @@ class Enumeration {
     this.#deps = deps;
     this.#run = run;
     this.#config = config;
-    this.#kinds = kindsOf(deps.source);
     this.#remaining = deps.remainingMs();
   }
 
@@ -253,7 +247,7 @@ class Enumeration {
   async #resource(resource: number): Promise<void> {
     const { store } = this.#deps;
     const spec = this.#config.resources[resource];
-    const listed = spec && this.#kinds.get(spec.kind);
+    const listed = spec && findKind(this.#deps.source, spec.kind);
     if (!spec || !listed) return;
     let kind: Kind;
     try {

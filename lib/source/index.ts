@@ -1,5 +1,6 @@
 export { type EnumerateOptions, type EnumerateResult, enumerateKind } from "./enumerate.ts";
 export {
+  CannotListAgainError,
   PartitionRequiredError,
   SelectorError,
   SettingsError,
@@ -7,7 +8,7 @@ export {
   UnknownNameError,
 } from "./errors.ts";
 export { withIncludedFiles } from "./included-files.ts";
-export { getKind, kindNames } from "./kinds.ts";
+export { findKind, getKind, kindNames } from "./kinds.ts";
 export { lookAgain } from "./look-again.ts";
 export * from "./paginate/index.ts";
 export { builtInSources, getSourceDefinition } from "./registry.ts";

@@ -51,6 +51,11 @@ export interface Kind {
   partitions?(options?: CallOptions): AsyncIterable<string>;
   /** The kind's pages, in order, from the start or from `options.cursor`. */
   pages(options?: PageOptions): AsyncIterable<Page>;
+  /**
+   * `false` when the kind's pages cannot be read a second time (a one-shot export, a feed that
+   * only moves forward): reconciliation then confirms no absence, so it deletes nothing of it.
+   */
+  listAgain?: boolean;
 }
 
 /**
@@ -81,6 +86,11 @@ export interface Source {
    * `includedFiles` selector. Throws when the file cannot be read (the run is then partial).
    */
   readFile?(request: FileRequest, options?: CallOptions): Promise<string | null>;
+  /**
+   * For a source whose kinds are open-ended (the HTTP source: every endpoint path is a kind):
+   * the kind of that name, or `undefined`. Asked before `kinds`.
+   */
+  kind?(name: string): Kind | undefined;
   close?(): Promise<void>;
 }
 

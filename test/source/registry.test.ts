@@ -12,14 +12,14 @@ import {
 import { collect, type GitHubFake, githubFixture, itemsOf } from "./helpers.ts";
 
 describe("registry", () => {
-  it("knows the github source", () => {
-    expect(Object.keys(builtInSources)).toEqual(["github"]);
+  it("knows the github and http sources", () => {
+    expect(Object.keys(builtInSources)).toEqual(["github", "http"]);
     expect(getSourceDefinition("github").settings.map((s) => s.name)).toContain("GITHUB_TOKEN");
   });
 
   it("names the known sources and kinds when asked for an unknown one", () => {
     expect(() => getSourceDefinition("gitlab")).toThrow(UnknownNameError);
-    expect(() => getSourceDefinition("gitlab")).toThrow('unknown source "gitlab"; known: github');
+    expect(() => getSourceDefinition("gitlab")).toThrow('unknown source "gitlab"; known: github, http');
     expect(() => getSourceDefinition("toString")).toThrow(UnknownNameError);
     const source = getSourceDefinition("github").create({ GITHUB_ORG: "acme", GITHUB_TOKEN: "t" });
     expect(kindNames(source)).toEqual([

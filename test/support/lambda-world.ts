@@ -39,6 +39,8 @@ export interface LambdaWorld {
 
 export interface LambdaWorldOptions {
   maxReceiveCount?: number;
+  /** Adds to (or overrides) the environment the stack gives the functions. */
+  env?: Record<string, string>;
   /**
    * Puts something between the functions (and the SQS trigger's stand-in) and a local AWS
    * server, e.g. a metering proxy: given the server's endpoint, the one to use instead.
@@ -126,7 +128,8 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
           }
         }
       : handler;
-  const env = await deployedEnv(world, sqs, dynamo, maxReceiveCount);
+  // e.g. TIDE_SOURCE_MODULE and its settings.
+  const env = { ...(await deployedEnv(world, sqs, dynamo, maxReceiveCount)), ...options.env };
   Object.assign(process.env, env);
   const runtime = await buildRuntime(env);
 

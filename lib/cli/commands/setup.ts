@@ -2,7 +2,7 @@ import type { Blueprint } from "../../port/blueprint.ts";
 import { ensureBlueprints } from "../../port/setup.ts";
 import { CliError, type Command, EXIT, parseFlags } from "../command.ts";
 import { blueprintsForConfig } from "../setup-blueprints.ts";
-import { chooseCatalog, integrationIdOf, resolveConfig, sourceDefinition } from "../setup-env.ts";
+import { chooseCatalog, integrationIdOf, loadSourceFlag, resolveConfig } from "../setup-env.ts";
 
 export const setupCommand: Command = {
   name: "setup",
@@ -23,13 +23,15 @@ organization webhook for live events: that URL, GITHUB_WEBHOOK_SECRET, and the e
 config's kinds need (the token needs admin:org_hook).
 
 Options:
-      --source NAME       the source (default: TIDE_SOURCE or github)
+      --source NAME       the source: github, http, a module file (./my-source.mjs) or a package
+                          (default: TIDE_SOURCE or github)
       --json              print what was done as JSON
       --webhook-url URL   the live-events endpoint, e.g. https://<function url>/webhooks/github
   -c, --config FILE       the mapping whose blueprints (and kinds, for the webhook's events) count (default: ./port-app-config.yml, else the source's default)
 
 Examples:
   PORT_CLIENT_ID=... PORT_CLIENT_SECRET=... tide setup
+  PORT_CLIENT_ID=... PORT_CLIENT_SECRET=... tide setup --source ./users-api.mjs
   GITHUB_WEBHOOK_SECRET=... tide setup --webhook-url https://abc.lambda-url.eu-west-1.on.aws/webhooks/github
 
 Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
@@ -42,8 +44,8 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
       config: { type: "string", short: "c" },
     });
     const webhookUrl = values["webhook-url"] || io.env.TIDE_WEBHOOK_URL?.trim();
-    const name = values.source || io.env.TIDE_SOURCE?.trim() || "github";
-    const definition = sourceDefinition(name);
+    const definition = await loadSourceFlag(values.source || io.env.TIDE_SOURCE?.trim() || "github", io);
+    const name = definition.name;
     if (!io.env.PORT_CLIENT_ID?.trim() || !io.env.PORT_CLIENT_SECRET?.trim()) {
       throw new CliError(
         "PORT_CLIENT_ID and PORT_CLIENT_SECRET must be set: setup writes blueprints to Port",
@@ -51,7 +53,7 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
       );
     }
     const { port } = chooseCatalog(io, { integrationId: integrationIdOf(io, name), type: name, dir: "" });
-    if (!port || !definition.defaults)
+    if (!port || !definition.defaults || definition.defaults.blueprints.length === 0)
       throw new CliError(`the ${name} source has no default blueprints`, EXIT.usage);
     const config = await resolveConfig(values.config, definition, io);
     const chosen = blueprintsForConfig(definition.defaults.blueprints as unknown as Blueprint[], config);
@@ -65,9 +67,7 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
     }
     const changes = await ensureBlueprints(port, chosen.blueprints);
     const { setupWebhook } = await import("../setup-webhook.ts");
-    const webhook = webhookUrl
-      ? await setupWebhook(io, { url: webhookUrl, config: values.config }, config)
-      : undefined;
+    const webhook = webhookUrl ? await setupWebhook(io, { url: webhookUrl, config }) : undefined;
     if (values.json)
       io.stdout.write(`${JSON.stringify(webhook ? [...changes, { webhook }] : changes, null, 2)}\n`);
     else {
