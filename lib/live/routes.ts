@@ -1,3 +1,5 @@
+import { decodedContent } from "../source/github/file-content.ts";
+import { fileMismatch, shapeFileItem } from "../source/github/kinds/file.ts";
 import type { GitHubObjects } from "./github-api.ts";
 
 type Item = Record<string, unknown>;
@@ -143,9 +145,9 @@ export const EVENT_ROUTES: Readonly<Record<string, readonly EventRoute[]>> = {
   ],
   create: [refRoute("branch", "branch", false), refRoute("tag", "tag", false)],
   delete: [refRoute("branch", "branch", true), refRoute("tag", "tag", true)],
-  push: [{ kind: "file", subjects: fileSubjects }],
-  dependabot_alert: [alertRoute("dependabot-alert", "dependabot/alerts")],
-  code_scanning_alert: [alertRoute("code-scanning-alerts", "code-scanning/alerts")],
+  push: [{ kind: "file", subjects: fileSubjects, mismatch: fileMismatch }],
+  dependabot_alert: [alertRoute("dependabot-alert", "dependabot/alerts", statesMismatch)],
+  code_scanning_alert: [alertRoute("code-scanning-alerts", "code-scanning/alerts", codeStateMismatch)],
 };
 
 /** The routes of an event, or none. */
@@ -241,13 +243,18 @@ function refRoute(kind: string, refType: string, gone: boolean): EventRoute {
   };
 }
 
-/** Files a push added, changed or removed on a branch. */
+/**
+ * Files a push added, changed or removed on a branch, shaped as the `file` kind lists them (the
+ * same item a resync gives: content parsed, `file://` values read, the repository object);
+ * the selector's `files` patterns decide which of them are the kind's.
+ */
 function fileSubjects(p: Item, org: string): Subject[] {
   const ref = typeof p.ref === "string" ? p.ref : "";
   if (!ref.startsWith("refs/heads/") || p.deleted === true) return [];
   const branch = ref.slice("refs/heads/".length);
   const repo = repoNameOf(p);
-  const repoId = objectOf(p, "repository").id;
+  const repository = objectOf(p, "repository");
+  const repoId = repository.id;
   // The last commit that touched a path decides whether it is there.
   const state = new Map<string, boolean>();
   for (const commit of (p.commits ?? []) as Array<Record<string, unknown>>) {
@@ -255,48 +262,77 @@ function fileSubjects(p: Item, org: string): Subject[] {
     for (const path of (commit.modified ?? []) as string[]) state.set(path, true);
     for (const path of (commit.removed ?? []) as string[]) state.set(path, false);
   }
+  const contentsOf = (path: string) =>
+    `${repoPath(org, repo)}/contents/${path.split("/").map(encodeURIComponent).join("/")}?ref=${encodeURIComponent(branch)}`;
   return [...state].map(([path, present]) => {
-    const item = { path, __repository: repo, __branch: branch };
-    const contents = `${repoPath(org, repo)}/contents/${path.split("/").map(encodeURIComponent).join("/")}`;
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const item = { organization: org, repository: { ...repository, name: repo }, branch, path, name };
     return {
       key: `file:${repoId}:${branch}:${path}`,
       gone: !present,
       item,
       fetch: async (gh: GitHubObjects) => {
-        const file = await gh.get(`${contents}?ref=${encodeURIComponent(branch)}`);
-        return file && { ...file, ...item };
+        const [file, current] = await Promise.all([gh.get(contentsOf(path)), gh.get(repoPath(org, repo))]);
+        const text = file && decodedContent(file);
+        // Gone, or over 1 MB (GitHub leaves the content out): the resync does not list it either.
+        if (!file || !current || text === undefined) return undefined;
+        const read = async (other: string) => {
+          const found = await gh.get(contentsOf(other));
+          return (found && decodedContent(found)) ?? null;
+        };
+        return shapeFileItem({
+          organization: org,
+          repository: current,
+          branch,
+          path,
+          text,
+          metadata: { url: String(file.url), path, size: Number(file.size), sha: String(file.sha) },
+          parse: true,
+          read,
+          warn: (message, at = path) =>
+            console.warn(`github: live file ${org}/${repo}:${at}@${branch}: ${message}`),
+        });
       },
     };
   });
 }
 
-/** Dependabot and code scanning alerts: numbered per repository; the selector's `states` filter them. */
-function alertRoute(kind: string, resource: string): EventRoute {
+/** Dependabot and code scanning alerts: numbered per repository, with `__repository` and `__organization`. */
+function alertRoute(kind: string, resource: string, mismatch: EventRoute["mismatch"]): EventRoute {
   return {
     kind,
     subjects: (p, org) => {
       const alert = objectOf(p, "alert");
       const repo = repoNameOf(p);
       const repoId = objectOf(p, "repository").id;
+      const shape = (x: Item) => ({ ...withRepository(x, repo), __organization: org });
       return [
         {
           key: `${kind}:${repoId}:${alert.number}`,
           version: timeOf(alert.updated_at),
           gone: false,
-          item: withRepository(alert, repo),
+          item: shape(alert),
           fetch: async (gh) =>
-            mapped(await gh.get(`${repoPath(org, repo)}/${resource}/${alert.number}`), (x) =>
-              withRepository(x, repo),
-            ),
+            mapped(await gh.get(`${repoPath(org, repo)}/${resource}/${alert.number}`), shape),
         },
       ];
     },
-    mismatch: (item, selector) => {
-      const states = selector.states;
-      if (!Array.isArray(states) || states.includes(item.state)) return undefined;
-      return `the alert is ${String(item.state)}; the selector keeps states ${states.join(", ")}`;
-    },
+    mismatch,
   };
+}
+
+/** Dependabot: Ocean's `states` (default `[open]`). */
+function statesMismatch(item: Item, selector: Selector): string | undefined {
+  const states = Array.isArray(selector.states) ? selector.states : ["open"];
+  if (states.includes(item.state)) return undefined;
+  return `the alert is ${String(item.state)}; the selector keeps states ${states.join(", ")}`;
+}
+
+/** Code scanning: Ocean's `state` (default open; `closed` keeps every alert that is not open). */
+function codeStateMismatch(item: Item, selector: Selector): string | undefined {
+  const want = String(selector.state ?? "open");
+  if (item.state === want || (want === "closed" && item.state !== "open")) return undefined;
+  return `the alert is ${String(item.state)}; the selector keeps state=${want}`;
 }
 
 function stateMismatch(noun: string, fallback: string) {

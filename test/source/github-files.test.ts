@@ -130,6 +130,23 @@ describe("file", () => {
     expect(itemsOf(pages).map((i) => ((i as Item).content as Item).i)).toEqual([...Array(45).keys()]);
   });
 
+  it("skips, with a warning, a repository GitHub blocked or that is gone", async () => {
+    const warnings: string[] = [];
+    const { fake, source } = await setup({ repos: 3, seed: 26 }, { warn: (m) => warnings.push(m) });
+    const [blocked, ok] = fake.org.repoNames() as [string, string];
+    fake.contents.put(ok, "port.yml", "name: ok\n");
+    fake.org.blockRepo(blocked, 451);
+    const selector = {
+      files: [{ path: "port.yml", repos: [{ name: blocked }, { name: ok }, { name: "gone" }] }],
+    };
+    const items = await everything(source.kinds.file, selector);
+    expect(items.map((i) => i.content)).toEqual([{ name: "ok" }]);
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`repository ${fake.org.login}/${blocked} blocked by GitHub: skipped`)),
+      expect.stringMatching(new RegExp(`repository ${fake.org.login}/gone not found: skipped`)),
+    ]);
+  });
+
   it("refuses a selector without files, and another organization's", async () => {
     const { source } = await setup({ repos: 1 });
     await expect(everything(source.kinds.file, {})).rejects.toThrow(SelectorError);

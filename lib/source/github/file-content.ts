@@ -45,9 +45,10 @@ export async function readFileContent(
     if (error instanceof SourceHttpError && error.status === 404) return null;
     throw error;
   }
-  const file = body as { type?: unknown; content?: unknown; encoding?: unknown; sha?: unknown } | null;
+  const file = body as { type?: unknown; sha?: unknown } | null;
   if (Array.isArray(body) || file?.type !== "file") return null;
-  if (file.encoding === "base64" && typeof file.content === "string") return decode(file.content);
+  const text = decodedContent(body);
+  if (text !== undefined) return text;
   if (typeof file.sha !== "string") {
     throw new TypeError(
       `github: the contents of ${at.owner}/${at.repo}:${at.path} came without content or sha`,
@@ -61,6 +62,15 @@ export async function readFileContent(
     throw new TypeError(`github: the blob of ${at.owner}/${at.repo}:${at.path} came without content`);
   }
   return blob.encoding === "base64" ? decode(blob.content) : blob.content;
+}
+
+/**
+ * The text of a contents API answer for a file up to 1 MB (base64 decoded); undefined when
+ * GitHub left the content out (a larger file: read its blob).
+ */
+export function decodedContent(body: unknown): string | undefined {
+  const file = body as { content?: unknown; encoding?: unknown } | null;
+  return file?.encoding === "base64" && typeof file.content === "string" ? decode(file.content) : undefined;
 }
 
 function decode(base64: string): string {

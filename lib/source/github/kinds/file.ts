@@ -139,31 +139,70 @@ async function fileItem(
   const at = { owner: ctx.org, repo, path: target.path, ref: target.branch };
   const text = await readFileContent(ctx.client, at, options);
   if (text === null) return undefined; // deleted since the tree was read
-  const warn = (message: string) =>
-    ctx.warn(`github: kind file: ${ctx.org}/${repo}:${target.path}@${target.branch}: ${message}`, {
-      repository: repo,
-      kind: "file",
-      path: target.path,
-    });
-  let content: unknown = text;
-  if (!target.skipParsing) {
-    content = parseContent(text, target.path, warn);
-    content = await resolveFileRefs(ctx, { ...at, ref: target.branch }, content, options, warn);
-  }
-  return {
+  const url = `${ctx.client.apiUrl}/repos/${ctx.org}/${repo}/contents/${encodePath(target.path)}?ref=${encodeURIComponent(target.branch)}`;
+  return shapeFileItem({
     organization: ctx.org,
-    content,
     repository,
     branch: target.branch,
     path: target.path,
-    name: posix.basename(target.path),
-    metadata: {
-      url: `${ctx.client.apiUrl}/repos/${ctx.org}/${repo}/contents/${encodePath(target.path)}?ref=${encodeURIComponent(target.branch)}`,
-      path: target.path,
-      size: target.size,
-      sha: target.sha,
-    },
+    text,
+    metadata: { url, path: target.path, size: target.size, sha: target.sha },
+    parse: !target.skipParsing,
+    read: (path) => readFileContent(ctx.client, { ...at, path }, options),
+    warn: (message, path = target.path) =>
+      ctx.warn(`github: kind file: ${ctx.org}/${repo}:${path}@${target.branch}: ${message}`, {
+        repository: repo,
+        kind: "file",
+        path,
+      }),
+  });
+}
+
+/**
+ * A `file` item as Ocean shapes it, from a file's text: parsed (JSON, YAML) unless told not to,
+ * its top-level `file://` values read with `read` (a path in the same repository and branch).
+ * Used by the resync and by live events (a push), so both give the same item.
+ */
+export async function shapeFileItem(file: {
+  organization: string;
+  repository: Record<string, unknown>;
+  branch: string;
+  path: string;
+  text: string;
+  metadata: { url: string; path: string; size: number; sha: string };
+  parse: boolean;
+  read: (path: string) => Promise<string | null>;
+  warn: (message: string, path?: string) => void;
+}): Promise<Record<string, unknown>> {
+  let content: unknown = file.text;
+  if (file.parse) {
+    content = parseContent(file.text, file.path, (m) => file.warn(m));
+    content = await resolveFileRefs(file.path, content, file.read, file.warn);
+  }
+  return {
+    organization: file.organization,
+    content,
+    repository: file.repository,
+    branch: file.branch,
+    path: file.path,
+    name: posix.basename(file.path),
+    metadata: file.metadata,
   };
+}
+
+/** Why a file is not one the `files` selector asks for (live events); undefined when it is. */
+export function fileMismatch(
+  item: Record<string, unknown>,
+  selector: Record<string, unknown>,
+): string | undefined {
+  const repository = (item.repository ?? {}) as { name?: unknown; default_branch?: unknown };
+  const repo = String(repository.name ?? "");
+  const path = String(item.path ?? "");
+  const patterns = readPatterns("file", selector, "files", String(item.organization ?? ""));
+  const wanted = patternsFor(patterns, repo, String(repository.default_branch ?? "main")).some(
+    (p) => p.branch === item.branch && globMatcher(p.path)(path),
+  );
+  return wanted ? undefined : `${repo}:${path}@${String(item.branch)} matches no path of selector.files`;
 }
 
 /**
@@ -184,23 +223,22 @@ export function parseContent(text: string, path: string, warn: (message: string)
 
 /** Ocean's `file://` values inside a parsed file: each top-level value (of an object, or of each object of a list). */
 async function resolveFileRefs(
-  ctx: GitHubKindContext,
-  at: { owner: string; repo: string; path: string; ref: string },
+  filePath: string,
   content: unknown,
-  options: CallOptions,
-  warn: (message: string) => void,
+  read: (path: string) => Promise<string | null>,
+  warn: (message: string, path?: string) => void,
 ): Promise<unknown> {
-  const dir = posix.dirname(at.path);
+  const dir = posix.dirname(filePath);
   const resolve = async (value: unknown): Promise<unknown> => {
     if (typeof value !== "string" || !value.startsWith(FILE_REF)) return value;
     const relative = value.slice(FILE_REF.length);
     const path = dir === "." ? relative : posix.join(dir, relative);
-    const text = await readFileContent(ctx.client, { ...at, path }, options);
+    const text = await read(path);
     if (text === null) {
-      warn(`${value}: no such file (${path}), set to ""`);
+      warn(`${value}: no such file (${path}), set to ""`, filePath);
       return "";
     }
-    return parseContent(text, path, warn);
+    return parseContent(text, path, (m) => warn(m, path));
   };
   const resolveObject = async (object: unknown): Promise<unknown> => {
     if (typeof object !== "object" || object === null || Array.isArray(object)) return object;

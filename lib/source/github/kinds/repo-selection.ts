@@ -1,5 +1,6 @@
 import { SelectorError, SourceHttpError } from "../../errors.ts";
 import type { CallOptions } from "../../types.ts";
+import { GitHubHttpError } from "../client.ts";
 import { repoPath } from "../file-content.ts";
 import { type GitHubKindContext, named, reposPath } from "./shared.ts";
 
@@ -98,7 +99,11 @@ export function patternsFor(
   });
 }
 
-/** `GET /repos/{org}/{repo}`: the repository object items carry; undefined if it is gone (404). */
+/**
+ * `GET /repos/{org}/{repo}`: the repository object items carry; undefined (with a warning) if
+ * it is gone (404) or GitHub blocked it (451, or 403 with a `block`), as the other per-repository
+ * kinds skip it.
+ */
 export async function readRepository(
   ctx: GitHubKindContext,
   kind: string,
@@ -115,10 +120,14 @@ export async function readRepository(
     }
     return body as Record<string, unknown>;
   } catch (error) {
-    if (!(error instanceof SourceHttpError) || error.status !== 404) throw error;
-    ctx.warn(`github: kind ${kind}: repository ${ctx.org}/${repo} not found: skipped`, {
+    if (!(error instanceof SourceHttpError)) throw error;
+    const blocked = error.status === 451 || (error instanceof GitHubHttpError && error.block !== undefined);
+    if (error.status !== 404 && !blocked) throw error;
+    const why = blocked ? "blocked by GitHub" : "not found";
+    ctx.warn(`github: kind ${kind}: repository ${ctx.org}/${repo} ${why}: skipped`, {
       repository: repo,
       kind,
+      status: error.status,
     });
     return undefined;
   }
