@@ -2,9 +2,8 @@ import { Duration, RemovalPolicy, Stack, TimeZone } from "aws-cdk-lib";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, type CfnFunction } from "aws-cdk-lib/aws-lambda";
+import { Architecture, type CfnFunction, type Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from "aws-cdk-lib/aws-scheduler";
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
@@ -12,7 +11,7 @@ import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { TideAlarms } from "./alarms.ts";
-import { BUNDLED_CONFIG_PATH, NODEJS_24, tideBundling } from "./bundling.ts";
+import { BUNDLED_CONFIG_PATH, tideBundling, tideFunction } from "./bundling.ts";
 import { TideLiveEvents } from "./live-events.ts";
 import { acknowledge } from "./nag.ts";
 import { type ResolvedTideProps, resolveTideProps, type TideProps } from "./props.ts";
@@ -49,8 +48,8 @@ export const RUN_TABLE_ACTIONS = [
 export class Tide extends Construct {
   /** The props as deployed, defaults applied. */
   readonly settings: ResolvedTideProps;
-  readonly fanout: NodejsFunction;
-  readonly ingest: NodejsFunction;
+  readonly fanout: LambdaFunction;
+  readonly ingest: LambdaFunction;
   readonly ingestQueue: Queue;
   readonly deadLetterQueue: Queue;
   readonly scheduleDeadLetterQueue: Queue;
@@ -127,10 +126,10 @@ export class Tide extends Construct {
         description: `Tide ${settings.integrationId} ${name.toLowerCase()} function`,
       });
       logGroup.grantWrite(role);
-      return new NodejsFunction(this, name, {
+      return tideFunction(this, name, {
+        function: name === "Fanout" ? "fanout" : "ingest",
         entry,
-        handler: "handler",
-        runtime: NODEJS_24,
+        configFile: settings.configFile,
         architecture: Architecture.ARM_64,
         memorySize,
         timeout,

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import pkg from "../../package.json" with { type: "json" };
 import { ConfigError } from "../mapping/errors.ts";
 import { CliError, type CliIO, type Command, EXIT, processIO } from "./command.ts";
 import { mapCommand } from "./commands/map.ts";
@@ -103,8 +103,5 @@ function unknownCommand(io: CliIO, name: string): number {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
   return pkg.version;
 }
