@@ -32,6 +32,24 @@ export const RUN_TABLE_ACTIONS = [
 ] as const;
 
 /**
+ * How often the schedule starts a resync: `rate(...)` exactly, `cron(...)` taken as daily at
+ * worst; none for `at(...)` (one run) or a disabled schedule.
+ */
+export function runInterval(settings: ResolvedTideProps): { expectedRunInterval?: Duration } {
+  if (!settings.scheduleEnabled) return {};
+  const rate = /^rate\((\d+)\s+(minute|hour|day)s?\)$/.exec(settings.schedule);
+  if (rate) {
+    const n = Number(rate[1]);
+    const unit = rate[2];
+    return {
+      expectedRunInterval:
+        unit === "minute" ? Duration.minutes(n) : unit === "hour" ? Duration.hours(n) : Duration.days(n),
+    };
+  }
+  return settings.schedule.startsWith("cron(") ? { expectedRunInterval: Duration.days(1) } : {};
+}
+
+/**
  * Everything one Tide integration needs in an AWS account: the fanout and ingest functions,
  * the ingest queue and its DLQ, the run table, the credentials secret, the resync schedule
  * and the alarms. Embed it in your own CDK app, or deploy `TideStack` as it is.
@@ -186,6 +204,9 @@ export class Tide extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
       oldestMessageAgeThreshold: settings.oldestMessageAgeAlarmThreshold,
+      metricsNamespace: settings.metricsNamespace,
+      integrationId: settings.integrationId,
+      ...runInterval(settings),
       ...(settings.alarmTopic ? { topic: settings.alarmTopic } : {}),
     }).alarms;
     this.acknowledgeFindings();
