@@ -1,8 +1,10 @@
 import pkg from "../../package.json" with { type: "json" };
 import { ConfigError } from "../mapping/errors.ts";
 import { CliError, type CliIO, type Command, EXIT, processIO } from "./command.ts";
+import { dlqCommand } from "./commands/dlq.ts";
 import { mapCommand } from "./commands/map.ts";
 import { resyncCommand } from "./commands/resync.ts";
+import { runsCommand } from "./commands/runs.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { setupCommand } from "./commands/setup.ts";
 import { statusCommand } from "./commands/status.ts";
@@ -15,6 +17,8 @@ import { validateCommand } from "./commands/validate.ts";
 export const commands: Command[] = [
   resyncCommand,
   statusCommand,
+  runsCommand,
+  dlqCommand,
   setupCommand,
   validateCommand,
   mapCommand,

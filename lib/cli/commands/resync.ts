@@ -1,3 +1,4 @@
+import { AWS_FLAGS, awsSettings } from "../aws.ts";
 import { type Command, EXIT, parseFlags, UsageError } from "../command.ts";
 import { CONFIG_USAGE } from "../config.ts";
 
@@ -28,6 +29,8 @@ ${CONFIG_USAGE.replace("(default: ./port-app-config.yml)", "(default: ./port-app
       --catalog DIR      the file catalog's folder when Port is not configured (default .tide/catalog)
       --function NAME    the deployed fanout function (default: the stack's FanoutFunctionName output)
       --stack NAME       the deployed stack (default Tide)
+      --region R         AWS region of the deployed stack (default: AWS_REGION, or the profile's)
+      --profile P        AWS profile (default: AWS_PROFILE)
 
 Examples:
   GITHUB_ORG=acme GITHUB_TOKEN=... tide resync --local
@@ -51,6 +54,7 @@ Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings.
       catalog: { type: "string", default: ".tide/catalog" },
       function: { type: "string" },
       stack: { type: "string" },
+      ...AWS_FLAGS,
     });
     const kinds = values.kinds
       ?.split(",")
@@ -63,16 +67,18 @@ Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings.
       throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`);
     }
     if (!values.local) {
-      for (const flag of ["plan", "config", "concurrency", "catalog"] as const) {
+      for (const flag of ["plan", "config", "concurrency", "catalog", "fresh"] as const) {
         if (argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`))) {
           throw new UsageError(`--${flag} needs --local (the deployed stack uses its bundled config)`);
         }
       }
       const { invokeDeployed } = await import("../remote.ts");
-      return invokeDeployed(io, { ...values, kinds });
+      return invokeDeployed(io, { ...values, kinds, aws: awsSettings(values) });
     }
-    if (values.function || values.stack)
-      throw new UsageError("--function and --stack are for a deployed resync, not --local");
+    if (values.function || values.stack || values.region || values.profile)
+      throw new UsageError(
+        "--function, --stack, --region and --profile are for a deployed resync, not --local",
+      );
     const { resyncHere } = await import("../local-resync.ts");
     const code = await resyncHere(io, { ...values, kinds, concurrency });
     return code ?? EXIT.failed;
