@@ -102,7 +102,10 @@ export function runStoreContract(
       }
       await store.createRun(newRun(`20261104T000000Z-other-${name}`, "other"), config);
       const recent = await store.recentRuns("history", 2);
-      expect(recent.map((r) => r.runId)).toEqual([`20261103T000000Z-c-${name}`, `20261102T000000Z-b-${name}`]);
+      expect(recent.map((r) => r.runId)).toEqual([
+        `20261103T000000Z-c-${name}`,
+        `20261102T000000Z-b-${name}`,
+      ]);
       expect(await store.recentRuns("none", 5)).toEqual([]);
     });
 
