@@ -1,9 +1,11 @@
-import { MemoryContentHashes } from "../local/memory-content-hashes.ts";
+import { join } from "node:path";
 import { MemoryRunStore } from "../local/memory-run-store.ts";
 import { PlanCatalog } from "../local/plan-catalog.ts";
 import { resyncLocal } from "../local/resync.ts";
+import { LocalState } from "../local/state-file.ts";
 import { compileResource } from "../mapping/index.ts";
 import { ResyncRequestError, RunLockedError } from "../pipeline/errors.ts";
+import { DEFAULT_BASE_URL } from "../port/client.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
 import { createProgress } from "./progress.ts";
 import {
@@ -25,7 +27,17 @@ export interface LocalFlags {
   supersede: boolean;
   source?: string;
   catalog: string;
+  /** Ignore what earlier local runs kept in `.tide/state.json` (hashes): write everything again. */
+  fresh?: boolean;
+  /** No live progress; only the summary (and errors). */
+  quiet?: boolean;
 }
+
+/** Where local runs keep their content hashes and history, relative to the working directory. */
+export const LOCAL_STATE_FILE = ".tide/state.json";
+
+/** Exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells expect. */
+export const EXIT_INTERRUPTED = 130;
 
 /** `tide resync --local`: the whole resync in this process, with progress and a summary. */
 export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> {
@@ -37,7 +49,24 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
   const target = chooseCatalog(io, { integrationId, type: sourceName, dir: flags.catalog });
   const plan = flags.plan ? new PlanCatalog(target.catalog) : undefined;
   const store = new MemoryRunStore();
-  const progress = createProgress(io, { quiet: flags.json });
+  const stateTarget = target.port
+    ? `port ${(io.env.PORT_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, "")}`
+    : `file ${flags.catalog}`;
+  const state = await LocalState.open(join(io.cwd, LOCAL_STATE_FILE), stateTarget, {
+    fresh: flags.fresh ?? false,
+  });
+  // Ctrl-C stops the run cleanly; a second one quits at once.
+  const stop = new AbortController();
+  const onInterrupt = () => {
+    if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    stop.abort();
+    progress.stop();
+    io.stderr.write(
+      "\ntide: stopping (Ctrl-C): no more listing, finishing the writes in flight, deleting nothing. Ctrl-C again quits at once.\n",
+    );
+  };
+  process.on("SIGINT", onInterrupt);
+  const progress = createProgress(io, { quiet: flags.json || (flags.quiet ?? false) });
   let runId: string | undefined;
   const timer = setInterval(() => {
     if (runId)
@@ -56,7 +85,8 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
       catalog: plan ?? target.catalog,
       compile: compileResource,
       store,
-      hashes: new MemoryContentHashes(),
+      hashes: state.hashes,
+      signal: stop.signal,
       kinds: flags.kinds,
       concurrency: flags.concurrency,
       fullRewrite: flags.full,
@@ -73,6 +103,7 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
     }
     throw error;
   } finally {
+    process.off("SIGINT", onInterrupt);
     clearInterval(timer);
     progress.stop();
     await source.close?.();
@@ -80,6 +111,19 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
   if (!plan) await target.flush();
 
   const { run } = result;
+  if (!plan) await state.save(run);
+  if (stop.signal.aborted && run.status === "aborted") {
+    const progressNow = await store.getProgress(run.runId);
+    const listed = progressNow.reduce((sum, p) => sum + p.items, 0);
+    const written = progressNow.reduce((sum, p) => sum + p.entities, 0);
+    if (flags.json)
+      io.stdout.write(`${JSON.stringify({ runId: run.runId, status: "aborted", listed, written })}\n`);
+    else
+      io.stdout.write(
+        `run ${run.runId}: aborted (Ctrl-C) after ${listed} items listed, ${written} entities written; nothing deleted\n`,
+      );
+    return EXIT_INTERRUPTED;
+  }
   if (plan) {
     const deletion = run.summary?.deletion;
     const blocked = deletion && !deletion.performed ? deletion.reason : undefined;

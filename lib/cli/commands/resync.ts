@@ -24,6 +24,8 @@ ${CONFIG_USAGE.replace("(default: ./port-app-config.yml)", "(default: ./port-app
       --plan             show what would be created, updated, unchanged and deleted; write nothing
       --json             print the run's summary (or the plan) as JSON on stdout
       --full             send every entity, even those unchanged since the last write
+      --quiet            no live progress, only the summary (progress also goes plain with NO_COLOR)
+      --fresh            ignore what earlier local runs kept in .tide/state.json (content hashes)
       --supersede        abort a resync of this integration still in progress, instead of refusing
       --source NAME      the source (default: TIDE_SOURCE or github)
       --catalog DIR      the file catalog's folder when Port is not configured (default .tide/catalog)
@@ -38,7 +40,7 @@ Examples:
   tide resync --local --plan
   tide resync --stack Tide --kinds repository
 
-Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings.
+Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings, 130 stopped with Ctrl-C.
 `,
   async run(argv, io) {
     const { values } = parseFlags(argv, {
@@ -49,6 +51,8 @@ Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings.
       plan: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       full: { type: "boolean", default: false },
+      fresh: { type: "boolean", default: false },
+      quiet: { type: "boolean", short: "q", default: false },
       supersede: { type: "boolean", default: false },
       source: { type: "string" },
       catalog: { type: "string", default: ".tide/catalog" },
@@ -67,7 +71,7 @@ Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings.
       throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`);
     }
     if (!values.local) {
-      for (const flag of ["plan", "config", "concurrency", "catalog", "fresh"] as const) {
+      for (const flag of ["plan", "config", "concurrency", "catalog", "fresh", "quiet"] as const) {
         if (argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`))) {
           throw new UsageError(`--${flag} needs --local (the deployed stack uses its bundled config)`);
         }
