@@ -118,6 +118,7 @@ export function itemToBatch(item: Item): BatchRecord {
     filtered: result?.filtered ?? 0,
     failures: result?.failures ?? [],
     failureCount: result?.failureCount ?? 0,
+    ...(result?.causes ? { causes: result.causes } : {}),
     seen: result?.seen ?? {},
     ...(result?.deferred ? { deferred: result.deferred } : {}),
   };

@@ -7,6 +7,7 @@ import { compileResource } from "../mapping/index.ts";
 import { ResyncRequestError, RunLockedError } from "../pipeline/errors.ts";
 import { DEFAULT_BASE_URL } from "../port/client.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
+import { checkBlueprints } from "./preflight.ts";
 import { createProgress } from "./progress.ts";
 import {
   chooseCatalog,
@@ -47,6 +48,7 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
   const source = createSource(definition, io);
   const integrationId = integrationIdOf(io, sourceName);
   const target = chooseCatalog(io, { integrationId, type: sourceName, dir: flags.catalog });
+  if (target.port) await checkBlueprints(io, target.port, config, flags.kinds);
   const plan = flags.plan ? new PlanCatalog(target.catalog) : undefined;
   const store = new MemoryRunStore();
   const stateTarget = target.port
