@@ -13,6 +13,7 @@ import { fanoutHandler, ingestHandler } from "../../lib/aws/handlers.ts";
 import { buildRuntime, type Runtime } from "../../lib/aws/runtime.ts";
 import { newRunId } from "../../lib/pipeline/ids.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
+import type { RunOutcomes } from "../../lib/pipeline/outcomes.ts";
 import type { RunStore } from "../../lib/pipeline/ports.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { type LocalDynamo, startDynalite } from "./dynalite.ts";
@@ -24,6 +25,8 @@ export interface LambdaWorld {
   sqs: LocalSqs;
   dynamo: LocalDynamo;
   runtime: Runtime;
+  /** Every run the handlers ended, as the outcome metrics saw it (run id, status, failures). */
+  outcomes: Array<{ runId: string; status: string; failureCount: number }>;
   /** A whole resync as AWS would run it: the fanout handler, its continuations, pollers feeding the ingest handler. */
   resync(options?: ResyncOptions): Promise<RunRecord>;
   /** Messages in the dead-letter queue, taken out of it. */
@@ -112,10 +115,18 @@ export async function startLambdaWorld(
     return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
   };
 
+  const outcomes: LambdaWorld["outcomes"] = [];
+  const recordOutcomes: RunOutcomes = {
+    runEnded: (run, summary) => {
+      outcomes.push({ runId: run.runId, status: summary.status, failureCount: summary.failureCount });
+    },
+  };
+
   return {
     sqs,
     dynamo,
     runtime,
+    outcomes,
     queueDepth,
     async resync(resync: ResyncOptions = {}) {
       const random = resync.random ?? Math.random;
@@ -124,7 +135,7 @@ export async function startLambdaWorld(
         const remaining = resync.remainingTime?.() ?? (() => deadline - Date.now());
         return { getRemainingTimeInMillis: remaining };
       };
-      const fanout = fanoutHandler(async () => runtime, silentLogger);
+      const fanout = fanoutHandler(async () => runtime, silentLogger, recordOutcomes);
       const invocations: Array<Promise<unknown>> = [];
       runtime.invoker = () => ({
         async continueFanout(event) {
@@ -199,7 +210,7 @@ export async function startLambdaWorld(
       const poller = new SqsPoller({
         client: sqs.client,
         queueUrl: sqs.queueUrl,
-        handler: ingestHandler(async () => runtime, silentLogger),
+        handler: ingestHandler(async () => runtime, silentLogger, undefined, recordOutcomes),
       });
       poller.start();
       try {
