@@ -226,7 +226,9 @@ async function ingestRun(
     await deps.store.addProgress(
       runId,
       item.message.resource,
-      { entities: item.result.entities, failures: item.result.failureCount },
+      // Progress counts every entity dealt with, written or unchanged, so a second run's
+      // progress (mostly unchanged) still advances to its total.
+      { entities: item.result.entities + item.result.unchanged, failures: item.result.failureCount },
       item.result.failures,
     );
     await maybeFinish(deps, outcome.run);
