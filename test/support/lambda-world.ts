@@ -165,7 +165,7 @@ export async function startLambdaWorld(
       const poller = new SqsPoller({
         client: sqs.client,
         queueUrl: sqs.queueUrl,
-        handler: ingestHandler(async () => crashing, silentLogger),
+        handler: ingestHandler(async () => crashing, silentLogger, undefined, recordOutcomes),
         retryVisibilitySeconds: 0,
         random,
         ...resync.poller,
