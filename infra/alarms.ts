@@ -1,10 +1,18 @@
 import { Duration } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { OUTCOME_DIMENSION, OUTCOME_METRICS, OUTCOME_SERVICE } from "../lib/pipeline/outcomes.ts";
 
 export interface TideAlarmsProps {
   readonly fanout: IFunction;
@@ -16,11 +24,21 @@ export interface TideAlarmsProps {
   readonly scheduleDeadLetterQueue: IQueue;
   readonly oldestMessageAgeThreshold: Duration;
   readonly topic?: ITopic;
+  /** The run outcome metrics' namespace and integration id (the functions emit them). */
+  readonly metricsNamespace: string;
+  readonly integrationId: string;
+  /**
+   * How often a resync is expected: with it, "no completed run for 2 of these" raises an alarm
+   * (an expired token fails every scheduled run; it must not fail silently). @default no such alarm
+   */
+  readonly expectedRunInterval?: Duration;
 }
 
 /**
- * The alarms an operator needs: something is stuck in a DLQ, the ingest is falling behind,
- * a function fails or is throttled. All treat missing data as fine: an idle Tide emits none.
+ * The alarms an operator needs, on outcomes first: a run failed or ended partial (items failed),
+ * deletions were held back by the threshold, no run completed for 2 schedule periods; then the
+ * machinery: something is stuck in a DLQ, the ingest is falling behind, a function fails or is
+ * throttled. All but "no completed run" treat missing data as fine: an idle Tide emits none.
  */
 export class TideAlarms extends Construct {
   readonly alarms: Alarm[] = [];
@@ -29,6 +47,56 @@ export class TideAlarms extends Construct {
     super(scope, id);
     const period = Duration.minutes(5);
 
+    const outcome = (name: string, alarmPeriod = period) =>
+      new Metric({
+        namespace: props.metricsNamespace,
+        metricName: name,
+        dimensionsMap: { service: OUTCOME_SERVICE, [OUTCOME_DIMENSION]: props.integrationId },
+        statistic: "Sum",
+        period: alarmPeriod,
+      });
+    this.add(
+      "RunFailedOrPartial",
+      "A resync failed, was aborted, or some of its items failed (it deleted nothing)",
+      {
+        metric: new MathExpression({
+          expression: "FILL(failed, 0) + FILL(partial, 0) + FILL(aborted, 0)",
+          usingMetrics: {
+            failed: outcome(OUTCOME_METRICS.failed),
+            partial: outcome(OUTCOME_METRICS.partial),
+            aborted: outcome(OUTCOME_METRICS.aborted),
+          },
+          period,
+          label: "resyncs not completed cleanly",
+        }),
+        threshold: 1,
+      },
+    );
+    this.add(
+      "DeletionsHeldBack",
+      "entityDeletionThreshold held back a resync's deletions: look before raising it",
+      {
+        metric: outcome(OUTCOME_METRICS.deletionsHeldBack),
+        threshold: 1,
+      },
+    );
+    if (props.expectedRunInterval) {
+      // CloudWatch evaluates at most 7 days; a longer interval is watched over 7 days.
+      const seconds = Math.min(props.expectedRunInterval.toSeconds(), 3.5 * 86_400);
+      const interval = Duration.seconds(Math.max(300, Math.ceil(seconds / 300) * 300));
+      this.alarms.push(
+        new Alarm(this, "NoCompletedRun", {
+          alarmDescription: `No resync completed in 2 schedule periods (2 × ${interval.toHumanString()}): check the fanout's logs (an expired token?)`,
+          metric: outcome(OUTCOME_METRICS.completed, interval),
+          threshold: 1,
+          evaluationPeriods: 2,
+          datapointsToAlarm: 2,
+          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+          // No data is the point: a Tide that never completes emits no RunCompleted.
+          treatMissingData: TreatMissingData.BREACHING,
+        }),
+      );
+    }
     this.add("DeadLetterQueueNotEmpty", "Ingest messages failed every retry and wait in the DLQ", {
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period,

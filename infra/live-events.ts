@@ -1,17 +1,21 @@
-import { fileURLToPath } from "node:url";
 import { CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, type FunctionUrl, FunctionUrlAuthType } from "aws-cdk-lib/aws-lambda";
+import {
+  Architecture,
+  type FunctionUrl,
+  FunctionUrlAuthType,
+  type Function as LambdaFunction,
+} from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { type BundlingOptions, NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { NODEJS_24 } from "./bundling.ts";
+import { defaultEntry, tideFunction } from "./bundling.ts";
 import { acknowledge } from "./nag.ts";
 import type { ResolvedTideProps } from "./props.ts";
 
@@ -39,8 +43,8 @@ export interface TideLiveEventsProps extends LiveEventsOptions {
 }
 
 export const LIVE_EVENTS_DEFAULTS = {
-  webhookEntry: fileURLToPath(new URL("../functions/webhook.ts", import.meta.url)),
-  eventsEntry: fileURLToPath(new URL("../functions/events.ts", import.meta.url)),
+  webhookEntry: defaultEntry("webhook"),
+  eventsEntry: defaultEntry("events"),
   maxConcurrency: 2,
   maxReceiveCount: 5,
 } as const;
@@ -58,8 +62,8 @@ const WORKER_TIMEOUT = Duration.seconds(60);
  * // then: tide setup --webhook-url <WebhookUrl output>
  */
 export class TideLiveEvents extends Construct {
-  readonly webhook: NodejsFunction;
-  readonly worker: NodejsFunction;
+  readonly webhook: LambdaFunction;
+  readonly worker: LambdaFunction;
   readonly functionUrl: FunctionUrl;
   /** Where GitHub posts: the Function URL and `/webhooks/github`. */
   readonly webhookUrl: string;
@@ -147,7 +151,7 @@ export class TideLiveEvents extends Construct {
     timeout: Duration,
     props: TideLiveEventsProps,
     environment: Record<string, string>,
-  ): NodejsFunction {
+  ): LambdaFunction {
     const { settings } = props;
     const logGroup = new LogGroup(this, `${name}Logs`, {
       retention: settings.logRetention,
@@ -158,10 +162,10 @@ export class TideLiveEvents extends Construct {
       description: `Tide ${settings.integrationId} live-events ${name.toLowerCase()} function`,
     });
     logGroup.grantWrite(role);
-    return new NodejsFunction(this, name, {
+    return tideFunction(this, name, {
+      function: name === "Webhook" ? "webhook" : "events",
       entry,
-      handler: "handler",
-      runtime: NODEJS_24,
+      configFile: props.settings.configFile,
       architecture: Architecture.ARM_64,
       memorySize,
       timeout,

@@ -7,6 +7,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { BUILT_IN_SOURCE_NAMES, isSourcePath } from "../lib/source/reference.ts";
+import { defaultEntry } from "./bundling.ts";
 import { TidePropError } from "./errors.ts";
 import { assertBatchFitsPayload, SQS_MAX_MESSAGE_BYTES } from "./limits.ts";
 import type { LiveEventsOptions } from "./live-events.ts";
@@ -97,8 +98,8 @@ export const DEFAULT_CONFIG_FILE = fileURLToPath(
 );
 
 export const TIDE_DEFAULTS = {
-  fanoutEntry: fileURLToPath(new URL("../functions/fanout.ts", import.meta.url)),
-  ingestEntry: fileURLToPath(new URL("../functions/ingest.ts", import.meta.url)),
+  fanoutEntry: defaultEntry("fanout"),
+  ingestEntry: defaultEntry("ingest"),
   integrationId: "tide-github",
   configFile: DEFAULT_CONFIG_FILE,
   schedule: "rate(6 hours)",

@@ -2,9 +2,8 @@ import { Duration, RemovalPolicy, Stack, TimeZone } from "aws-cdk-lib";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, type CfnFunction } from "aws-cdk-lib/aws-lambda";
+import { Architecture, type CfnFunction, type Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from "aws-cdk-lib/aws-scheduler";
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
@@ -12,7 +11,7 @@ import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { TideAlarms } from "./alarms.ts";
-import { BUNDLED_CONFIG_PATH, BUNDLED_SOURCE_PATH, NODEJS_24, tideBundling } from "./bundling.ts";
+import { BUNDLED_CONFIG_PATH, BUNDLED_SOURCE_PATH, tideBundling, tideFunction } from "./bundling.ts";
 import { TideLiveEvents } from "./live-events.ts";
 import { acknowledge } from "./nag.ts";
 import { type ResolvedTideProps, resolveTideProps, sourceModuleOf, type TideProps } from "./props.ts";
@@ -33,6 +32,24 @@ export const RUN_TABLE_ACTIONS = [
 ] as const;
 
 /**
+ * How often the schedule starts a resync: `rate(...)` exactly, `cron(...)` taken as daily at
+ * worst; none for `at(...)` (one run) or a disabled schedule.
+ */
+export function runInterval(settings: ResolvedTideProps): { expectedRunInterval?: Duration } {
+  if (!settings.scheduleEnabled) return {};
+  const rate = /^rate\((\d+)\s+(minute|hour|day)s?\)$/.exec(settings.schedule);
+  if (rate) {
+    const n = Number(rate[1]);
+    const unit = rate[2];
+    return {
+      expectedRunInterval:
+        unit === "minute" ? Duration.minutes(n) : unit === "hour" ? Duration.hours(n) : Duration.days(n),
+    };
+  }
+  return settings.schedule.startsWith("cron(") ? { expectedRunInterval: Duration.days(1) } : {};
+}
+
+/**
  * Everything one Tide integration needs in an AWS account: the fanout and ingest functions,
  * the ingest queue and its DLQ, the run table, the credentials secret, the resync schedule
  * and the alarms. Embed it in your own CDK app, or deploy `TideStack` as it is.
@@ -49,8 +66,8 @@ export const RUN_TABLE_ACTIONS = [
 export class Tide extends Construct {
   /** The props as deployed, defaults applied. */
   readonly settings: ResolvedTideProps;
-  readonly fanout: NodejsFunction;
-  readonly ingest: NodejsFunction;
+  readonly fanout: LambdaFunction;
+  readonly ingest: LambdaFunction;
   readonly ingestQueue: Queue;
   readonly deadLetterQueue: Queue;
   readonly scheduleDeadLetterQueue: Queue;
@@ -131,16 +148,17 @@ export class Tide extends Construct {
         description: `Tide ${settings.integrationId} ${name.toLowerCase()} function`,
       });
       logGroup.grantWrite(role);
-      return new NodejsFunction(this, name, {
+      return tideFunction(this, name, {
+        function: name === "Fanout" ? "fanout" : "ingest",
         entry,
-        handler: "handler",
-        runtime: NODEJS_24,
+        configFile: settings.configFile,
         architecture: Architecture.ARM_64,
         memorySize,
         timeout,
         role,
         logGroup,
         bundling,
+        sourceModule,
         description: `Tide ${settings.integrationId}: ${name === "Fanout" ? "enumerates the source" : "maps and upserts to Port"}`,
         environment: { ...environment, POWERTOOLS_SERVICE_NAME: `tide-${name.toLowerCase()}` },
       });
@@ -191,6 +209,9 @@ export class Tide extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
       oldestMessageAgeThreshold: settings.oldestMessageAgeAlarmThreshold,
+      metricsNamespace: settings.metricsNamespace,
+      integrationId: settings.integrationId,
+      ...runInterval(settings),
       ...(settings.alarmTopic ? { topic: settings.alarmTopic } : {}),
     }).alarms;
     this.acknowledgeFindings();

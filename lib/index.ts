@@ -1,13 +1,17 @@
 /**
- * Tide's library entry: what a source module imports.
+ * Tide as a library: what a source module imports (`defineSource` and its types), the source
+ * contract and the built-in sources, the mapping (Ocean's `port-app-config.yml`) and the Port
+ * client. The CDK construct is `tide-port/cdk`, the command `tide-port/cli`.
  *
  * @example
- * import { defineSource } from "tide";
+ * import { defineSource } from "tide-port";
  * export default defineSource({ name: "users-api", kinds: { async *user() { yield [{ id: 1 }]; } } });
  */
 
 export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from "./http/client.ts";
 export { RetryLaterError } from "./http/errors.ts";
+export * from "./mapping/index.ts";
+export { PortClient, type PortClientOptions } from "./port/index.ts";
 export {
   defineSource,
   type KindContext,
@@ -16,7 +20,6 @@ export {
   type KindYield,
   type SourceSpec,
 } from "./source/define.ts";
-export { SelectorError, SettingsError, SourceHttpError } from "./source/errors.ts";
+export * from "./source/index.ts";
 export { type ListKindOptions, listKind } from "./source/list-kind.ts";
 export type { SettingSpec } from "./source/settings.ts";
-export type { Cursor, ResolvedSettings, SettingProblem, SourceDefinition } from "./source/types.ts";

@@ -142,6 +142,11 @@ export class DynamoRunStore implements RunStore {
       expiresAt: n(expiresAt),
     });
     await this.#put({ ...keys.latest(run.integrationId), runId: s(run.runId), expiresAt: n(expiresAt) });
+    await this.#put({
+      ...keys.history(run.integrationId, run.runId),
+      runId: s(run.runId),
+      expiresAt: n(expiresAt),
+    });
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -153,6 +158,20 @@ export class DynamoRunStore implements RunStore {
     const latest = await this.#get(keys.latest(integrationId));
     const runId = latest && str(latest, "runId");
     return runId ? this.getRun(runId) : undefined;
+  }
+
+  async recentRuns(integrationId: string, limit: number): Promise<RunRecord[]> {
+    const result = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :hist)",
+        ExpressionAttributeValues: { ":pk": s(`INT#${integrationId}`), ":hist": s("HIST#") },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    const runs = await Promise.all((result.Items ?? []).map((item) => this.getRun(str(item, "runId") ?? "")));
+    return runs.filter((run): run is RunRecord => run !== undefined);
   }
 
   async getConfig(runId: string): Promise<PortAppConfig | undefined> {

@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { type FanoutResult, runFanout } from "../pipeline/fanout.ts";
 import { ingest } from "../pipeline/ingest.ts";
 import type { Logger } from "../pipeline/logger.ts";
+import type { RunOutcomes } from "../pipeline/outcomes.ts";
 import { parseFanoutEvent } from "./events.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -10,7 +11,7 @@ import type { Runtime } from "./runtime.ts";
  * The fanout's logic as a plain async function of (event, context): the Lambda entry point
  * wraps it in middy with logging and metrics; tests call it with a local runtime.
  */
-export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger) {
+export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger, outcomes?: RunOutcomes) {
   return async (
     event: unknown,
     context: Pick<Context, "getRemainingTimeInMillis">,
@@ -28,6 +29,7 @@ export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger) {
         source: rt.source(),
         invoker: rt.invoker(),
         log,
+        ...(outcomes ? { outcomes } : {}),
         options: rt.fanoutOptions,
         remainingMs: () => context.getRemainingTimeInMillis(),
       },
@@ -37,7 +39,12 @@ export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger) {
 }
 
 /** The ingest's logic: an SQS batch in, the messages to deliver again out. */
-export function ingestHandler(runtime: () => Promise<Runtime>, log: Logger, metrics?: Metrics) {
+export function ingestHandler(
+  runtime: () => Promise<Runtime>,
+  log: Logger,
+  metrics?: Metrics,
+  outcomes?: RunOutcomes,
+) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const rt = await runtime();
     const started = Date.now();
@@ -48,6 +55,7 @@ export function ingestHandler(runtime: () => Promise<Runtime>, log: Logger, metr
         hashes: rt.hashes,
         look: rt.look,
         log,
+        ...(outcomes ? { outcomes } : {}),
         mappers: rt.mappers,
         maxReceiveCount: rt.maxReceiveCount,
       },

@@ -6,6 +6,11 @@ import type { BatchRecord, RunRecord } from "../pipeline/run.ts";
 export const keys = {
   lock: (integrationId: string) => ({ pk: { S: `INT#${integrationId}` }, sk: { S: "LOCK" } }),
   latest: (integrationId: string) => ({ pk: { S: `INT#${integrationId}` }, sk: { S: "LATEST" } }),
+  /** One per run of the integration, sorted by run id (which starts with its start time): `tide runs`. */
+  history: (integrationId: string, runId: string) => ({
+    pk: { S: `INT#${integrationId}` },
+    sk: { S: `HIST#${runId}` },
+  }),
   run: (runId: string) => ({ pk: { S: `RUN#${runId}` }, sk: { S: "RUN" } }),
   config: (runId: string) => ({ pk: { S: `RUN#${runId}` }, sk: { S: "CONFIG" } }),
   progress: (runId: string, resource: number) => ({
@@ -113,6 +118,7 @@ export function itemToBatch(item: Item): BatchRecord {
     filtered: result?.filtered ?? 0,
     failures: result?.failures ?? [],
     failureCount: result?.failureCount ?? 0,
+    ...(result?.causes ? { causes: result.causes } : {}),
     seen: result?.seen ?? {},
     ...(result?.deferred ? { deferred: result.deferred } : {}),
   };

@@ -1,10 +1,13 @@
-import { MemoryContentHashes } from "../local/memory-content-hashes.ts";
+import { join } from "node:path";
 import { MemoryRunStore } from "../local/memory-run-store.ts";
 import { PlanCatalog } from "../local/plan-catalog.ts";
 import { resyncLocal } from "../local/resync.ts";
+import { LocalState } from "../local/state-file.ts";
 import { compileConfig, compileResource, configWarnings } from "../mapping/index.ts";
 import { ResyncRequestError, RunLockedError } from "../pipeline/errors.ts";
+import { DEFAULT_BASE_URL } from "../port/client.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
+import { checkBlueprints } from "./preflight.ts";
 import { createProgress } from "./progress.ts";
 import { chooseCatalog, createSource, integrationIdOf, loadSourceFlag, resolveConfig } from "./setup-env.ts";
 import { formatPlan, formatSummary } from "./summary.ts";
@@ -19,7 +22,17 @@ export interface LocalFlags {
   supersede: boolean;
   source?: string;
   catalog: string;
+  /** Ignore what earlier local runs kept in `.tide/state.json` (hashes): write everything again. */
+  fresh?: boolean;
+  /** No live progress; only the summary (and errors). */
+  quiet?: boolean;
 }
+
+/** Where local runs keep their content hashes and history, relative to the working directory. */
+export const LOCAL_STATE_FILE = ".tide/state.json";
+
+/** Exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells expect. */
+export const EXIT_INTERRUPTED = 130;
 
 /** `tide resync --local`: the whole resync in this process, with progress and a summary. */
 export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> {
@@ -33,9 +46,27 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
   const source = createSource(definition, io);
   const integrationId = integrationIdOf(io, sourceName);
   const target = chooseCatalog(io, { integrationId, type: sourceName, dir: flags.catalog });
+  if (target.port) await checkBlueprints(io, target.port, config, flags.kinds);
   const plan = flags.plan ? new PlanCatalog(target.catalog) : undefined;
   const store = new MemoryRunStore();
-  const progress = createProgress(io, { quiet: flags.json });
+  const stateTarget = target.port
+    ? `port ${(io.env.PORT_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, "")}`
+    : `file ${flags.catalog}`;
+  const state = await LocalState.open(join(io.cwd, LOCAL_STATE_FILE), stateTarget, {
+    fresh: flags.fresh ?? false,
+  });
+  // Ctrl-C stops the run cleanly; a second one quits at once.
+  const stop = new AbortController();
+  const onInterrupt = () => {
+    if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    stop.abort();
+    progress.stop();
+    io.stderr.write(
+      "\ntide: stopping (Ctrl-C): no more listing, finishing the writes in flight, deleting nothing. Ctrl-C again quits at once.\n",
+    );
+  };
+  process.on("SIGINT", onInterrupt);
+  const progress = createProgress(io, { quiet: flags.json || (flags.quiet ?? false) });
   let runId: string | undefined;
   const timer = setInterval(() => {
     if (runId)
@@ -54,7 +85,8 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
       catalog: plan ?? target.catalog,
       compile: compileResource,
       store,
-      hashes: new MemoryContentHashes(),
+      hashes: state.hashes,
+      signal: stop.signal,
       kinds: flags.kinds,
       concurrency: flags.concurrency,
       fullRewrite: flags.full,
@@ -71,6 +103,7 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
     }
     throw error;
   } finally {
+    process.off("SIGINT", onInterrupt);
     clearInterval(timer);
     progress.stop();
     await source.close?.();
@@ -78,6 +111,19 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
   if (!plan) await target.flush();
 
   const { run } = result;
+  if (!plan) await state.save(run);
+  if (stop.signal.aborted && run.status === "aborted") {
+    const progressNow = await store.getProgress(run.runId);
+    const listed = progressNow.reduce((sum, p) => sum + p.items, 0);
+    const written = progressNow.reduce((sum, p) => sum + p.entities, 0);
+    if (flags.json)
+      io.stdout.write(`${JSON.stringify({ runId: run.runId, status: "aborted", listed, written })}\n`);
+    else
+      io.stdout.write(
+        `run ${run.runId}: aborted (Ctrl-C) after ${listed} items listed, ${written} entities written; nothing deleted\n`,
+      );
+    return EXIT_INTERRUPTED;
+  }
   if (plan) {
     const deletion = run.summary?.deletion;
     const blocked = deletion && !deletion.performed ? deletion.reason : undefined;

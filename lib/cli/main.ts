@@ -1,9 +1,11 @@
-import { readFileSync } from "node:fs";
+import pkg from "../../package.json" with { type: "json" };
 import { ConfigError } from "../mapping/errors.ts";
 import { CliError, type CliIO, type Command, EXIT, processIO } from "./command.ts";
+import { dlqCommand } from "./commands/dlq.ts";
 import { mapCommand } from "./commands/map.ts";
 import { newCommand } from "./commands/new.ts";
 import { resyncCommand } from "./commands/resync.ts";
+import { runsCommand } from "./commands/runs.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { setupCommand } from "./commands/setup.ts";
 import { statusCommand } from "./commands/status.ts";
@@ -16,6 +18,8 @@ import { validateCommand } from "./commands/validate.ts";
 export const commands: Command[] = [
   resyncCommand,
   statusCommand,
+  runsCommand,
+  dlqCommand,
   setupCommand,
   validateCommand,
   mapCommand,
@@ -105,8 +109,5 @@ function unknownCommand(io: CliIO, name: string): number {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
   return pkg.version;
 }

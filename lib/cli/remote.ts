@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { newRunId } from "../pipeline/ids.ts";
+import { type AwsSettings, awsError } from "./aws.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
 import { stackOutputs } from "./stack.ts";
 
@@ -10,6 +11,7 @@ export interface RemoteFlags {
   full: boolean;
   supersede: boolean;
   json: boolean;
+  aws?: AwsSettings;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface RemoteFlags {
  * id chosen here, so it can be printed (and followed with `tide status`) at once.
  */
 export async function invokeDeployed(io: CliIO, flags: RemoteFlags): Promise<number> {
-  const functionName = flags.function ?? (await stackOutputs(flags.stack)).fanoutFunctionName;
+  const functionName = flags.function ?? (await stackOutputs(flags.stack, flags.aws)).fanoutFunctionName;
   if (!functionName)
     throw new CliError(`stack ${flags.stack ?? "Tide"} has no FanoutFunctionName output`, EXIT.usage);
   const runId = newRunId();
@@ -30,7 +32,7 @@ export async function invokeDeployed(io: CliIO, flags: RemoteFlags): Promise<num
   };
   let status: number | undefined;
   try {
-    const result = await new LambdaClient({}).send(
+    const result = await new LambdaClient(flags.aws ?? {}).send(
       new InvokeCommand({
         FunctionName: functionName,
         InvocationType: "Event",
@@ -39,7 +41,7 @@ export async function invokeDeployed(io: CliIO, flags: RemoteFlags): Promise<num
     );
     status = result.StatusCode;
   } catch (error) {
-    throw new CliError(`could not invoke ${functionName}: ${(error as Error).message}`);
+    throw awsError(error, `invoke ${functionName}`, flags.aws);
   }
   if (status !== 202) throw new CliError(`invoking ${functionName} answered ${status}, not 202`);
   if (flags.json) io.stdout.write(`${JSON.stringify({ runId, function: functionName })}\n`);

@@ -21,7 +21,7 @@ export function scaffoldFiles(name: string): Record<string, string> {
   const source = `// The ${name} source: lists the items of a paged REST API for Tide.
 // Run it:  ${env}_API_URL=https://api.example.com tide resync --local --source ./${name}.mjs
 // Test it: node --test
-import { defineSource } from "tide";
+import { defineSource } from "tide-port";
 import blueprints from "./blueprints.json" with { type: "json" };
 
 export default defineSource({
@@ -51,7 +51,7 @@ export default defineSource({
   const test = `import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
-import { listKind } from "tide";
+import { listKind } from "tide-port";
 import source from "./${name}.mjs";
 
 // A stand-in for the API: 150 items over two pages.

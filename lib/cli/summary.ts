@@ -1,5 +1,6 @@
 import type { Plan } from "../local/plan-catalog.ts";
-import type { RunRecord } from "../pipeline/run.ts";
+import { addToCauses, sortCauses } from "../pipeline/causes.ts";
+import type { RunRecord, RunSummary } from "../pipeline/run.ts";
 
 /** The table a resync ends with: per kind, then failures and what happened to stale entities. */
 export function formatSummary(run: RunRecord): string {
@@ -25,21 +26,7 @@ export function formatSummary(run: RunRecord): string {
   } else {
     lines.push(`deleted nothing: ${summary.deletion.reason ?? "no deletion"}`);
   }
-  if (summary.failureCount > 0) {
-    lines.push(
-      "",
-      `${summary.failureCount} failure(s)${summary.failures.length < summary.failureCount ? `, first ${summary.failures.length}` : ""}:`,
-    );
-    for (const f of summary.failures) {
-      const where = [f.kind, f.item && `item ${f.item}`, f.field && `field ${f.field}`]
-        .filter(Boolean)
-        .join(", ");
-      const http = [f.status && `HTTP ${f.status}`, f.code, f.traceId && `trace ${f.traceId}`]
-        .filter(Boolean)
-        .join(" ");
-      lines.push(`  ${where}: ${f.message}${http ? ` (${http})` : ""}`);
-    }
-  }
+  if (summary.failureCount > 0) lines.push("", ...formatFailures(summary));
   return `${lines.join("\n")}\n`;
 }
 
@@ -66,4 +53,29 @@ function table(header: string[], rows: string[][]): string[] {
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
   return [line(header), ...rows.map(line)];
+}
+
+/**
+ * The run's failures grouped by cause, most frequent first, each with a count and a few examples
+ * (item, field, HTTP status, Port trace id), so 2,000 identical failures take one line.
+ */
+export function formatFailures(summary: RunSummary, examples = 3): string[] {
+  const causes = summary.causes ?? addToCauses([], summary.failures);
+  const lines = [
+    `${summary.failureCount} failure(s), ${causes.length} cause${causes.length === 1 ? "" : "s"}:`,
+  ];
+  const width = Math.max(...causes.map((c) => String(c.count).length));
+  for (const c of sortCauses(causes)) {
+    lines.push(`  ${String(c.count).padStart(width)} × ${c.cause}`);
+    for (const f of c.examples.slice(0, examples)) {
+      const where = [f.kind, f.item && `item ${f.item}`, f.field && `field ${f.field}`]
+        .filter(Boolean)
+        .join(", ");
+      const http = [f.status && `HTTP ${f.status}`, f.code, f.traceId && `trace ${f.traceId}`]
+        .filter(Boolean)
+        .join(" ");
+      lines.push(`  ${" ".repeat(width)}   e.g. ${where}: ${f.message}${http ? ` (${http})` : ""}`);
+    }
+  }
+  return lines;
 }

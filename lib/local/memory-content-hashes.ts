@@ -2,7 +2,17 @@ import type { ContentHashes, WrittenHash } from "../pipeline/ports.ts";
 
 /** Content hashes in memory: for local runs and tests (a process's later runs skip unchanged entities). */
 export class MemoryContentHashes implements ContentHashes {
-  readonly #hashes = new Map<string, WrittenHash>();
+  readonly #hashes: Map<string, WrittenHash>;
+
+  /** @param saved what {@link entries} returned earlier (a local state file keeps it between runs). */
+  constructor(saved: Iterable<[string, WrittenHash]> = []) {
+    this.#hashes = new Map(saved);
+  }
+
+  /** Every hash, to save: the input of the constructor. */
+  entries(): Array<[string, WrittenHash]> {
+    return [...this.#hashes.entries()];
+  }
 
   async get(
     integrationId: string,

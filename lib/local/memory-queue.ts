@@ -59,6 +59,13 @@ export class MemoryQueue implements Queue {
     return this.#ready.length + this.#active + this.#invisible;
   }
 
+  /** Abandons every message not yet being ingested (a local run stopped with Ctrl-C); returns how many. */
+  drop(): number {
+    const dropped = this.#ready.splice(0).length;
+    this.#pump();
+    return dropped;
+  }
+
   /** Resolves once nothing is waiting and no consumer is busy. */
   idle(): Promise<void> {
     if (this.depth === 0) return Promise.resolve();

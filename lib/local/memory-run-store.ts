@@ -75,6 +75,15 @@ export class MemoryRunStore implements RunStore {
     return runId === undefined ? undefined : this.getRun(runId);
   }
 
+  async recentRuns(integrationId: string, limit: number): Promise<RunRecord[]> {
+    return [...this.#runs.values()]
+      .map((entry) => entry.run)
+      .filter((run) => run.integrationId === integrationId)
+      .sort((a, b) => (a.runId < b.runId ? 1 : -1))
+      .slice(0, limit)
+      .map(copy);
+  }
+
   async getConfig(runId: string): Promise<PortAppConfig | undefined> {
     const entry = this.#runs.get(runId);
     return entry && copy(entry.config);

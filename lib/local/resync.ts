@@ -43,6 +43,12 @@ export interface LocalResyncOptions {
   log?: Logger;
   /** Called with the run id as soon as the run is open, e.g. to show progress. */
   onStart?: (runId: string) => void;
+  /**
+   * Aborting stops the run cleanly (Ctrl-C): no further page is listed, batches not yet being
+   * ingested are abandoned, in-flight writes finish, the run ends `aborted` (in Port's resync
+   * state too) and nothing is deleted.
+   */
+  signal?: AbortSignal;
 }
 
 export interface LocalResyncResult {
@@ -79,6 +85,7 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
   const invoker: Invoker = {
     // Like Lambda's asynchronous invoke: returns at once, runs as a new invocation.
     async continueFanout(event) {
+      if (options.signal?.aborted) return;
       invocations.push(new Promise((resolve) => setImmediate(resolve)).then(() => invoke(event)));
     },
   };
@@ -86,7 +93,10 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
   if (options.invocationMs === undefined && !options.remainingTime) fanoutOptions.marginMs = 0;
   const invoke = (event: FanoutEvent) => {
     const deadline = Date.now() + (options.invocationMs ?? Number.POSITIVE_INFINITY);
-    const remainingMs = options.remainingTime?.() ?? (() => deadline - Date.now());
+    const clock = options.remainingTime?.() ?? (() => deadline - Date.now());
+    // Once aborted, the fanout sees its time run out (below any margin, 0 included): it
+    // checkpoints and hands over to a continuation, which the invoker above never starts.
+    const remainingMs = () => (options.signal?.aborted ? -1 : clock());
     return runFanout(
       {
         ...finish,
@@ -113,11 +123,33 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
     fullRewrite: options.fullRewrite,
   });
   options.onStart?.(runId);
+  const onAbort = () => queue.drop();
+  options.signal?.addEventListener("abort", onAbort);
   await first;
   for (let done = 0; done < invocations.length; done++) await invocations[done];
+  if (options.signal?.aborted) queue.drop();
   await queue.idle();
+  options.signal?.removeEventListener("abort", onAbort);
+  if (options.signal?.aborted) await abort(finish, runId, log);
 
   const run = await store.getRun(runId);
   if (!run) throw new Error(`run ${runId} vanished from the run store`);
   return { run, store, deadLetters: queue.deadLetters.map((m) => m.body) };
+}
+
+/** Ends a stopped run `aborted` (unless it ended anyway), frees the lock, and tells Port. Deletes nothing. */
+async function abort(deps: { store: RunStore; catalog: Catalog }, runId: string, log: Logger): Promise<void> {
+  const run = await deps.store.getRun(runId);
+  // A run that got to reconcile anyway ended by itself (its ingest awaited the reconciliation).
+  if (run?.status !== "running" || !(await deps.store.transition(runId, "running", "aborted"))) return;
+  await deps.store.releaseLock(run.integrationId, runId);
+  try {
+    await deps.catalog.reportResync?.({
+      status: "aborted",
+      start: run.startedAt,
+      end: new Date().toISOString(),
+    });
+  } catch (error) {
+    log.warn("could not report the aborted resync to Port", { error: (error as Error).message });
+  }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "./logger.ts";
+import type { RunOutcomes } from "./outcomes.ts";
 import type { Catalog, ContentHashes, RunStore } from "./ports.ts";
 import { reconcile } from "./reconcile.ts";
 import type { RunRecord } from "./run.ts";
@@ -15,6 +16,8 @@ export interface FinishDeps {
    * lost. Without it reconciliation deletes nothing (and says so).
    */
   look?: SecondLook;
+  /** Told of every run this step ends (metrics in AWS). */
+  outcomes?: RunOutcomes;
 }
 
 /**
@@ -52,5 +55,10 @@ export async function maybeFinish(
     deps.log.warn("could not report the resync state to Port", { error: (error as Error).message });
   }
   deps.log.info(`resync ${summary.status}`, { runId: run.runId, summary });
+  try {
+    await deps.outcomes?.runEnded(run, summary);
+  } catch (error) {
+    deps.log.warn("could not record the run's outcome", { error: (error as Error).message });
+  }
   return store.getRun(run.runId);
 }

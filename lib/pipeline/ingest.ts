@@ -1,5 +1,6 @@
 import type { MapResult } from "../mapping/index.ts";
 import type { Entity } from "../port/entity.ts";
+import { addToCauses } from "./causes.ts";
 import { isDeferrable } from "./deferred.ts";
 import { clipKey, itemKey } from "./fanout.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
@@ -210,7 +211,8 @@ async function ingestRun(
         failures: item.transient.length,
       });
     }
-    // Every failure is counted; a sample of them is kept, so a batch row stays small.
+    // Every failure is counted, by cause; a sample of them is kept, so a batch row stays small.
+    if (item.result.failures.length > 0) item.result.causes = addToCauses([], item.result.failures);
     item.result.failures = item.result.failures.slice(0, MAX_BATCH_FAILURES);
     const outcome = await deps.store.settleBatch(runId, item.result);
     if (!outcome.applied) {
@@ -224,7 +226,9 @@ async function ingestRun(
     await deps.store.addProgress(
       runId,
       item.message.resource,
-      { entities: item.result.entities, failures: item.result.failureCount },
+      // Progress counts every entity dealt with, written or unchanged, so a second run's
+      // progress (mostly unchanged) still advances to its total.
+      { entities: item.result.entities + item.result.unchanged, failures: item.result.failureCount },
       item.result.failures,
     );
     await maybeFinish(deps, outcome.run);

@@ -65,6 +65,8 @@ export interface RunStore {
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** The most recent run of an integration. */
   latestRun(integrationId: string): Promise<RunRecord | undefined>;
+  /** The integration's most recent runs, newest first. */
+  recentRuns(integrationId: string, limit: number): Promise<RunRecord[]>;
   getConfig(runId: string): Promise<PortAppConfig | undefined>;
   /** Sets fields of the run; with `ifStatus`, only when the run is in that status. Returns the run after. */
   updateRun(

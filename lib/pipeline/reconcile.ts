@@ -1,5 +1,6 @@
 import type { PortAppConfig } from "../mapping/index.ts";
 import { deletableBlueprints, writtenBlueprints } from "./blueprints.ts";
+import { addToCauses, sortCauses } from "./causes.ts";
 import { retryDeferred } from "./deferred.ts";
 import type { FinishDeps } from "./finish.ts";
 import { type Owned, protectedTargets, readOwned, relationTargets, touchedBy } from "./owned.ts";
@@ -38,6 +39,7 @@ export async function reconcile(
     kinds: tally.kinds,
     failures: tally.failures,
     failureCount: tally.failureCount,
+    ...(tally.causes.length > 0 ? { causes: sortCauses(tally.causes) } : {}),
     deleted,
     deletion,
     continuations: run.continuations,
@@ -190,6 +192,7 @@ async function retryWaiting(
 }
 
 function addFailures(tally: Tally, failures: Tally["failures"]): void {
+  addToCauses(tally.causes, failures);
   for (const failure of failures) {
     if (tally.failures.length < MAX_FAILURE_SAMPLES) tally.failures.push(failure);
     const kind = tally.kinds.find((k) => k.kind === failure.kind);

@@ -1,4 +1,5 @@
 import type { Entity } from "../port/entity.ts";
+import type { FailureCause } from "./causes.ts";
 import type { ItemOrigin } from "./ports.ts";
 
 /** How a run was started. */
@@ -82,6 +83,8 @@ export interface BatchRecord {
   filtered: number;
   failures: Failure[];
   failureCount: number;
+  /** Every failure of the batch by cause (the `failures` above are a sample). */
+  causes?: FailureCause[];
   /** Identifiers the batch wrote (or found unchanged), per blueprint: what reconciliation keeps. */
   seen: Record<string, string[]>;
   /**
@@ -122,6 +125,8 @@ export interface RunSummary {
   kinds: KindSummary[];
   failures: Failure[];
   failureCount: number;
+  /** Every failure of the run grouped by cause, most frequent first, each with a few examples. */
+  causes?: FailureCause[];
   deleted: Record<string, number>;
   /**
    * `performed` when every blueprint the run covers was reconciled (none held back); `reason`

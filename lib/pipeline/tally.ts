@@ -1,3 +1,4 @@
+import { addToCauses, type FailureCause, mergeCauses } from "./causes.ts";
 import type { RunStore } from "./ports.ts";
 import type { DeferredEntity, Failure, KindSummary, RunRecord } from "./run.ts";
 
@@ -8,6 +9,8 @@ export interface Tally {
   kinds: KindSummary[];
   failures: Failure[];
   failureCount: number;
+  /** Every failure by cause (exact counts; `failures` is a sample). */
+  causes: FailureCause[];
   batches: number;
   /** Identifiers the run wrote or found unchanged, per blueprint. */
   seen: Map<string, Set<string>>;
@@ -32,6 +35,7 @@ export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (res
     kinds: [],
     failures: [],
     failureCount: 0,
+    causes: [],
     batches: 0,
     seen: new Map(),
     deferred: [],
@@ -41,11 +45,9 @@ export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (res
     const kind = kinds.get(batch.resource);
     if (batch.state === "sent") {
       tally.failureCount++;
-      tally.failures.push({
-        kind: kind?.kind ?? "?",
-        batch: batch.batch,
-        message: "batch was never ingested",
-      });
+      const failure = { kind: kind?.kind ?? "?", batch: batch.batch, message: "batch was never ingested" };
+      if (tally.failures.length < MAX_FAILURE_SAMPLES) tally.failures.push(failure);
+      addToCauses(tally.causes, [failure]);
       continue;
     }
     if (kind) {
@@ -56,6 +58,8 @@ export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (res
       kind.failures += batch.failureCount;
     }
     tally.failureCount += batch.failureCount;
+    if (batch.causes) mergeCauses(tally.causes, batch.causes);
+    else if (batch.failureCount > 0) addToCauses(tally.causes, batch.failures);
     for (const failure of batch.failures) {
       if (tally.failures.length < MAX_FAILURE_SAMPLES) tally.failures.push(failure);
     }

@@ -98,7 +98,7 @@ const isRestart = (cursor: unknown): cursor is RestartCursor =>
  * are sent again). Yield `{ items, cursor }` and read `context.cursor` to resume exactly.
  *
  * @example
- * import { defineSource } from "tide";
+ * import { defineSource } from "tide-port";
  *
  * export default defineSource({
  *   name: "users-api",

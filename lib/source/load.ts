@@ -1,6 +1,7 @@
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { createRequire, registerHooks } from "node:module";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { defineSource, type SourceSpec } from "./define.ts";
 import { isSourcePath } from "./reference.ts";
 import { builtInSources } from "./registry.ts";
@@ -31,6 +32,7 @@ export class SourceModuleError extends Error {
 export async function loadSource(reference: string, cwd: string): Promise<SourceDefinition> {
   const builtIn = Object.hasOwn(builtInSources, reference) ? builtInSources[reference] : undefined;
   if (builtIn) return builtIn;
+  resolveTideToThisTide();
   let url: string;
   if (isSourcePath(reference)) {
     url = pathToFileURL(resolve(cwd, reference)).href;
@@ -50,12 +52,33 @@ export async function loadSource(reference: string, cwd: string): Promise<Source
   } catch (error) {
     const code = (error as { code?: string }).code;
     const problem =
-      code === "ERR_MODULE_NOT_FOUND" && (error as Error).message.includes(url.replace("file://", ""))
+      code === "ERR_MODULE_NOT_FOUND" &&
+      (error as Error).message.startsWith(`Cannot find module '${fileURLToPath(url)}'`)
         ? "no such file"
         : `could not be imported: ${(error as Error).message}`;
     throw new SourceModuleError(reference, problem);
   }
   return asDefinition(reference, module.default ?? module.source);
+}
+
+/** The package's name, and the short name a module may import it by. */
+const TIDE_SPECIFIERS = new Set(["tide-port", "tide"]);
+let hooked = false;
+
+/**
+ * A source module's `import { defineSource } from "tide-port"` is this Tide, the one loading
+ * it, wherever the module sits and whatever it has installed: one copy of the contract, as a
+ * plugin host gives its plugins (in Lambda, esbuild's alias does the same at bundling).
+ */
+function resolveTideToThisTide(): void {
+  if (hooked) return;
+  hooked = true;
+  const ts = fileURLToPath(new URL("../index.ts", import.meta.url));
+  const entry = pathToFileURL(existsSync(ts) ? ts : ts.replace(/\.ts$/, ".js")).href;
+  registerHooks({
+    resolve: (specifier, context, nextResolve) =>
+      TIDE_SPECIFIERS.has(specifier) ? { url: entry, shortCircuit: true } : nextResolve(specifier, context),
+  });
 }
 
 function asDefinition(reference: string, value: unknown): SourceDefinition {

@@ -27,6 +27,8 @@ describe("a resync through SQS and DynamoDB, driven like Lambda", () => {
     expect(world.actual()).toEqual(world.expected());
     expect(run.summary?.failureCount).toBe(0);
     expect(await aws.queueDepth()).toBe(0);
+    // The outcome metrics (alarms) heard of the run exactly once.
+    expect(aws.outcomes).toEqual([{ runId: run.runId, status: "completed", failureCount: 0 }]);
   });
 
   it("2. deletes exactly the removed repositories and their pull requests on the next resync", async () => {
@@ -70,6 +72,9 @@ describe("a resync through SQS and DynamoDB, driven like Lambda", () => {
     const failedRun = await aws.resync({ timeoutMs: 90_000 });
     expect(failedRun.status).toBe("failed");
     expect(failedRun.summary?.deletion.performed).toBe(false);
+    expect(aws.outcomes.filter((o) => o.runId === failedRun.runId)).toEqual([
+      { runId: failedRun.runId, status: "failed", failureCount: failedRun.summary?.failureCount },
+    ]);
     expect(world.actual()[BLUEPRINTS.repository]).toEqual(before[BLUEPRINTS.repository]);
 
     // As Lambda's trigger keeps polling, SQS moves the exhausted messages to the DLQ.

@@ -146,7 +146,7 @@ describe("tide status", () => {
     expect(run.stdout).toContain(
       `run ${base.runId}: running since 2026-11-25T10:00:00.000Z (2 continuations)`,
     );
-    expect(run.stdout).toMatch(/repository: enumerating, 3 pages, 250 items, 200 entities, 0 failed/);
+    expect(run.stdout).toMatch(/repository: still listing, 3 pages, 250 items, 200 entities, 0 failed/);
   });
 
   it("shows the latest run's summary with its failures, and exits 1 for a failed run", async () => {

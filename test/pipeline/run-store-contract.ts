@@ -96,6 +96,19 @@ export function runStoreContract(
       expect(await store.getRun("missing")).toBeUndefined();
     });
 
+    it("lists an integration's recent runs, newest first, up to a limit", async () => {
+      for (const runId of ["20261101T000000Z-a", "20261103T000000Z-c", "20261102T000000Z-b"]) {
+        await store.createRun(newRun(`${runId}-${name}`, "history"), config);
+      }
+      await store.createRun(newRun(`20261104T000000Z-other-${name}`, "other"), config);
+      const recent = await store.recentRuns("history", 2);
+      expect(recent.map((r) => r.runId)).toEqual([
+        `20261103T000000Z-c-${name}`,
+        `20261102T000000Z-b-${name}`,
+      ]);
+      expect(await store.recentRuns("none", 5)).toEqual([]);
+    });
+
     it("changes a run's status exactly once", async () => {
       const runId = id();
       await store.createRun(newRun(runId), config);

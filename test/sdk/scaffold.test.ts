@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** Runs `node --test` in a directory, as the scaffold's README says. */
 function nodeTest(cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--test"], {
+    const child = spawn(process.execPath, ["--conditions=tide-source", "--test"], {
       cwd,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1" },
     });
@@ -35,7 +35,7 @@ describe("tide new source NAME", () => {
     const made = await tide(["new", "source", "catalog-demo"], { cwd });
     expect(made.code, made.stderr).toBe(0);
     expect(made.stdout).toContain(
-      `next: cd catalog-demo && npm install ${ROOT.replace(/\/$/, "")} && node --test`,
+      `next: cd catalog-demo && npm install ${ROOT.replace(/\/$/, "")} && node --conditions=tide-source --test`,
     );
     const dir = join(cwd, "catalog-demo");
     expect((await readdir(dir)).sort()).toEqual([
@@ -45,9 +45,10 @@ describe("tide new source NAME", () => {
       "package.json",
       "port-app-config.yml",
     ]);
-    // What `npm install <folder>` does: a link to this checkout.
+    // What `npm install <folder>` does: a link to this checkout, read as TypeScript sources
+    // (the `tide-source` condition) since a clone has no dist/ until `npm run build`.
     await mkdir(join(dir, "node_modules"));
-    await symlink(ROOT, join(dir, "node_modules", "tide"), "dir");
+    await symlink(ROOT, join(dir, "node_modules", "tide-port"), "dir");
 
     const ownTest = await nodeTest(dir);
     expect(ownTest.output).toMatch(/pass 2\n.*fail 0/);

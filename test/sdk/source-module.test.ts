@@ -1,24 +1,25 @@
-import { cp, mkdir, mkdtemp, readFile, symlink } from "node:fs/promises";
+import { cp, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../lib/mapping/index.ts";
+import { loadSource } from "../../lib/source/load.ts";
 import { type RestFake, startRestFake } from "../fakes/http/index.ts";
 import { type PortFake, startPortFake } from "../fakes/port/index.ts";
 import { startLambdaWorld } from "../support/lambda-world.ts";
 import { tide } from "../support/tide-cli.ts";
 import { startWorld } from "../support/world.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("../fixtures/sdk-source/", import.meta.url));
 
-/** A user's project: the source module and its mapping, with Tide installed as `tide`. */
+/**
+ * A user's project: the source module and its mapping, and no Tide installed beside them: its
+ * `import "tide-port"` is the Tide that loads it.
+ */
 async function userProject(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "tide-sdk-"));
   await cp(FIXTURE, dir, { recursive: true });
-  await mkdir(join(dir, "node_modules"));
-  await symlink(ROOT, join(dir, "node_modules", "tide"), "dir");
   return dir;
 }
 
@@ -99,10 +100,9 @@ describe("a source module outside the tree", () => {
     const world = await startWorld({ github: { repos: 1, pullsPerRepo: 0, issuesPerRepo: 0, teams: 0 } });
     const config = loadConfig(await readFile(join(cwd, "port-app-config.yml"), "utf8"));
     for (const blueprint of ["sdkTeam", "sdkUser", "sdkMember"]) {
-      const { default: definition } = await import(join(cwd, "users-api.mjs"));
-      const body = definition.defaults.blueprints.find(
-        (b: { identifier: string }) => b.identifier === blueprint,
-      );
+      const definition = await loadSource("./users-api.mjs", cwd);
+      const body = definition.defaults?.blueprints.find((b) => b.identifier === blueprint);
+      if (!body) throw new Error(`the fixture source has no blueprint ${blueprint}`);
       world.port.addBlueprint(structuredClone(body));
     }
     const aws = await startLambdaWorld(

@@ -14,6 +14,7 @@ import { fanoutHandler, ingestHandler } from "../../lib/aws/handlers.ts";
 import { buildRuntime, type Runtime } from "../../lib/aws/runtime.ts";
 import { newRunId } from "../../lib/pipeline/ids.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
+import type { RunOutcomes } from "../../lib/pipeline/outcomes.ts";
 import type { RunStore } from "../../lib/pipeline/ports.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { type LocalDynamo, startDynalite } from "./dynalite.ts";
@@ -25,6 +26,8 @@ export interface LambdaWorld {
   sqs: LocalSqs;
   dynamo: LocalDynamo;
   runtime: Runtime;
+  /** Every run the handlers ended, as the outcome metrics saw it (run id, status, failures). */
+  outcomes: Array<{ runId: string; status: string; failureCount: number }>;
   /** A whole resync as AWS would run it: the fanout handler, its continuations, pollers feeding the ingest handler. */
   resync(options?: ResyncOptions): Promise<RunRecord>;
   /** Messages in the dead-letter queue, taken out of it. */
@@ -144,10 +147,18 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
     return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
   };
 
+  const outcomes: LambdaWorld["outcomes"] = [];
+  const recordOutcomes: RunOutcomes = {
+    runEnded: (run, summary) => {
+      outcomes.push({ runId: run.runId, status: summary.status, failureCount: summary.failureCount });
+    },
+  };
+
   return {
     sqs,
     dynamo,
     runtime,
+    outcomes,
     queueDepth,
     async resync(resync: ResyncOptions = {}) {
       const random = resync.random ?? Math.random;
@@ -158,7 +169,7 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
       };
       const fanout = timed(
         "fanout",
-        fanoutHandler(async () => runtime, silentLogger),
+        fanoutHandler(async () => runtime, silentLogger, recordOutcomes),
       );
       const invocations: Array<Promise<unknown>> = [];
       runtime.invoker = () => ({
@@ -191,7 +202,7 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
         queueUrl: sqs.queueUrl,
         handler: timed(
           "ingest",
-          ingestHandler(async () => crashing, silentLogger),
+          ingestHandler(async () => crashing, silentLogger, undefined, recordOutcomes),
         ),
         retryVisibilitySeconds: 0,
         random,
@@ -237,7 +248,7 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
       const poller = new SqsPoller({
         client: sqs.client,
         queueUrl: sqs.queueUrl,
-        handler: ingestHandler(async () => runtime, silentLogger),
+        handler: ingestHandler(async () => runtime, silentLogger, undefined, recordOutcomes),
       });
       poller.start();
       try {

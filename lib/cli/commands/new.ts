@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,12 +38,16 @@ Exit codes: 0 written, 2 bad usage or DIR not empty.
     if (existing.length > 0) throw new UsageError(`${dirFlag} is not empty: nothing written`);
     await mkdir(dir, { recursive: true });
     const files = scaffoldFiles(name);
-    // Tide is installed from this checkout (npm links a folder): the module imports "tide".
+    // The module's own test imports "tide-port": the published package, or this checkout
+    // (npm links a folder) read as TypeScript through the package's `tide-source` condition.
     const tideRoot = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
+    const clone = existsSync(join(tideRoot, "lib", "index.ts"));
+    const install = clone
+      ? `npm install ${tideRoot} && node --conditions=tide-source --test`
+      : "npm install tide-port && node --test";
     for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
     io.stdout.write(
-      `created ${dirFlag}/: ${Object.keys(files).join(", ")}\n` +
-        `next: cd ${dirFlag} && npm install ${tideRoot} && node --test\n`,
+      `created ${dirFlag}/: ${Object.keys(files).join(", ")}\nnext: cd ${dirFlag} && ${install}\n`,
     );
     return EXIT.ok;
   },

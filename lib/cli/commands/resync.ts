@@ -1,3 +1,4 @@
+import { AWS_FLAGS, awsSettings } from "../aws.ts";
 import { type Command, EXIT, parseFlags, UsageError } from "../command.ts";
 import { CONFIG_USAGE } from "../config.ts";
 
@@ -23,12 +24,16 @@ ${CONFIG_USAGE.replace("(default: ./port-app-config.yml)", "(default: ./port-app
       --plan             show what would be created, updated, unchanged and deleted; write nothing
       --json             print the run's summary (or the plan) as JSON on stdout
       --full             send every entity, even those unchanged since the last write
+      --quiet            no live progress, only the summary (progress also goes plain with NO_COLOR)
+      --fresh            ignore what earlier local runs kept in .tide/state.json (content hashes)
       --supersede        abort a resync of this integration still in progress, instead of refusing
       --source NAME      the source: github, http, a module file (./my-source.mjs) or a package
                          (default: TIDE_SOURCE or github)
       --catalog DIR      the file catalog's folder when Port is not configured (default .tide/catalog)
       --function NAME    the deployed fanout function (default: the stack's FanoutFunctionName output)
       --stack NAME       the deployed stack (default Tide)
+      --region R         AWS region of the deployed stack (default: AWS_REGION, or the profile's)
+      --profile P        AWS profile (default: AWS_PROFILE)
 
 Examples:
   GITHUB_ORG=acme GITHUB_TOKEN=... tide resync --local
@@ -38,7 +43,7 @@ Examples:
   HTTP_BASE_URL=https://api.example.com tide resync --local --source http
   tide resync --stack Tide --kinds repository
 
-Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings.
+Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings, 130 stopped with Ctrl-C.
 `,
   async run(argv, io) {
     const { values } = parseFlags(argv, {
@@ -49,11 +54,14 @@ Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings.
       plan: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       full: { type: "boolean", default: false },
+      fresh: { type: "boolean", default: false },
+      quiet: { type: "boolean", short: "q", default: false },
       supersede: { type: "boolean", default: false },
       source: { type: "string" },
       catalog: { type: "string", default: ".tide/catalog" },
       function: { type: "string" },
       stack: { type: "string" },
+      ...AWS_FLAGS,
     });
     const kinds = values.kinds
       ?.split(",")
@@ -66,16 +74,18 @@ Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings.
       throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`);
     }
     if (!values.local) {
-      for (const flag of ["plan", "config", "concurrency", "catalog"] as const) {
+      for (const flag of ["plan", "config", "concurrency", "catalog", "fresh", "quiet"] as const) {
         if (argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`))) {
           throw new UsageError(`--${flag} needs --local (the deployed stack uses its bundled config)`);
         }
       }
       const { invokeDeployed } = await import("../remote.ts");
-      return invokeDeployed(io, { ...values, kinds });
+      return invokeDeployed(io, { ...values, kinds, aws: awsSettings(values) });
     }
-    if (values.function || values.stack)
-      throw new UsageError("--function and --stack are for a deployed resync, not --local");
+    if (values.function || values.stack || values.region || values.profile)
+      throw new UsageError(
+        "--function, --stack, --region and --profile are for a deployed resync, not --local",
+      );
     const { resyncHere } = await import("../local-resync.ts");
     const code = await resyncHere(io, { ...values, kinds, concurrency });
     return code ?? EXIT.failed;
