@@ -61,6 +61,7 @@ export function ingestHandler(runtime: () => Promise<Runtime>, log: Logger, metr
       metrics.addMetric("MessagesIngested", MetricUnit.Count, report.ingested);
       metrics.addMetric("MessagesRetried", MetricUnit.Count, report.retry.length);
       metrics.addMetric("DuplicateDeliveries", MetricUnit.Count, report.duplicates);
+      metrics.addMetric("StaleBatches", MetricUnit.Count, report.stale);
       metrics.addMetric("Entities", MetricUnit.Count, report.entities);
       metrics.addMetric("Items", MetricUnit.Count, report.items);
       metrics.addMetric("Failures", MetricUnit.Count, report.failures);

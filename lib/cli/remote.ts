@@ -42,7 +42,8 @@ export async function invokeDeployed(io: CliIO, flags: RemoteFlags): Promise<num
     throw new CliError(`could not invoke ${functionName}: ${(error as Error).message}`);
   }
   if (status !== 202) throw new CliError(`invoking ${functionName} answered ${status}, not 202`);
-  if (flags.json) io.stdout.write(`${JSON.stringify({ runId, function: functionName })}\n`);
+  if (flags.json)
+    io.stdout.write(`${JSON.stringify({ runId, function: functionName, status: "started" })}\n`);
   else io.stdout.write(`started run ${runId} on ${functionName}\nfollow it with: tide status ${runId}\n`);
   return EXIT.ok;
 }

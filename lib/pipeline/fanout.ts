@@ -1,5 +1,5 @@
 import { RetryLaterError } from "../http/errors.ts";
-import type { PortAppConfig } from "../mapping/index.ts";
+import { compileConfig, type PortAppConfig } from "../mapping/index.ts";
 import type { Kind, Page, Source } from "../source/types.ts";
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
@@ -110,6 +110,8 @@ export async function runFanout(deps: FanoutDeps, event: FanoutEvent): Promise<F
 async function openRun(deps: FanoutDeps, event: StartEvent) {
   const { config, store, integrationId } = deps;
   const resources = selectResources(config, deps.source, event.kinds);
+  // Every jq expression compiles before anything is written (a ConfigError names file, field, line).
+  await compileConfig(config);
   const runId = event.runId ?? newRunId();
   const lockOptions = { staleAfterMs: deps.options.lockStaleAfterMs, supersede: false };
   let lock = await store.acquireLock(integrationId, runId, lockOptions);
