@@ -118,7 +118,11 @@ async function ingestRun(
   );
   const fresh = messages.filter(({ message }) => settled.get(message.batch)?.state !== "done");
   report.duplicates += messages.length - fresh.length;
-  if (fresh.length === 0) return;
+  // A redelivery after a crash between settling its last batch and handing the run on: check again.
+  if (fresh.length === 0) {
+    await maybeFinish(deps, await deps.store.getRun(runId));
+    return;
+  }
 
   const run = await deps.mappers.run(runId);
   const latest = await deps.store.latestRun(run.integrationId);
@@ -249,6 +253,7 @@ async function ingestRun(
     const outcome = await deps.store.settleBatch(runId, item.result);
     if (!outcome.applied) {
       report.duplicates++;
+      await maybeFinish(deps, outcome.run);
       continue;
     }
     report.ingested++;

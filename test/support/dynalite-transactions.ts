@@ -153,35 +153,47 @@ async function transact(
       return invalid("Transaction request cannot include multiple operations on one item");
     actions.push({ kind, action, key, id });
   }
-  // As each item was: put back when any condition fails.
+  // As each item was: put back when any condition fails. One read for all (distinct keys).
   const before: Array<Record<string, Attr> | undefined> = [];
+  const byTable = new Map<string, Array<Record<string, Attr>>>();
+  for (const { action, key } of actions)
+    byTable.set(action.TableName, [...(byTable.get(action.TableName) ?? []), key]);
+  const got = await call("BatchGetItem", {
+    RequestItems: Object.fromEntries(
+      [...byTable].map(([table, keys]) => [table, { Keys: keys, ConsistentRead: true }]),
+    ),
+  });
+  if (got.status !== 200) return got;
+  const found = (got.reply as { Responses?: Record<string, Array<Record<string, Attr>>> }).Responses ?? {};
   for (const { action, key } of actions) {
-    const got = await call("GetItem", { TableName: action.TableName, Key: key, ConsistentRead: true });
-    if (got.status !== 200) return got;
-    before.push((got.reply as { Item?: Record<string, Attr> }).Item);
+    const same = (item: Record<string, Attr>) =>
+      Object.entries(key).every(([k, v]) => JSON.stringify(item[k]) === JSON.stringify(v));
+    before.push((found[action.TableName] ?? []).find(same));
   }
-  const reasons: Array<{ Code: string; Message?: string }> = [];
-  for (const { kind, action, key } of actions) {
-    const condition = {
-      ConditionExpression: action.ConditionExpression,
-      ExpressionAttributeNames: action.ExpressionAttributeNames,
-      ExpressionAttributeValues: action.ExpressionAttributeValues,
-    };
-    let answer: Answer;
-    if (kind === "Put" || kind === "Update") answer = await call(`${kind}Item`, action);
-    else if (kind === "Delete")
-      answer = await call("DeleteItem", { TableName: action.TableName, Key: key, ...condition });
-    else {
+  // The actions touch distinct items, so they may be applied together.
+  const answers = await Promise.all(
+    actions.map(({ kind, action, key }) => {
+      const condition = {
+        ConditionExpression: action.ConditionExpression,
+        ExpressionAttributeNames: action.ExpressionAttributeNames,
+        ExpressionAttributeValues: action.ExpressionAttributeValues,
+      };
+      if (kind === "Put" || kind === "Update") return call(`${kind}Item`, action);
+      if (kind === "Delete")
+        return call("DeleteItem", { TableName: action.TableName, Key: key, ...condition });
       // A condition alone: checked by a write that changes nothing but may create the item,
       // which the restore below undoes.
-      answer = await call("UpdateItem", {
+      return call("UpdateItem", {
         TableName: action.TableName,
         Key: key,
         UpdateExpression: "REMOVE #txProbe",
         ...condition,
         ExpressionAttributeNames: { ...action.ExpressionAttributeNames, "#txProbe": "__txProbe" },
       });
-    }
+    }),
+  );
+  const reasons: Array<{ Code: string; Message?: string }> = [];
+  for (const answer of answers) {
     const type = String((answer.reply as { __type?: string }).__type ?? "");
     if (answer.status === 200) reasons.push({ Code: "None" });
     else if (type.endsWith("#ConditionalCheckFailedException"))
@@ -216,11 +228,14 @@ async function restore(
   actions: Array<{ action: Action; key: Record<string, Attr> }>,
   before: Array<Record<string, Attr> | undefined>,
 ): Promise<void> {
-  for (const [i, { action, key }] of actions.entries()) {
-    const item = before[i];
-    if (item) await call("PutItem", { TableName: action.TableName, Item: item });
-    else await call("DeleteItem", { TableName: action.TableName, Key: key });
-  }
+  await Promise.all(
+    actions.map(({ action, key }, i) => {
+      const item = before[i];
+      return item
+        ? call("PutItem", { TableName: action.TableName, Item: item })
+        : call("DeleteItem", { TableName: action.TableName, Key: key });
+    }),
+  );
 }
 
 /** Many readers at once, or one writer alone; a waiting writer goes before later readers. */
