@@ -25,7 +25,7 @@ export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger) {
         catalog: rt.catalog,
         hashes: rt.hashes,
         look: rt.look,
-        handOff: (runId) => rt.handOff(runId),
+        handOff: handOffOf(rt),
         stall: rt.stall,
         source: rt.source(),
         invoker: rt.invoker(),
@@ -49,7 +49,7 @@ export function ingestHandler(runtime: () => Promise<Runtime>, log: Logger, metr
         catalog: rt.catalog,
         hashes: rt.hashes,
         look: rt.look,
-        handOff: (runId) => rt.handOff(runId),
+        handOff: handOffOf(rt),
         stall: rt.stall,
         log,
         mappers: rt.mappers,
@@ -73,4 +73,9 @@ export function ingestHandler(runtime: () => Promise<Runtime>, log: Logger, metr
     }
     return { batchItemFailures: report.retry.map((itemIdentifier) => ({ itemIdentifier })) };
   };
+}
+
+/** The hand-off of reconciliation to its own invocation, when the invoker can start one; else inline. */
+function handOffOf(rt: Runtime): ((runId: string) => Promise<void>) | undefined {
+  return rt.invoker().reconcile ? (runId) => rt.handOff(runId) : undefined;
 }

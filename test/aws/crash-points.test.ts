@@ -19,13 +19,14 @@ import { compileResource } from "../../lib/mapping/index.ts";
 import { newRunId } from "../../lib/pipeline/ids.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
 import { RunMappers } from "../../lib/pipeline/mappers.ts";
+import type { IngestMessage } from "../../lib/pipeline/message.ts";
 import type { Catalog } from "../../lib/pipeline/ports.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { sourceSecondLook } from "../../lib/pipeline/second-look.ts";
 import { githubDefaults } from "../../lib/source/github/defaults.ts";
 import { type LambdaWorld, startLambdaWorld } from "../support/lambda-world.ts";
 import { SqsPoller } from "../support/sqs-poller.ts";
-import { INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { BLUEPRINTS, startWorld, type World } from "../support/world.ts";
 
 class Crash extends Error {
   override readonly name = "Crash";
@@ -67,6 +68,8 @@ let world: World;
 let aws: LambdaWorld;
 let poller: SqsPoller;
 const deleted: string[] = [];
+/** Every message the fanout sent, as a DLQ would keep it. */
+const sent: IngestMessage[] = [];
 const pending: Array<Promise<void>> = [];
 let fanout: ReturnType<typeof fanoutHandler>;
 
@@ -74,7 +77,7 @@ beforeAll(async () => {
   const defaults = parse(await githubDefaults.portAppConfig()) as { resources: Array<{ kind: string }> };
   defaults.resources = defaults.resources.filter((r) => r.kind === "repository" || r.kind === "pull-request");
   world = await startWorld({
-    github: { repos: 3, pullsPerRepo: 1, issuesPerRepo: 0, teams: 0, seed: 11 },
+    github: { repos: 2, pullsPerRepo: 1, issuesPerRepo: 0, teams: 0, seed: 11 },
     configText: stringify(defaults),
   });
   aws = await startLambdaWorld(world, { maxReceiveCount: 4 });
@@ -101,6 +104,13 @@ beforeAll(async () => {
   runtime.look = sourceSecondLook({ source: () => runtime.source(), mappers: runtime.mappers });
   runtime.catalog = crashingCatalog(runtime.catalog);
   runtime.stall = STALL;
+  const queue = runtime.queue;
+  runtime.queue = {
+    async send(messages) {
+      await queue.send(messages);
+      sent.push(...structuredClone(messages));
+    },
+  };
   fanout = fanoutHandler(async () => runtime, silentLogger);
   runtime.invoker = () => ({
     continueFanout: async (event) => void pending.push(invokeAsync(event)),
@@ -239,4 +249,25 @@ describe("a crash at any run-table write or Port operation", () => {
     console.log(`crash points covered: ${covered}; runs ended ${JSON.stringify(outcomes)}`);
     expect(covered).toBeGreaterThan(20);
   }, 600_000);
+
+  it("a redriven batch of an earlier run does not bring back what a later run deleted", async () => {
+    sent.length = 0;
+    expect((await resync(0)).status).toBe("completed");
+    const [repo] = world.github.org.repoNames();
+    const old = sent.find(
+      (m) => m.kind === "repository" && m.items.some((i) => (i as { name?: string }).name === repo),
+    );
+    expect(old, "run A sent the repository").toBeDefined();
+    world.github.org.removeRepo(repo as string);
+    const later = await resync(0);
+    expect(later.status).toBe("completed");
+    expect(later.summary?.deleted[BLUEPRINTS.repository]).toBe(1);
+    // The README's advice after a fix: redrive the DLQ. This message belongs to the earlier run.
+    await aws.redrive([{ Body: JSON.stringify(old) }]);
+    const deadline = Date.now() + 30_000;
+    while ((await aws.queueDepth()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await aws.queueDepth()).toBe(0);
+    expect(world.port.entity(BLUEPRINTS.repository, repo as string)).toBeUndefined();
+    expect(world.actual()).toEqual(world.expected());
+  });
 });
