@@ -12,6 +12,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   memory: () => import("./memory.ts"),
   bundle: () => import("./bundle.ts"),
   live: () => import("./live.ts"),
+  cost: () => import("./cost.ts"),
 };
 
 const wanted = process.argv.slice(2);

@@ -16,6 +16,7 @@ export const TIDE_CONTEXT_KEYS = [
   "configFile",
   "fanoutEntry",
   "ingestEntry",
+  "source",
   "schedule",
   "scheduleTimeZone",
   "scheduleEnabled",
@@ -114,6 +115,8 @@ export function tideSettingsFromContext(node: Node): TideAppSettings {
       configFile: path("configFile"),
       fanoutEntry: path("fanoutEntry"),
       ingestEntry: path("ingestEntry"),
+      // A built-in name or a package stays as is; a module path is resolved by the construct.
+      source: text("source"),
       schedule: text("schedule"),
       scheduleTimeZone: text("scheduleTimeZone"),
       scheduleEnabled: flag("scheduleEnabled"),

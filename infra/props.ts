@@ -1,9 +1,12 @@
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
+import { BUILT_IN_SOURCE_NAMES, isSourcePath } from "../lib/source/reference.ts";
 import { TidePropError } from "./errors.ts";
 import { assertBatchFitsPayload, SQS_MAX_MESSAGE_BYTES } from "./limits.ts";
 import type { LiveEventsOptions } from "./live-events.ts";
@@ -72,6 +75,13 @@ export interface TideProps {
   readonly fanoutEntry?: string;
   /** Entry file of the ingest (`export const handler`). @default functions/ingest.ts of this package */
   readonly ingestEntry?: string;
+  /**
+   * The source: a built-in (`"github"`, `"http"`), a source module file (`"./my-source.mjs"`,
+   * relative to the directory `cdk` runs in) or an installed package. A module is bundled
+   * beside the functions and loaded through `TIDE_SOURCE_MODULE`. Set `integrationId` too.
+   * @default "github"
+   */
+  readonly source?: string;
   /** GitHub webhooks applied as they arrive (a Function URL, a FIFO queue, a worker); see infra/live-events.ts. @default false */
   readonly liveEvents?: boolean | LiveEventsOptions;
 }
@@ -112,6 +122,7 @@ export const TIDE_DEFAULTS = {
   oldestMessageAgeAlarmThreshold: Duration.hours(1),
   removalPolicy: RemovalPolicy.RETAIN,
   metricsNamespace: "Tide",
+  source: "github",
 } as const satisfies Required<Omit<TideProps, Optional>>;
 
 /** Environment variables Tide sets itself; `environment` may not override them. */
@@ -123,6 +134,8 @@ export const RESERVED_ENVIRONMENT = [
   "TIDE_CONFIG_FILE",
   "TIDE_MAX_RECEIVE_COUNT",
   "TIDE_MAX_MESSAGE_BYTES",
+  "TIDE_SOURCE",
+  "TIDE_SOURCE_MODULE",
   "PORT_BASE_URL",
   "GITHUB_ORG",
   "GITHUB_API_URL",
@@ -173,7 +186,31 @@ export function resolveTideProps(props: TideProps = {}): ResolvedTideProps {
     }
   }
   assertBatchFitsPayload(resolved.batchSize, resolved.maxMessageBytes);
+  sourceModuleOf(resolved.source);
   return resolved;
+}
+
+/**
+ * The file of a `source` prop that names a module (a path, or a package installed where `cdk`
+ * runs), or `undefined` for a built-in source.
+ * @throws {TidePropError} when the module cannot be found.
+ */
+export function sourceModuleOf(source: string, cwd = process.cwd()): string | undefined {
+  if ((BUILT_IN_SOURCE_NAMES as readonly string[]).includes(source)) return undefined;
+  if (isSourcePath(source)) {
+    const file = resolve(cwd, source);
+    if (!existsSync(file)) throw new TidePropError("source", source, `does not exist (${file})`);
+    return file;
+  }
+  try {
+    return createRequire(join(cwd, "package.json")).resolve(source);
+  } catch {
+    throw new TidePropError(
+      "source",
+      source,
+      `is not a built-in source (${BUILT_IN_SOURCE_NAMES.join(", ")}), a file, nor a package installed here`,
+    );
+  }
 }
 
 function integer(prop: string, value: number, min: number, max: number): void {

@@ -12,10 +12,10 @@ import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { TideAlarms } from "./alarms.ts";
-import { BUNDLED_CONFIG_PATH, NODEJS_24, tideBundling } from "./bundling.ts";
+import { BUNDLED_CONFIG_PATH, BUNDLED_SOURCE_PATH, NODEJS_24, tideBundling } from "./bundling.ts";
 import { TideLiveEvents } from "./live-events.ts";
 import { acknowledge } from "./nag.ts";
-import { type ResolvedTideProps, resolveTideProps, type TideProps } from "./props.ts";
+import { type ResolvedTideProps, resolveTideProps, sourceModuleOf, type TideProps } from "./props.ts";
 
 /**
  * What the run store does with the run table: item reads and writes, queries by partition,
@@ -69,7 +69,8 @@ export class Tide extends Construct {
     // Checks every prop (and the payload guard) before anything is bundled.
     const settings = resolveTideProps(props);
     this.settings = settings;
-    const bundling = tideBundling(settings.configFile);
+    const sourceModule = sourceModuleOf(settings.source);
+    const bundling = tideBundling(settings.configFile, sourceModule);
 
     this.secret =
       settings.secret ??
@@ -112,6 +113,9 @@ export class Tide extends Construct {
       TIDE_CONFIG_FILE: BUNDLED_CONFIG_PATH,
       TIDE_MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
       TIDE_MAX_MESSAGE_BYTES: String(settings.maxMessageBytes),
+      ...(sourceModule === undefined
+        ? { TIDE_SOURCE: settings.source }
+        : { TIDE_SOURCE_MODULE: BUNDLED_SOURCE_PATH }),
       PORT_BASE_URL: settings.portBaseUrl,
       GITHUB_API_URL: settings.githubApiUrl,
       ...(settings.githubOrg === undefined ? {} : { GITHUB_ORG: settings.githubOrg }),

@@ -11,6 +11,7 @@ import { DEFAULT_STALL_BOUNDS, type StallBounds } from "../pipeline/watchdog.ts"
 import { PortCatalog } from "../port/catalog.ts";
 import { PortClient } from "../port/client.ts";
 import { getSourceDefinition, resolveSettings } from "../source/index.ts";
+import { loadSource } from "../source/load.ts";
 import type { Source } from "../source/types.ts";
 import { DynamoContentHashes } from "./dynamodb-content-hashes.ts";
 import { DynamoRunStore } from "./dynamodb-run-store.ts";
@@ -80,7 +81,16 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
     client: new SQSClient({ useQueueUrlAsEndpoint: false }),
     queueUrl: required(env, "TIDE_QUEUE_URL"),
   });
-  const sourceName = env.TIDE_SOURCE?.trim() || "github";
+  // A source module (TIDE_SOURCE_MODULE, bundled by the construct) is loaded now; if it cannot
+  // be, only the steps that need the source fail, with the module's error.
+  const moduleRef = env.TIDE_SOURCE_MODULE?.trim();
+  const loaded = moduleRef
+    ? await loadSource(moduleRef, process.cwd()).then(
+        (definition) => ({ definition, error: undefined }),
+        (error: unknown) => ({ definition: undefined, error }),
+      )
+    : undefined;
+  const sourceName = loaded?.definition?.name ?? (env.TIDE_SOURCE?.trim() || "github");
   const port = PortClient.fromEnv(settings, { integrationId, integrationType: sourceName });
   let source: Source | undefined;
   let invoker: Invoker | undefined;
@@ -112,7 +122,8 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
     },
     source() {
       if (!source) {
-        const definition = getSourceDefinition(sourceName);
+        if (loaded?.error) throw loaded.error;
+        const definition = loaded?.definition ?? getSourceDefinition(sourceName);
         source = definition.create(resolveSettings(definition, settings));
       }
       return source;

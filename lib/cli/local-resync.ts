@@ -6,13 +6,7 @@ import { compileResource } from "../mapping/index.ts";
 import { ResyncRequestError, RunLockedError } from "../pipeline/errors.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
 import { createProgress } from "./progress.ts";
-import {
-  chooseCatalog,
-  createSource,
-  integrationIdOf,
-  resolveConfig,
-  sourceDefinition,
-} from "./setup-env.ts";
+import { chooseCatalog, createSource, integrationIdOf, loadSourceFlag, resolveConfig } from "./setup-env.ts";
 import { formatPlan, formatSummary } from "./summary.ts";
 
 export interface LocalFlags {
@@ -29,8 +23,8 @@ export interface LocalFlags {
 
 /** `tide resync --local`: the whole resync in this process, with progress and a summary. */
 export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> {
-  const sourceName = flags.source || io.env.TIDE_SOURCE?.trim() || "github";
-  const definition = sourceDefinition(sourceName);
+  const definition = await loadSourceFlag(flags.source || io.env.TIDE_SOURCE?.trim() || "github", io);
+  const sourceName = definition.name;
   const config = await resolveConfig(flags.config, definition, io);
   const source = createSource(definition, io);
   const integrationId = integrationIdOf(io, sourceName);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError } from "../mapping/errors.ts";
 import { CliError, type CliIO, type Command, EXIT, processIO } from "./command.ts";
 import { mapCommand } from "./commands/map.ts";
+import { newCommand } from "./commands/new.ts";
 import { resyncCommand } from "./commands/resync.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { setupCommand } from "./commands/setup.ts";
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   validateCommand,
   mapCommand,
   serveCommand,
+  newCommand,
 ];
 
 const HELP = (list: Command[]) => `tide: keep a Port software catalog in sync with your systems, serverlessly.

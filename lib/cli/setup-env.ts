@@ -7,6 +7,7 @@ import { PortCatalog } from "../port/catalog.ts";
 import { PortClient } from "../port/client.ts";
 import { PortConfigError } from "../port/errors.ts";
 import { getSourceDefinition, resolveSettings, SettingsError, UnknownNameError } from "../source/index.ts";
+import { loadSource, SourceModuleError } from "../source/load.ts";
 import type { Source, SourceDefinition } from "../source/types.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
 import { loadConfigFlag } from "./config.ts";
@@ -28,6 +29,19 @@ export function sourceDefinition(name: string): SourceDefinition {
     return getSourceDefinition(name);
   } catch (error) {
     settingsError(error);
+  }
+}
+
+/**
+ * The source `--source` (or `TIDE_SOURCE`) names: a built-in, a module file or a package.
+ * A module that cannot be loaded is a usage error (exit code 2).
+ */
+export async function loadSourceFlag(reference: string, io: CliIO): Promise<SourceDefinition> {
+  try {
+    return await loadSource(reference, io.cwd);
+  } catch (error) {
+    if (error instanceof SourceModuleError) throw new CliError(error.message, EXIT.usage);
+    throw error;
   }
 }
 

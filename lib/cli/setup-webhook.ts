@@ -1,6 +1,7 @@
 import { LiveGitHub } from "../live/github-api.ts";
 import { ensureOrgWebhook, type OrgWebhookChange } from "../live/org-webhook.ts";
 import { eventsForKinds } from "../live/routes.ts";
+import type { PortAppConfig } from "../mapping/index.ts";
 import { resolveSettings, SettingsError } from "../source/index.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
 import { resolveConfig, sourceDefinition } from "./setup-env.ts";
@@ -11,7 +12,7 @@ import { resolveConfig, sourceDefinition } from "./setup-env.ts";
  */
 export async function setupWebhook(
   io: CliIO,
-  flags: { url: string; config?: string },
+  flags: { url: string; config?: string | PortAppConfig },
 ): Promise<OrgWebhookChange> {
   let url: URL;
   try {
@@ -34,7 +35,9 @@ export async function setupWebhook(
     if (error instanceof SettingsError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
-  const config = await resolveConfig(flags.config, definition, io);
+  // Given resolved by `tide setup`, which read the mapping already (and said where from).
+  const config =
+    typeof flags.config === "object" ? flags.config : await resolveConfig(flags.config, definition, io);
   const events = eventsForKinds(config.resources.map((r) => r.kind));
   return ensureOrgWebhook(LiveGitHub.fromSettings(settings), {
     org: String(settings.GITHUB_ORG),

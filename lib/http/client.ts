@@ -52,6 +52,8 @@ export interface HttpRequest {
   body?: unknown;
   /** A body already serialized as JSON, sent as is instead of `body` (saves a second serialization). */
   json?: string;
+  /** A form-encoded body (`a=1&b=2`), sent as `application/x-www-form-urlencoded` instead of JSON. */
+  form?: string;
   signal?: AbortSignal;
   /** The longest the caller will wait, all waits of this request together; past it, {@link RetryLaterError}. */
   waitBudgetMs?: number;
@@ -116,7 +118,7 @@ export class HttpClient {
     const path = url.pathname;
     const budget = req.waitBudgetMs ?? Number.POSITIVE_INFINITY;
     const isRetryable = this.#options.isRetryable ?? defaultIsRetryable;
-    const body = req.json ?? (req.body === undefined ? undefined : JSON.stringify(req.body));
+    const body = req.form ?? req.json ?? (req.body === undefined ? undefined : JSON.stringify(req.body));
     let waited = 0;
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
@@ -158,7 +160,9 @@ export class HttpClient {
       accept: "application/json",
       ...req.headers,
     };
-    if (body !== undefined) headers["content-type"] = "application/json";
+    if (body !== undefined)
+      headers["content-type"] =
+        req.form === undefined ? "application/json" : "application/x-www-form-urlencoded";
     const res = await undiciRequest(url, {
       method: req.method,
       headers,

@@ -1,7 +1,9 @@
 import type { Logger } from "../pipeline/logger.ts";
 import type { Catalog, ContentHashes, UpsertOptions } from "../pipeline/ports.ts";
+import { resourceFiles } from "../pipeline/resource-kind.ts";
 import { contentHash } from "../pipeline/unchanged.ts";
 import type { Entity } from "../port/entity.ts";
+import { attachFiles } from "../source/included-files.ts";
 import { EventApplyError } from "./errors.ts";
 import type { LiveEvent } from "./event.ts";
 import type { EntityRef, EventMapping } from "./event-mapping.ts";
@@ -113,7 +115,9 @@ async function applySubject(deps: ApplyDeps, route: EventRoute, subject: Subject
         current,
         mapping.config.resources[index]?.selector ?? { query: "true" },
       );
-      const verdict = mismatch ? undefined : await mapping.map(index, current, subject.key);
+      const verdict = mismatch
+        ? undefined
+        : await mapping.map(index, await withFiles(deps, index, current), subject.key);
       if (verdict?.kind === "entities") {
         await upsert(deps, verdict.entities, outcome);
         for (const e of verdict.entities) {
@@ -210,4 +214,14 @@ function groupBy<T>(values: T[], key: (value: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const value of values) groups.set(key(value), [...(groups.get(key(value)) ?? []), value]);
   return groups;
+}
+
+/** The item with the files its resource reads (`file://`, `includedFiles`), as a resync lists it. */
+async function withFiles(deps: ApplyDeps, index: number, item: Item): Promise<Item> {
+  const spec = deps.mapping.config.resources[index];
+  const paths = spec ? resourceFiles(spec) : [];
+  if (paths.length === 0) return item;
+  const readFile = deps.github.readFile?.bind(deps.github);
+  if (!readFile) throw new EventApplyError("the GitHub client cannot read repository files", false);
+  return (await attachFiles(item, paths, readFile)) as Item;
 }

@@ -1,6 +1,8 @@
 import { NetworkError, RetryLaterError } from "../http/index.ts";
 import { SourceHttpError } from "../source/errors.ts";
+import { readRepositoryFile } from "../source/github/files.ts";
 import { GitHubClient } from "../source/github/index.ts";
+import type { FileRequest } from "../source/types.ts";
 import { EventApplyError } from "./errors.ts";
 
 type Item = Record<string, unknown>;
@@ -9,6 +11,8 @@ type Item = Record<string, unknown>;
 export interface GitHubObjects {
   /** The object at a REST path; undefined when GitHub answers 404 or 410 (it is gone). */
   get(path: string): Promise<Item | undefined>;
+  /** A file of the item's repository (`file://` values, `includedFiles`); null when there is none. */
+  readFile?(request: FileRequest): Promise<string | null>;
 }
 
 /** An organization webhook as GitHub returns it (`GET /orgs/{org}/hooks`). */
@@ -83,6 +87,14 @@ export class LiveGitHub implements GitHubObjects {
       if (error instanceof SourceHttpError && (error.status === 404 || error.status === 410))
         return undefined;
       throw asApplyError(error, `GET ${path}`);
+    }
+  }
+
+  async readFile(request: FileRequest): Promise<string | null> {
+    try {
+      return await readRepositoryFile(this.#client, request);
+    } catch (error) {
+      throw asApplyError(error, `reading ${request.path}`);
     }
   }
 

@@ -188,8 +188,10 @@ function collect(
     } else if (nested.pn === "null") {
       out.skipped.push({ itemIndex, ...keyOf(item), reason: "itemsToParse is null" });
     } else {
-      const message = `must return an array, got ${nested.pn === "object" ? "an object" : `a ${nested.pn}`}`;
-      out.failures.push({ itemIndex, ...keyOf(item), field: "itemsToParse", message });
+      // Ocean warns and skips such an item: a skip, not a failure, so it does not block deletion.
+      const got = nested.pn === "object" ? "an object" : `a ${nested.pn}`;
+      const reason = `itemsToParse ${state.program.itemsToParse ?? ""} gave ${got}, not an array`;
+      out.skipped.push({ itemIndex, ...keyOf(item), reason });
     }
   }
 }

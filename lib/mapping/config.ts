@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
-import { ConfigError, formatPath } from "./errors.ts";
+import { ConfigError, type ConfigIssue, formatIssue, formatPath } from "./errors.ts";
 import { portAppConfigSchema } from "./schema.ts";
 import type { PortAppConfig } from "./types.ts";
+import { unknownKeys } from "./unknown-keys.ts";
 
 /** Where a loaded config came from, so that later problems (jq compile errors) can name a line. */
 export interface ConfigSource {
@@ -14,10 +15,26 @@ export interface ConfigSource {
 
 // Kept beside the config rather than in it, so that the config stays plain JSON data.
 const sources = new WeakMap<PortAppConfig, ConfigSource>();
+const warnings = new WeakMap<PortAppConfig, ConfigIssue[]>();
 
 /** The file a config was loaded from (`port-app-config.yml` when it was built from data). */
 export function configSource(config: PortAppConfig): ConfigSource {
   return sources.get(config) ?? { fileName: "port-app-config.yml", lineOf: () => undefined };
+}
+
+/**
+ * What was accepted but ignored in a config — unknown keys under `resources[]` — one line
+ * each (`file: path: message (line n)`), for `tide validate` to print and a run to log.
+ *
+ * @example
+ * for (const line of configWarnings(config)) log.warn(line);
+ */
+export function configWarnings(config: PortAppConfig): string[] {
+  const fileName = configSource(config).fileName;
+  const issues = [...(warnings.get(config) ?? [])].sort(
+    (a, b) => (a.line ?? Infinity) - (b.line ?? Infinity),
+  );
+  return issues.map((issue) => formatIssue(fileName, issue));
 }
 
 /**
@@ -88,16 +105,19 @@ function validate(value: unknown, source: ConfigSource): PortAppConfig {
       { path: "", message: "the config is empty; it needs `resources:`" },
     ]);
   }
+  const ignored = unknownKeys(value, source.lineOf);
   const result = portAppConfigSchema.safeParse(value);
   if (!result.success) {
     const issues = result.error.issues.flatMap((issue) => explain(issue, [], value));
-    throw new ConfigError(
-      source.fileName,
-      issues.map(({ path, message }) => ({ path: formatPath(path), line: source.lineOf(path), message })),
-    );
+    // The keys ignored often explain a problem (`identifer` beside "identifier: required").
+    throw new ConfigError(source.fileName, [
+      ...issues.map(({ path, message }) => ({ path: formatPath(path), line: source.lineOf(path), message })),
+      ...ignored,
+    ]);
   }
   const config = result.data as PortAppConfig;
   sources.set(config, source);
+  warnings.set(config, ignored);
   return config;
 }
 
@@ -121,11 +141,6 @@ function explain(issue: z.core.$ZodIssue, prefix: PropertyKey[], root: unknown):
       if (meant && isPlainObject(value)) return meant.flatMap((i) => explain(i, path, root));
       return [{ path, message: issue.message }];
     }
-    case "unrecognized_keys":
-      return issue.keys.map((key) => ({
-        path: [...path, key],
-        message: `unknown field${suggest(key, path, root)}`,
-      }));
     case "invalid_key":
       return issue.issues.map((i) => ({ path, message: i.message }));
     case "invalid_type":
@@ -141,45 +156,6 @@ function explain(issue: z.core.$ZodIssue, prefix: PropertyKey[], root: unknown):
     default:
       return [{ path, message: issue.message }];
   }
-}
-
-const KNOWN_FIELDS: Record<string, string[]> = {
-  resource: ["kind", "selector", "port"],
-  port: ["entity", "itemsToParse", "itemsToParseName", "itemsToParseTopLevelTransform"],
-  entity: ["mappings"],
-  mappings: ["identifier", "title", "blueprint", "icon", "team", "properties", "relations"],
-  query: ["combinator", "rules"],
-  rule: ["property", "operator", "value"],
-};
-
-function suggest(key: string, path: PropertyKey[], root: unknown): string {
-  const last = path.at(-1);
-  const parent = valueAt(root, path);
-  const kind =
-    typeof last === "number" && path.at(-2) === "resources"
-      ? "resource"
-      : typeof last === "string" && last in KNOWN_FIELDS
-        ? last
-        : isPlainObject(parent) && ("combinator" in parent || "rules" in parent)
-          ? "query"
-          : "rule";
-  const candidates = KNOWN_FIELDS[kind] ?? [];
-  const close = candidates.find((c) => distance(c.toLowerCase(), key.toLowerCase()) <= 2);
-  return close ? ` (did you mean ${close}?)` : ` (expected one of: ${candidates.join(", ")})`;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
 }
 
 function expected(type: string, value: unknown): string {

@@ -9,7 +9,7 @@
  * const mapper = await compileResource(config, 0);
  * const { entities, filtered, skipped, failures } = await mapper.map(rawItems);
  */
-export { configSource, loadConfig, loadConfigFile, parseConfig } from "./config.ts";
+export { configSource, configWarnings, loadConfig, loadConfigFile, parseConfig } from "./config.ts";
 export { ConfigError, type ConfigIssue } from "./errors.ts";
 export { JqRunError } from "./jq.ts";
 export { compileConfig, compileResource, type ResourceMapper } from "./mapper.ts";

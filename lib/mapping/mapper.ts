@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue, formatPath } from "./errors.ts";
 import { atMostOneOutput, isLiteral, plainPath } from "./facts.ts";
 import { compileProblem, JqRunError, jqEngine, PRELUDE } from "./jq.ts";
 import { neededPaths } from "./needed-paths.ts";
+import { prefixProblems, prepareResource } from "./prepare.ts";
 import { buildProgram, expressionsOf } from "./program.ts";
 import type { MapResult, PortAppConfig, ResourceConfig } from "./types.ts";
 
@@ -60,12 +61,12 @@ export async function compileResource(config: PortAppConfig, resourceIndex: numb
     state = await entry;
   } catch (error) {
     if (!(error instanceof CompileFailure)) throw error;
-    const issues: ConfigIssue[] = error.problems.map(({ path, message }) => {
+    const issues: ConfigIssue[] = error.problems.map(({ path, message, jq = true }) => {
       const full = ["resources", resourceIndex, ...path];
       return {
         path: formatPath(full),
         line: source.lineOf(full),
-        message: `jq (kind ${resource.kind}): ${message}`,
+        message: jq ? `jq (kind ${resource.kind}): ${message}` : message,
       };
     });
     throw new ConfigError(source.fileName, issues);
@@ -95,21 +96,36 @@ export async function compileConfig(config: PortAppConfig): Promise<ResourceMapp
   });
 }
 
+/** A problem found while compiling; `jq: false` when it is not jq's (a value prefix). */
+interface CompileProblem {
+  path: PropertyKey[];
+  message: string;
+  jq?: boolean;
+}
+
 class CompileFailure extends Error {
-  readonly problems: Array<{ path: PropertyKey[]; message: string }>;
-  constructor(problems: Array<{ path: PropertyKey[]; message: string }>) {
+  readonly problems: CompileProblem[];
+  constructor(problems: CompileProblem[]) {
     super(problems.map((p) => p.message).join("; "));
     this.problems = problems;
   }
 }
 
-async function compile(resource: ResourceConfig): Promise<MappingState> {
+async function compile(written: ResourceConfig): Promise<MappingState> {
   const jq = await jqEngine();
+  const prefixed = prefixProblems(written).map((p) => ({ ...p, jq: false }));
+  const unprefixed = new Set(prefixed.map((p) => JSON.stringify(p.path)));
+  // Every expression as jq sees it (Ocean's quotes, file:// values); the paths stay the config's.
+  const resource = prepareResource(written);
   const expressions = expressionsOf(resource);
-  const problems = expressions.flatMap(({ path, expression }) => {
-    const problem = compileProblem(jq, expression);
-    return problem ? [{ path, message: problem }] : [];
-  });
+  const problems: CompileProblem[] = [
+    ...prefixed,
+    ...expressions.flatMap(({ path, expression }) => {
+      if (unprefixed.has(JSON.stringify(path))) return [];
+      const problem = compileProblem(jq, expression);
+      return problem ? [{ path, message: problem }] : [];
+    }),
+  ];
   if (problems.length > 0) throw new CompileFailure(problems);
   const program = buildProgram(resource, {
     constant: (e) => (isLiteral(e) ? { value: jq.first(null, `${PRELUDE}\n${e}`) ?? null } : undefined),

@@ -75,6 +75,8 @@ export interface ResourceProgram {
   slow: string;
   slots: Slot[];
   shape: EntityShape;
+  /** The resource's `itemsToParse`, as written, to name it when an item's gives no array. */
+  itemsToParse?: string;
 }
 
 /** What the builder needs to know about an expression (found by compiling and parsing it). */
@@ -156,7 +158,7 @@ export function buildProgram(resource: ResourceConfig, facts: ExpressionFacts): 
   else ${base} as $__tide_base
     | {p: [$__tide_p[0][] | (try ($__tide_base + {${name}: .}) catch {${name}: .}) | ${perEntity}]}
   end`;
-  return { fast: perItem(fast), slow: perItem(slow), slots, shape };
+  return { fast: perItem(fast), slow: perItem(slow), slots, shape, itemsToParse };
 }
 
 function mappingSlots(

@@ -4,8 +4,9 @@ import type { PortAppConfig, SearchQueryMapping, SearchRuleMapping } from "./typ
 
 /**
  * The zod schema of `port-app-config.yml`, after Port Ocean's pydantic models: the same
- * fields, aliases and defaults. Mappings are strict (a misspelt field is an error, not a
- * silently missing value); top-level keys and selector options pass through to the source.
+ * fields, aliases and defaults. Unknown keys under a resource are dropped, as pydantic drops
+ * them for Ocean (`unknown-keys.ts` warns about each); top-level keys and selector options
+ * pass through to the source.
  */
 
 /** A jq expression. YAML numbers and booleans are their own jq literals (`5`, `true`). */
@@ -16,13 +17,13 @@ const jq = z.preprocess(
 
 const optionalJq = jq.nullish().transform((v) => v ?? undefined);
 
-const rule: z.ZodType<SearchRuleMapping> = z.strictObject({
+const rule: z.ZodType<SearchRuleMapping> = z.object({
   property: jq,
   operator: jq,
   value: jq.optional(),
 });
 
-const searchQuery: z.ZodType<SearchQueryMapping> = z.strictObject({
+const searchQuery: z.ZodType<SearchQueryMapping> = z.object({
   combinator: jq,
   rules: z
     .array(
@@ -40,7 +41,7 @@ const propertyName = z.string().superRefine((key, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
-const mappings = z.strictObject({
+const mappings = z.object({
   identifier: jqOrQuery,
   blueprint: jq,
   title: optionalJq,
@@ -56,11 +57,11 @@ const mappings = z.strictObject({
     .transform((v) => v ?? {}),
 });
 
-const resource = z.strictObject({
+const resource = z.object({
   kind: z.string({ error: "must be a kind name (a string)" }).min(1, { error: "must not be empty" }),
   selector: z.looseObject({ query: jq }),
-  port: z.strictObject({
-    entity: z.strictObject({ mappings }),
+  port: z.object({
+    entity: z.object({ mappings }),
     itemsToParse: optionalJq,
     itemsToParseName: z.string().min(1, { error: "must not be empty" }).default("item"),
     itemsToParseTopLevelTransform: z.boolean().default(true),

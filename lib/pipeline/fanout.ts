@@ -1,5 +1,6 @@
 import { RetryLaterError } from "../http/errors.ts";
-import { compileConfig, type PortAppConfig } from "../mapping/index.ts";
+import { compileConfig, configWarnings, type PortAppConfig } from "../mapping/index.ts";
+import { findKind, kindNames } from "../source/kinds.ts";
 import type { Kind, Page, Source } from "../source/types.ts";
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, finishReconciling, maybeFinish } from "./finish.ts";
@@ -9,6 +10,7 @@ import { type IngestMessage, MESSAGE_VERSION } from "./message.ts";
 import { packItems } from "./pack.ts";
 import { forEachConcurrent } from "./pool.ts";
 import type { ContinueEvent, Invoker, Queue, ReconcileEvent, WatchdogEvent } from "./ports.ts";
+import { resourceFiles, resourceKind } from "./resource-kind.ts";
 import type { Checkpoint, Failure, RunRecord, Trigger } from "./run.ts";
 import { DEFAULT_STALL_BOUNDS, endStalledRun, isStalled } from "./watchdog.ts";
 
@@ -179,6 +181,8 @@ async function openRun(deps: FanoutDeps, event: StartEvent) {
     resources.map((resource) => ({ resource, kind: kindName(config, resource) })),
   );
   await reportRunning(deps, run);
+  // Keys Ocean ignores are ignored here too, but said, so a typo does not go unnoticed.
+  for (const warning of configWarnings(config)) deps.log.warn(warning, { runId });
   deps.log.info("resync started", {
     runId,
     trigger: event.trigger,
@@ -208,11 +212,16 @@ async function reportRunning(deps: FanoutDeps, run: RunRecord) {
 }
 
 function selectResources(config: PortAppConfig, source: Source, kinds: string[] | undefined): number[] {
-  const known = kindsOf(source);
   for (const [index, resource] of config.resources.entries()) {
-    if (!known.has(resource.kind)) {
+    if (!findKind(source, resource.kind)) {
       throw new ResyncRequestError(
-        `resources[${index}].kind: "${resource.kind}" is not a kind of the ${source.name} source (${[...known.keys()].join(", ")})`,
+        `resources[${index}].kind: "${resource.kind}" is not a kind of the ${source.name} source (${kindNames(source).join(", ")})`,
+      );
+    }
+    const files = resourceFiles(resource);
+    if (files.length > 0 && !source.readFile) {
+      throw new ResyncRequestError(
+        `resources[${index}] (kind ${resource.kind}) reads files (${files.join(", ")}), which the ${source.name} source cannot read`,
       );
     }
   }
@@ -228,10 +237,6 @@ function selectResources(config: PortAppConfig, source: Source, kinds: string[] 
   return indexes.filter((index) => kinds.includes(kindName(config, index)));
 }
 
-function kindsOf(source: Source): Map<string, Kind> {
-  return source.kinds instanceof Map ? new Map(source.kinds) : new Map(Object.entries(source.kinds));
-}
-
 function kindName(config: PortAppConfig, resource: number): string {
   return config.resources[resource]?.kind ?? `#${resource}`;
 }
@@ -243,7 +248,6 @@ class Enumeration {
   readonly #deps: FanoutDeps;
   readonly #run: RunRecord;
   readonly #config: PortAppConfig;
-  readonly #kinds: Map<string, Kind>;
   #lockTouchedAt = Date.now();
   #remaining: number;
 
@@ -251,7 +255,6 @@ class Enumeration {
     this.#deps = deps;
     this.#run = run;
     this.#config = config;
-    this.#kinds = kindsOf(deps.source);
     this.#remaining = deps.remainingMs();
   }
 
@@ -274,8 +277,14 @@ class Enumeration {
   async #resource(resource: number): Promise<void> {
     const { store } = this.#deps;
     const spec = this.#config.resources[resource];
-    const kind = spec && this.#kinds.get(spec.kind);
-    if (!spec || !kind) return;
+    const listed = spec && findKind(this.#deps.source, spec.kind);
+    if (!spec || !listed) return;
+    let kind: Kind;
+    try {
+      kind = resourceKind(this.#deps.source, listed, spec);
+    } catch (error) {
+      return this.#failed(resource, "files", error);
+    }
     const selector = selectorExtras(spec.selector);
     const saved = new Map(
       (await store.getCheckpoints(this.#run.runId, resource)).map((c) => [c.partition, c]),

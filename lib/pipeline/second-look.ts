@@ -7,6 +7,7 @@ import { literalBlueprint } from "./blueprints.ts";
 import { selectorExtras } from "./fanout.ts";
 import type { RunMappers } from "./mappers.ts";
 import type { ItemOrigin } from "./ports.ts";
+import { resourceKind } from "./resource-kind.ts";
 import type { RunRecord } from "./run.ts";
 
 /** An entity reconciliation wants the source's word on, and where it was listed last (when known). */
@@ -92,7 +93,7 @@ export function sourceSecondLook(options: SourceLookOptions): SecondLook {
           none = false;
           const where = `kind ${spec.kind} (resource #${index})`;
           try {
-            const kind = getKind(source, spec.kind);
+            const kind = resourceKind(source, getKind(source, spec.kind), spec);
             const known = mine.every((w) => w.origin?.kind === spec.kind);
             const scope: LookAgainScope =
               kind.partitions && known

@@ -82,3 +82,14 @@ export class SourceHttpError extends Error {
     this.requestId = requestId;
   }
 }
+
+/** A kind whose pages cannot be read a second time: the absence of its items cannot be confirmed. */
+export class CannotListAgainError extends Error {
+  override readonly name = "CannotListAgainError";
+  readonly kind: string;
+
+  constructor(kind: string) {
+    super(`kind ${kind} cannot be listed again (listAgain: false): its absent items are kept, not deleted`);
+    this.kind = kind;
+  }
+}

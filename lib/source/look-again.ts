@@ -1,11 +1,13 @@
 import { enumerateKind } from "./enumerate.ts";
+import { CannotListAgainError } from "./errors.ts";
 import type { CallOptions, Kind, LookAgainScope, Page } from "./types.ts";
 
 /**
  * The generic confirmation of absence: the pages of a kind read again, for just `scope`.
  * It needs nothing from the source beyond its pages: a listing that shifted while it was
  * read the first time (an item deleted between two page reads skips another) is read again
- * from the start, so an item skipped then is found now.
+ * from the start, so an item skipped then is found now. A kind that says it cannot be listed
+ * again (`listAgain: false`) throws {@link CannotListAgainError}: nothing of it is confirmed.
  *
  * @example
  * await lookAgain(kind, { partitions: ["api"] }, { selector }, (page, repo) => keepWhatReappears(page.items));
@@ -16,6 +18,7 @@ export async function lookAgain(
   options: CallOptions & { concurrency?: number },
   onPage: (page: Page, partition: string) => void | Promise<void>,
 ): Promise<void> {
+  if (kind.listAgain === false) throw new CannotListAgainError(kind.name);
   if (!kind.partitions || scope.partitions === "all") {
     await enumerateKind(kind, { ...options, onPage: (page, partition) => onPage(page, partition ?? "") });
     return;

@@ -1,10 +1,14 @@
 import { UnknownNameError } from "./errors.ts";
 import { githubSource } from "./github/index.ts";
+import { httpSource } from "./http/index.ts";
+import type { BUILT_IN_SOURCE_NAMES } from "./reference.ts";
 import type { SourceDefinition } from "./types.ts";
 
 /** The sources Tide ships, by the name a deployment chooses (`TIDE_SOURCE`, `tide resync --source`). */
-export const builtInSources: Readonly<Record<string, SourceDefinition>> = Object.freeze({
+export const builtInSources: Readonly<Record<(typeof BUILT_IN_SOURCE_NAMES)[number], SourceDefinition>> &
+  Readonly<Record<string, SourceDefinition>> = Object.freeze({
   github: githubSource,
+  http: httpSource,
 });
 
 /**

@@ -5,6 +5,8 @@ import type { ResolvedSettings, SettingProblem, SourceDefinition } from "./types
 export interface SettingSpec {
   /** The environment variable, e.g. `GITHUB_TOKEN`. */
   name: string;
+  /** Other variables read, in order, when `name` is unset (e.g. Ocean's `OCEAN__INTEGRATION__CONFIG__…`). */
+  aliases?: readonly string[];
   type: "string" | "number" | "boolean" | "url";
   required?: boolean;
   /** Never printed: errors name the setting, not its value. */
@@ -33,7 +35,7 @@ export function resolveSettings(
   const settings: ResolvedSettings = {};
   const problems: SettingProblem[] = [];
   for (const spec of definition.settings) {
-    const raw = env[spec.name]?.trim() || spec.default;
+    const raw = [spec.name, ...(spec.aliases ?? [])].map((n) => env[n]?.trim()).find(Boolean) || spec.default;
     if (raw === undefined) {
       if (spec.required)
         problems.push({ setting: spec.name, message: `required, not set (${spec.description})` });

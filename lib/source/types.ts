@@ -51,6 +51,11 @@ export interface Kind {
   partitions?(options?: CallOptions): AsyncIterable<string>;
   /** The kind's pages, in order, from the start or from `options.cursor`. */
   pages(options?: PageOptions): AsyncIterable<Page>;
+  /**
+   * `false` when the kind's pages cannot be read a second time (a one-shot export, a feed that
+   * only moves forward): reconciliation then confirms no absence, so it deletes nothing of it.
+   */
+  listAgain?: boolean;
 }
 
 /**
@@ -62,10 +67,30 @@ export interface LookAgainScope {
   partitions: readonly string[] | "all";
 }
 
+/** Which file {@link Source.readFile} reads: `path` in the repository (or project) `item` belongs to. */
+export interface FileRequest {
+  /** A raw item of the source, e.g. a GitHub repository. */
+  item: unknown;
+  /** A path in that repository, e.g. `README.md` or `docs/owners.yml`. */
+  path: string;
+}
+
 /** A configured connection to one third-party system. */
 export interface Source {
   name: string;
   kinds: ReadonlyMap<string, Kind> | Readonly<Record<string, Kind>>;
+  /**
+   * Optional capability: the text of a file in the repository an item belongs to, on its
+   * default branch; `null` when there is none (no such file, a directory, an item that
+   * belongs to no repository). Mappings use it through `file://PATH` values and the
+   * `includedFiles` selector. Throws when the file cannot be read (the run is then partial).
+   */
+  readFile?(request: FileRequest, options?: CallOptions): Promise<string | null>;
+  /**
+   * For a source whose kinds are open-ended (the HTTP source: every endpoint path is a kind):
+   * the kind of that name, or `undefined`. Asked before `kinds`.
+   */
+  kind?(name: string): Kind | undefined;
   close?(): Promise<void>;
 }
 
@@ -87,6 +112,8 @@ export interface SourceDefinition {
    */
   check?(settings: ResolvedSettings): SettingProblem[];
   create(settings: ResolvedSettings): Source;
+  /** The names of the kinds the source offers, known without settings (for `tide validate`). */
+  kinds?: readonly string[];
   defaults?: SourceDefaults;
 }
 

@@ -136,7 +136,7 @@ describe("configs that do not load", () => {
     expect(error.issues).toContainEqual({
       path: "resources[0].port.entity.mapings",
       line: 7,
-      message: "unknown field (did you mean mappings?)",
+      message: "unknown key, ignored as Ocean does (did you mean mappings?)",
     });
   });
 });

@@ -173,7 +173,7 @@ describe.concurrent("tide validate", () => {
     const run = await tide(["validate", "--config", "two-kinds.yml"], { cwd: dir });
     expect(run).toEqual({
       code: 0,
-      stdout: "two-kinds.yml: valid, 2 resources (repository, team)\n",
+      stdout: "two-kinds.yml: valid for the github source, 2 resources (repository, team)\n",
       stderr: "",
     });
   });

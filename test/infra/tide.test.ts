@@ -69,6 +69,7 @@ describe("functions", () => {
         TIDE_CONFIG_FILE: "/var/task/port-app-config.yml",
         TIDE_MAX_RECEIVE_COUNT: "5",
         TIDE_MAX_MESSAGE_BYTES: String(256 * 1024),
+        TIDE_SOURCE: "github",
         PORT_BASE_URL: "https://api.port.io",
         GITHUB_API_URL: "https://api.github.com",
         POWERTOOLS_SERVICE_NAME: service,

@@ -182,7 +182,7 @@ resources:
     expect(problems(text, "config.yml")).toEqual([
       "config.yml: entityDeletionThreshold: must be between 0 and 1 (line 1)",
       "config.yml: resources[0].port.entity.mappings.identifier: required (line 8)",
-      "config.yml: resources[0].port.entity.mappings.identifer: unknown field (did you mean identifier?) (line 9)",
+      "config.yml: resources[0].port.entity.mappings.identifer: unknown key, ignored as Ocean does (did you mean identifier?) (line 9)",
       'config.yml: resources[0].port.entity.mappings.properties["has space"]: property identifier "has space" may only contain A-Z a-z 0-9 @ _ = - (found " ") (line 12)',
       "config.yml: resources[0].port.entity.mappings.properties.nothing: must be a jq expression (a string) (line 13)",
       "config.yml: resources[1].kind: must be a kind name (a string) (line 14)",

@@ -99,19 +99,22 @@ properties:
     ]);
   });
 
-  it("skips an item whose array is null and fails one whose array is not an array", async () => {
+  it("skips, as Ocean does, an item whose itemsToParse gives null or no array, naming the expression", async () => {
     const items = [
       { ...PULL, files: null },
       { ...PULL, id: 5002, files: { a: 1 } },
       { id: 5003, files: "x" },
+      { ...PULL, id: 5004, files: [{ path: "a.ts" }] },
     ];
     const result = await mapWith(MAPPING, items, { port: "itemsToParse: .files" });
-    expect(result.entities).toEqual([]);
-    expect(result.skipped).toEqual([{ itemIndex: 0, key: "5001", reason: "itemsToParse is null" }]);
-    expect(result.failures).toEqual([
-      { itemIndex: 1, key: "5002", field: "itemsToParse", message: "must return an array, got an object" },
-      { itemIndex: 2, key: "5003", field: "itemsToParse", message: "must return an array, got a string" },
+    expect(result.entities.map((e) => e.itemIndex)).toEqual([3]);
+    expect(result.skipped).toEqual([
+      { itemIndex: 0, key: "5001", reason: "itemsToParse is null" },
+      { itemIndex: 1, key: "5002", reason: "itemsToParse .files gave an object, not an array" },
+      { itemIndex: 2, key: "5003", reason: "itemsToParse .files gave a string, not an array" },
     ]);
+    // Not failures: a skipped item does not make the run partial, so deletion still happens.
+    expect(result.failures).toEqual([]);
   });
 
   it("fails an item whose itemsToParse expression throws", async () => {

@@ -1,6 +1,7 @@
 import { first } from "jq-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { githubKindBlueprints, githubMoreKindsConfig } from "../../lib/source/github/defaults.ts";
 import {
   builtInSources,
   getKind,
@@ -11,19 +12,40 @@ import {
 import { collect, type GitHubFake, githubFixture, itemsOf } from "./helpers.ts";
 
 describe("registry", () => {
-  it("knows the github source", () => {
-    expect(Object.keys(builtInSources)).toEqual(["github"]);
+  it("knows the github and http sources", () => {
+    expect(Object.keys(builtInSources)).toEqual(["github", "http"]);
     expect(getSourceDefinition("github").settings.map((s) => s.name)).toContain("GITHUB_TOKEN");
   });
 
   it("names the known sources and kinds when asked for an unknown one", () => {
     expect(() => getSourceDefinition("gitlab")).toThrow(UnknownNameError);
-    expect(() => getSourceDefinition("gitlab")).toThrow('unknown source "gitlab"; known: github');
+    expect(() => getSourceDefinition("gitlab")).toThrow('unknown source "gitlab"; known: github, http');
     expect(() => getSourceDefinition("toString")).toThrow(UnknownNameError);
     const source = getSourceDefinition("github").create({ GITHUB_ORG: "acme", GITHUB_TOKEN: "t" });
-    expect(kindNames(source)).toEqual(["repository", "pull-request", "issue", "team"]);
+    expect(kindNames(source)).toEqual([
+      "organization",
+      "repository",
+      "pull-request",
+      "issue",
+      "user",
+      "team",
+      "collaborator",
+      "workflow",
+      "workflow-run",
+      "release",
+      "tag",
+      "branch",
+      "environment",
+      "deployment",
+      "deployment-status",
+      "dependabot-alert",
+      "code-scanning-alerts",
+      "secret-scanning-alerts",
+      "file",
+      "folder",
+    ]);
     expect(() => getKind(source, "pull_request")).toThrow(
-      /unknown kind .*"pull_request"; known: repository, pull-request/,
+      /unknown kind .*"pull_request"; known: organization, repository, pull-request/,
     );
   });
 });
@@ -68,12 +90,15 @@ describe("the GitHub defaults", () => {
   });
   afterAll(() => fake.close());
 
-  it("has the four blueprints, each relation's target coming first", () => {
+  it("has the default mapping's four blueprints and Ocean's alert blueprints, each relation's target first", () => {
     expect(blueprints.map((b) => b.identifier)).toEqual([
       "githubRepository",
       "githubTeam",
       "githubPullRequest",
       "githubIssue",
+      "githubDependabotAlert",
+      "githubCodeScanAlerts",
+      "githubSecretScanAlert",
     ]);
     blueprints.forEach((blueprint, index) => {
       for (const relation of Object.values(blueprint.relations)) {
@@ -84,11 +109,23 @@ describe("the GitHub defaults", () => {
     });
   });
 
-  it("maps each kind of the source to a blueprint, with known properties and relations", () => {
-    expect(config.resources.map((r) => r.kind).sort()).toEqual([...kindNames(source)].sort());
-    for (const resource of config.resources) {
+  it("maps each kind of the source but the opt-in ones to a blueprint, with known properties and relations", async () => {
+    // The default config, and Ocean's documented mapping of the other kinds. The alert kinds
+    // need security permissions, and file/folder name the files to read: a user adds them.
+    const more: { resources: Resource[] } = parse(await githubMoreKindsConfig());
+    const resources = [...config.resources, ...more.resources];
+    const all = [...blueprints, ...(githubKindBlueprints as unknown as Blueprint[])];
+    const mapped = new Set(resources.map((r) => r.kind));
+    expect(kindNames(source).filter((k) => !mapped.has(k))).toEqual([
+      "dependabot-alert",
+      "code-scanning-alerts",
+      "secret-scanning-alerts",
+      "file",
+      "folder",
+    ]);
+    for (const resource of resources) {
       const { mappings } = resource.port.entity;
-      const blueprint = blueprints.find((b) => `"${b.identifier}"` === mappings.blueprint);
+      const blueprint = all.find((b) => `"${b.identifier}"` === mappings.blueprint);
       expect(blueprint, resource.kind).toBeDefined();
       expect(Object.keys(blueprint?.schema.properties ?? {}).sort()).toEqual(
         Object.keys(mappings.properties).sort(),

@@ -7,6 +7,7 @@ import {
   type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
+  SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Context } from "aws-lambda";
 import { fanoutHandler, ingestHandler } from "../../lib/aws/handlers.ts";
@@ -35,6 +36,21 @@ export interface LambdaWorld {
   drain(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
+
+export interface LambdaWorldOptions {
+  maxReceiveCount?: number;
+  /** Adds to (or overrides) the environment the stack gives the functions. */
+  env?: Record<string, string>;
+  /**
+   * Puts something between the functions (and the SQS trigger's stand-in) and a local AWS
+   * server, e.g. a metering proxy: given the server's endpoint, the one to use instead.
+   */
+  via?: (service: "sqs" | "dynamodb", endpoint: string) => Promise<string>;
+  /** Told how long each function invocation took, as Lambda bills it. */
+  onInvoke?: (fn: "fanout" | "ingest", ms: number) => void;
+}
+
+const SQS_LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
 
 export interface ResyncOptions {
   /** For each fanout invocation, its clock of remaining time (default: 15 minutes). */
@@ -90,19 +106,35 @@ export async function deployedEnv(world: World, sqs: LocalSqs, dynamo: LocalDyna
  * the AWS SDK pointed at an SQS-compatible server and dynalite through `AWS_ENDPOINT_URL_*`),
  * the GitHub and Port fakes of `world`, and pollers standing in for Lambda's SQS trigger.
  */
-export async function startLambdaWorld(
-  world: World,
-  options: { maxReceiveCount?: number } = {},
-): Promise<LambdaWorld> {
+export async function startLambdaWorld(world: World, options: LambdaWorldOptions = {}): Promise<LambdaWorld> {
   const maxReceiveCount = options.maxReceiveCount ?? 3;
-  const sqs = await startSqs({ maxReceiveCount, visibilityTimeout: 30 });
-  const dynamo = await startDynalite();
-  const env = await deployedEnv(world, sqs, dynamo, maxReceiveCount);
+  const direct = await startSqs({ maxReceiveCount, visibilityTimeout: 30 });
+  const directDynamo = await startDynalite();
+  const via = options.via ?? (async (_service: string, endpoint: string) => endpoint);
+  const sqsEndpoint = await via("sqs", direct.endpoint);
+  const sqs: LocalSqs =
+    sqsEndpoint === direct.endpoint
+      ? direct
+      : { ...direct, endpoint: sqsEndpoint, client: new SQSClient({ ...SQS_LOCAL, endpoint: sqsEndpoint }) };
+  const dynamo: LocalDynamo = { ...directDynamo, endpoint: await via("dynamodb", directDynamo.endpoint) };
+  const timed = <A extends unknown[], R>(fn: "fanout" | "ingest", handler: (...args: A) => Promise<R>) =>
+    options.onInvoke
+      ? async (...args: A) => {
+          const started = performance.now();
+          try {
+            return await handler(...args);
+          } finally {
+            options.onInvoke?.(fn, performance.now() - started);
+          }
+        }
+      : handler;
+  // e.g. TIDE_SOURCE_MODULE and its settings.
+  const env = { ...(await deployedEnv(world, sqs, dynamo, maxReceiveCount)), ...options.env };
   Object.assign(process.env, env);
   const runtime = await buildRuntime(env);
 
   const queueDepth = async () => {
-    const attributes = await sqs.client.send(
+    const attributes = await direct.client.send(
       new GetQueueAttributesCommand({
         QueueUrl: sqs.queueUrl,
         AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
@@ -124,7 +156,10 @@ export async function startLambdaWorld(
         const remaining = resync.remainingTime?.() ?? (() => deadline - Date.now());
         return { getRemainingTimeInMillis: remaining };
       };
-      const fanout = fanoutHandler(async () => runtime, silentLogger);
+      const fanout = timed(
+        "fanout",
+        fanoutHandler(async () => runtime, silentLogger),
+      );
       const invocations: Array<Promise<unknown>> = [];
       runtime.invoker = () => ({
         async continueFanout(event) {
@@ -159,7 +194,10 @@ export async function startLambdaWorld(
       const poller = new SqsPoller({
         client: sqs.client,
         queueUrl: sqs.queueUrl,
-        handler: ingestHandler(async () => crashing, silentLogger),
+        handler: timed(
+          "ingest",
+          ingestHandler(async () => crashing, silentLogger),
+        ),
         retryVisibilitySeconds: 0,
         random,
         ...resync.poller,
@@ -177,12 +215,12 @@ export async function startLambdaWorld(
     async drainDeadLetters() {
       const messages: Message[] = [];
       for (;;) {
-        const got = await sqs.client.send(
+        const got = await direct.client.send(
           new ReceiveMessageCommand({ QueueUrl: sqs.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
         );
         if (!got.Messages?.length) return messages;
         messages.push(...got.Messages);
-        await sqs.client.send(
+        await direct.client.send(
           new DeleteMessageBatchCommand({
             QueueUrl: sqs.dlqUrl,
             Entries: got.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
@@ -192,7 +230,7 @@ export async function startLambdaWorld(
     },
     async redrive(messages) {
       for (let i = 0; i < messages.length; i += 10) {
-        await sqs.client.send(
+        await direct.client.send(
           new SendMessageBatchCommand({
             QueueUrl: sqs.queueUrl,
             Entries: messages.slice(i, i + 10).map((m, j) => ({ Id: String(j), MessageBody: m.Body ?? "" })),
@@ -218,7 +256,8 @@ export async function startLambdaWorld(
       }
     },
     async close() {
-      await Promise.all([sqs.close(), dynamo.close()]);
+      if (sqs !== direct) sqs.client.destroy();
+      await Promise.all([direct.close(), directDynamo.close()]);
     },
   };
 }

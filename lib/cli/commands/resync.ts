@@ -25,7 +25,8 @@ ${CONFIG_USAGE.replace("(default: ./port-app-config.yml)", "(default: ./port-app
       --json             print the run's summary (or the plan) as JSON on stdout
       --full             send every entity, even those unchanged since the last write
       --supersede        abort a resync of this integration still in progress, instead of refusing
-      --source NAME      the source (default: TIDE_SOURCE or github)
+      --source NAME      the source: github, http, a module file (./my-source.mjs) or a package
+                         (default: TIDE_SOURCE or github)
       --catalog DIR      the file catalog's folder when Port is not configured (default .tide/catalog)
       --function NAME    the deployed fanout function (default: the stack's FanoutFunctionName output)
       --stack NAME       the deployed stack (default Tide)
@@ -34,6 +35,8 @@ Examples:
   GITHUB_ORG=acme GITHUB_TOKEN=... tide resync --local
   tide resync --local --kinds repository,pull-request --concurrency 8
   tide resync --local --plan
+  tide resync --local --source ./users-api.mjs
+  HTTP_BASE_URL=https://api.example.com tide resync --local --source http
   tide resync --stack Tide --kinds repository
 
 Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings.

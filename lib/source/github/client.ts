@@ -22,12 +22,15 @@ export interface GitHubBlock {
 /** An error answer from GitHub, with the `block` it gave for a repository GitHub blocked. */
 export class GitHubHttpError extends SourceHttpError {
   readonly block: GitHubBlock | undefined;
+  /** GitHub's `message`, e.g. "Dependabot alerts are disabled for this repository." */
+  readonly apiMessage: string | undefined;
 
   constructor(
     options: ConstructorParameters<typeof SourceHttpError>[0] & { block?: GitHubBlock | undefined },
   ) {
     super(options);
     this.block = options.block;
+    this.apiMessage = options.apiMessage;
   }
 }
 

@@ -1,7 +1,25 @@
 import type { Kind, Source, SourceDefinition } from "../types.ts";
 import { GitHubClient, type GitHubHttpOptions } from "./client.ts";
 import { githubDefaults } from "./defaults.ts";
-import { issueKind, pullRequestKind, repositoryKind, teamKind } from "./kinds.ts";
+import { readRepositoryFile } from "./files.ts";
+import { branchKind } from "./kinds/branch.ts";
+import { codeScanningAlertsKind } from "./kinds/code-scanning-alerts.ts";
+import { collaboratorKind } from "./kinds/collaborator.ts";
+import { dependabotAlertKind } from "./kinds/dependabot-alert.ts";
+import { deploymentKind } from "./kinds/deployment.ts";
+import { deploymentStatusKind } from "./kinds/deployment-status.ts";
+import { environmentKind } from "./kinds/environment.ts";
+import { fileKind } from "./kinds/file.ts";
+import { folderKind } from "./kinds/folder.ts";
+import { organizationKind } from "./kinds/organization.ts";
+import { releaseKind } from "./kinds/release.ts";
+import { secretScanningAlertsKind } from "./kinds/secret-scanning-alerts.ts";
+import { tagKind } from "./kinds/tag.ts";
+import { teamKind } from "./kinds/team.ts";
+import { userKind } from "./kinds/user.ts";
+import { workflowKind } from "./kinds/workflow.ts";
+import { workflowRunKind } from "./kinds/workflow-run.ts";
+import { issueKind, pullRequestKind, repositoryKind } from "./kinds.ts";
 import { DEFAULT_MAX_CONCURRENCY } from "./octokit.ts";
 import { realClock } from "./pause.ts";
 import { RepositoryListings } from "./repo-listing.ts";
@@ -11,7 +29,30 @@ export { createAppJwt, readPrivateKey } from "./app-auth.ts";
 export { GitHubClient, GitHubHttpError, type GitHubHttpOptions } from "./client.ts";
 export { type Clock, GitHubPause } from "./pause.ts";
 
-export type GitHubKindName = "repository" | "pull-request" | "issue" | "team";
+/** The kinds of the GitHub source, known without settings (`tide validate` checks a config against them). */
+export const GITHUB_KINDS = [
+  "organization",
+  "repository",
+  "pull-request",
+  "issue",
+  "user",
+  "team",
+  "collaborator",
+  "workflow",
+  "workflow-run",
+  "release",
+  "tag",
+  "branch",
+  "environment",
+  "deployment",
+  "deployment-status",
+  "dependabot-alert",
+  "code-scanning-alerts",
+  "secret-scanning-alerts",
+  "file",
+  "folder",
+] as const;
+export type GitHubKindName = (typeof GITHUB_KINDS)[number];
 export type GitHubSource = Source & { kinds: Readonly<Record<GitHubKindName, Kind>> };
 
 export interface GitHubSourceOptions {
@@ -35,8 +76,12 @@ export interface GitHubSourceOptions {
 }
 
 /**
- * The GitHub source: kinds `repository`, `pull-request` and `issue` (partitioned by
- * repository) and `team`, for one organization.
+ * The GitHub source, for one organization, shaped as Ocean's GitHub integration gives its
+ * items: kinds `organization`, `user`, `team` (org-wide), and `repository`, `pull-request`,
+ * `issue`, `collaborator`, `workflow`, `workflow-run`, `release`, `tag`, `branch`,
+ * `environment`, `deployment`, `deployment-status`, the security alerts
+ * (`dependabot-alert`, `code-scanning-alerts`, `secret-scanning-alerts`) and catalog-as-code
+ * (`file`, `folder`), partitioned by repository.
  *
  * @example
  * const source = createGitHubSource({ org: "acme", token: process.env.GITHUB_TOKEN });
@@ -63,11 +108,28 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   return {
     name: "github",
     kinds: {
+      organization: organizationKind(ctx),
       repository: repositoryKind(ctx),
       "pull-request": pullRequestKind(ctx),
       issue: issueKind(ctx),
+      user: userKind(ctx),
       team: teamKind(ctx),
+      collaborator: collaboratorKind(ctx),
+      workflow: workflowKind(ctx),
+      "workflow-run": workflowRunKind(ctx),
+      release: releaseKind(ctx),
+      tag: tagKind(ctx),
+      branch: branchKind(ctx),
+      environment: environmentKind(ctx),
+      deployment: deploymentKind(ctx),
+      "deployment-status": deploymentStatusKind(ctx),
+      "dependabot-alert": dependabotAlertKind(ctx),
+      "code-scanning-alerts": codeScanningAlertsKind(ctx),
+      "secret-scanning-alerts": secretScanningAlertsKind(ctx),
+      file: fileKind(ctx),
+      folder: folderKind(ctx),
     },
+    readFile: (request, callOptions) => readRepositoryFile(client, request, callOptions),
   };
 }
 
@@ -76,6 +138,7 @@ export const githubSource: SourceDefinition = {
   name: "github",
   settings: GITHUB_SETTINGS,
   check: checkGitHubSettings,
+  kinds: GITHUB_KINDS,
   create: (settings) => {
     const app = settings.GITHUB_APP_ID
       ? {

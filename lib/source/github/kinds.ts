@@ -1,10 +1,16 @@
 import type { components } from "@octokit/openapi-types";
-import { header } from "../../http/index.ts";
-import { PartitionRequiredError, SelectorError, SourceHttpError } from "../errors.ts";
-import { paginateLink } from "../paginate/link.ts";
-import type { CallOptions, Kind, Page, PageOptions } from "../types.ts";
-import { type GitHubClient, GitHubHttpError } from "./client.ts";
-import { type ListedRepo, NotAListError, type RepositoryListings } from "./repo-listing.ts";
+import type { Kind } from "../types.ts";
+import {
+  badCursor,
+  choice,
+  type GitHubKindContext,
+  named,
+  perRepositoryList,
+  repoNameOf,
+  reposPath,
+} from "./kinds/shared.ts";
+
+export type { GitHubKindContext } from "./kinds/shared.ts";
 
 type Schemas = components["schemas"];
 /**
@@ -15,18 +21,7 @@ type Listed<T> = Partial<T> & { __repository?: string };
 type PullRequest = Listed<Schemas["pull-request-simple"]>;
 type Issue = Listed<Schemas["issue"]>;
 
-export interface GitHubKindContext {
-  client: GitHubClient;
-  org: string;
-  /** The org's repository listing, read once and shared by the kinds that need it. */
-  listings: RepositoryListings;
-  /** A repository whose listing is skipped (blocked by GitHub), named in the message. */
-  warn(message: string, detail: Record<string, unknown>): void;
-}
-
-const PER_PAGE = 100;
 const STATES = ["open", "closed", "all"] as const;
-const REPOSITORY_TYPES = ["all", "public", "private", "forks", "sources", "member"] as const;
 
 /** `/orgs/{org}/repos`. Selector: `repositoryType` (all, public, private, forks, sources, member). */
 export function repositoryKind(ctx: GitHubKindContext): Kind {
@@ -43,10 +38,16 @@ export function repositoryKind(ctx: GitHubKindContext): Kind {
 
 /** `/repos/{org}/{repo}/pulls`, one partition per repository. Selector: `state` (default open), `repositoryType`. */
 export function pullRequestKind(ctx: GitHubKindContext): Kind {
-  return perRepository<PullRequest>(ctx, "pull-request", "pulls", (pr, repo) => {
-    const name = pr.base?.repo?.name;
-    pr.__repository = typeof name === "string" ? name : repo;
-    return pr;
+  return perRepositoryList(ctx, {
+    name: "pull-request",
+    label: "pulls",
+    resource: (selector) => `pulls?state=${choice("pull-request", selector, "state", STATES, "open")}`,
+    shape: (item, repo) => {
+      const pr = item as PullRequest;
+      const name = pr.base?.repo?.name;
+      pr.__repository = typeof name === "string" ? name : repo;
+      return item;
+    },
   });
 }
 
@@ -56,148 +57,16 @@ export function pullRequestKind(ctx: GitHubKindContext): Kind {
  * the `pull-request` kind).
  */
 export function issueKind(ctx: GitHubKindContext): Kind {
-  return perRepository<Issue>(
-    ctx,
-    "issue",
-    "issues",
-    (issue, repo) => {
+  return perRepositoryList(ctx, {
+    name: "issue",
+    label: "issues",
+    resource: (selector) => `issues?state=${choice("issue", selector, "state", STATES, "open")}`,
+    shape: (item, repo) => {
+      const issue = item as Issue;
       if (issue.pull_request) return undefined;
       issue.__repository = repoNameOf(issue.repository_url) ?? repo;
-      return issue;
+      return item;
     },
-    (repo) => repo.hasIssues,
-  );
-}
-
-/** `/orgs/{org}/teams`. */
-export function teamKind(ctx: GitHubKindContext): Kind {
-  return {
-    name: "team",
-    async *pages(options = {}) {
-      yield* listPages(
-        ctx,
-        "team",
-        `/orgs/${encodeURIComponent(ctx.org)}/teams?per_page=${PER_PAGE}`,
-        options,
-      );
-    },
-  };
-}
-
-/** `shape` may change the item in place: it was just parsed and belongs to no one else. */
-function perRepository<T extends object>(
-  ctx: GitHubKindContext,
-  name: string,
-  resource: string,
-  shape: (item: T, repo: string) => T | undefined,
-  wanted: (repo: ListedRepo) => boolean = () => true,
-): Kind {
-  return {
-    name,
-    async *partitions(options: CallOptions = {}) {
-      const path = reposPath(ctx, name, options);
-      const { signal, waitBudgetMs } = options;
-      let i = 0;
-      for await (const repo of named(name, ctx.listings.repos(path, { signal, waitBudgetMs }))) {
-        if (repo.name === undefined) {
-          throw new TypeError(
-            `kind ${name}: GET ${path.split("?")[0]} listed a repository without a name (#${i}: ${repo.shown})`,
-          );
-        }
-        i += 1;
-        if (wanted(repo)) yield repo.name;
-      }
-    },
-    async *pages(options: PageOptions = {}) {
-      const repo = options.partition;
-      if (repo === undefined) throw new PartitionRequiredError(name);
-      const state = choice(name, options.selector, "state", STATES, "open");
-      const path = `/repos/${encodeURIComponent(ctx.org)}/${encodeURIComponent(repo)}/${resource}`;
-      try {
-        for await (const page of listPages(
-          ctx,
-          name,
-          `${path}?state=${state}&per_page=${PER_PAGE}`,
-          options,
-        )) {
-          const items = page.items.flatMap((item) => shape(item as T, repo) ?? []);
-          yield { items, cursor: page.cursor };
-        }
-      } catch (error) {
-        if (!(error instanceof SourceHttpError)) throw error;
-        const block = error instanceof GitHubHttpError ? error.block : undefined;
-        if (error.status === 451 || (error.status === 403 && block)) {
-          // GitHub blocked the repository (a DMCA takedown, a disabled repository): it stays in
-          // the org's listing, but nothing in it can be read. Skip it rather than fail every run.
-          ctx.warn(`github: skipped repository ${ctx.org}/${repo}: ${resource} blocked by GitHub`, {
-            repository: repo,
-            kind: name,
-            status: error.status,
-            reason: block?.reason,
-          });
-        } else if (error.status !== 404 && error.status !== 410) {
-          throw error;
-        }
-        // Deleted (404) or issues turned off (410) since it was listed: nothing to list.
-        yield { items: [], cursor: null };
-      }
-    },
-  };
-}
-
-function listPages(
-  ctx: GitHubKindContext,
-  kind: string,
-  first: string,
-  options: PageOptions,
-): AsyncGenerator<Page> {
-  const { cursor, signal, waitBudgetMs } = options;
-  if (cursor !== undefined && typeof cursor !== "string") throw badCursor(kind, cursor);
-  return paginateLink<unknown>({
-    first,
-    cursor,
-    signal,
-    toCursor: ctx.client.toCursor,
-    fetchPage: async (url) => {
-      const { body, headers } = await ctx.client.get(url, { signal, waitBudgetMs });
-      if (!Array.isArray(body))
-        throw new TypeError(`kind ${kind}: GET ${url.split("?")[0]} did not return a list`);
-      return { items: body, link: header(headers, "link") };
-    },
+    wanted: (repo) => repo.hasIssues,
   });
-}
-
-function badCursor(kind: string, cursor: unknown): TypeError {
-  return new TypeError(`kind ${kind}: a cursor is a next-page URL string, not ${JSON.stringify(cursor)}`);
-}
-
-/** A shared listing's shape error, told as this kind's. */
-async function* named<T>(kind: string, source: AsyncIterable<T>): AsyncGenerator<T> {
-  try {
-    yield* source;
-  } catch (error) {
-    if (error instanceof NotAListError) throw new TypeError(`kind ${kind}: ${error.message}`);
-    throw error;
-  }
-}
-
-function reposPath(ctx: GitHubKindContext, kind: string, options: CallOptions): string {
-  const type = choice(kind, options.selector, "repositoryType", REPOSITORY_TYPES, "all");
-  return `/orgs/${encodeURIComponent(ctx.org)}/repos?type=${type}&per_page=${PER_PAGE}`;
-}
-
-function choice<T extends string>(
-  kind: string,
-  selector: Record<string, unknown> | undefined,
-  field: string,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  const value = selector?.[field] ?? fallback;
-  if (!allowed.includes(value as T)) throw new SelectorError(kind, field, value, allowed);
-  return value as T;
-}
-
-function repoNameOf(url: unknown): string | undefined {
-  return typeof url === "string" ? url.slice(url.lastIndexOf("/") + 1) || undefined : undefined;
 }

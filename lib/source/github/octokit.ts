@@ -79,8 +79,9 @@ export function createOctokit(options: OctokitOptions): { octokit: TideOctokit; 
     retry: {
       retries: options.retries ?? 3,
       retryAfterBaseValue: options.retryBaseMs ?? 1000,
-      // 429 and 403 are rate limits: the throttling plugin's and the client's business.
-      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+      // 429 and 403 are rate limits: the throttling plugin's and the client's business. 409 is
+      // final too ("Git Repository is empty" for a tree): trying again would only wait.
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
     },
     throttle: {
       onSecondaryRateLimit: record("secondary"),

@@ -1,4 +1,7 @@
 export { FakeOrg, type ItemState, type OrgOptions } from "./model.ts";
+export type { CicdModel, CicdOptions } from "./objects-cicd.ts";
+export { FakeContents } from "./routes-content.ts";
+export { FakeSecurity, type SecurityFeature } from "./routes-security.ts";
 export {
   type Fault,
   type GitHubFake,

@@ -39,9 +39,11 @@ export interface Item {
   title?: string;
 }
 
-const WEB = "https://github.com";
-const iso = (ms: number | null) => (ms === null ? null : `${new Date(ms).toISOString().slice(0, 19)}Z`);
-const nodeId = (type: string, id: number) => Buffer.from(`0${type.length}:${type}${id}`).toString("base64");
+export const WEB = "https://github.com";
+export const iso = (ms: number | null) =>
+  ms === null ? null : `${new Date(ms).toISOString().slice(0, 19)}Z`;
+export const nodeId = (type: string, id: number) =>
+  Buffer.from(`0${type.length}:${type}${id}`).toString("base64");
 
 /** A repository as `GET /orgs/{org}/repos` lists it. */
 export function repoJson(org: OrgIdentity, repo: Repo, openIssues: number): Json {
@@ -278,7 +280,7 @@ function shortRepo(org: OrgIdentity, repo: Repo): Json {
   return repo.short;
 }
 
-function orgOwner(org: OrgIdentity): Json {
+export function orgOwner(org: OrgIdentity): Json {
   return {
     login: org.login,
     id: org.id,
@@ -291,7 +293,7 @@ function orgOwner(org: OrgIdentity): Json {
   };
 }
 
-function user(org: OrgIdentity, unit: number): Json {
+export function user(org: OrgIdentity, unit: number): Json {
   const login = pick(PEOPLE, unit);
   const id = 50_000 + PEOPLE.indexOf(login);
   return {
@@ -302,6 +304,7 @@ function user(org: OrgIdentity, unit: number): Json {
     ...userUrls(org, login),
     html_url: `${WEB}/${login}`,
     type: "User",
+    user_view_type: "public",
     site_admin: false,
   };
 }
@@ -320,7 +323,7 @@ function label(name: string, k: number): Json {
 }
 
 /** The URL templates GitHub puts in every user and organization object. */
-function userUrls(org: OrgIdentity, login: string): Json {
+export function userUrls(org: OrgIdentity, login: string): Json {
   const url = `${org.apiUrl}/users/${login}`;
   return {
     url,

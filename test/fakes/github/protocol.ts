@@ -21,6 +21,11 @@ const ROUTES: Array<[RegExp, string, string[]]> = [
     "/repositories/{id}/{items}/{number}",
     ["id", "items", "number"],
   ],
+  [
+    /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/,
+    "/repos/{owner}/{repo}/contents/{path}",
+    ["owner", "repo", "path"],
+  ],
   [/^\/orgs\/([^/]+)\/(repos|teams)$/, "/orgs/{org}/", ["org"]],
   [/^\/organizations\/(\d+)\/(repos|teams)$/, "/organizations/{id}/", ["orgId"]],
   [/^\/repos\/([^/]+)\/([^/]+)(\/pulls|\/issues)?$/, "/repos/{owner}/{repo}", ["owner", "repo"]],

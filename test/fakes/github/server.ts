@@ -5,10 +5,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { serveLiveRoute } from "./live-routes.ts";
 import { FakeOrg, type ItemState, type OrgOptions } from "./model.ts";
 import { issueJson, pullJson } from "./objects.ts";
+import { CicdModel, type CicdOptions } from "./objects-cicd.ts";
 import { checkJwt, paginate, type Route, routeOf } from "./protocol.ts";
 import { stream } from "./random.ts";
+import { cicdRouteOf, serveCicdRoute } from "./routes-cicd.ts";
+import { FakeContents, serveContentRoute } from "./routes-content.ts";
+import { FakeSecurity, type SecurityOptions, serveSecurityRoute } from "./routes-security.ts";
 
-export interface GitHubFakeOptions extends OrgOptions {
+export interface GitHubFakeOptions extends OrgOptions, SecurityOptions {
   /** Accepted personal access tokens. Default `["ghp_fake_token"]`. */
   tokens?: string[];
   /** A GitHub App installed on the org: its JWTs are verified with `publicKey`. */
@@ -24,6 +28,8 @@ export interface GitHubFakeOptions extends OrgOptions {
    * read the same org twice and measure the client, not the fake. Costs memory.
    */
   cacheResponses?: boolean;
+  /** Workflows, runs, releases, tags, branches, environments, deployments, members: how many. */
+  cicd?: CicdOptions;
   /** The primary limit: requests per window. Default 15,000 per hour (an App on Enterprise Cloud). */
   rateLimit?: { limit?: number; windowMs?: number };
 }
@@ -60,6 +66,12 @@ export interface GitHubFake {
   /** A token the fake accepts (`GITHUB_TOKEN`). */
   token: string;
   org: FakeOrg;
+  /** The repositories' Dependabot, code scanning and secret scanning alerts. */
+  security: FakeSecurity;
+  /** The repositories' files (git trees, contents, blobs); none at first. */
+  contents: FakeContents;
+  /** The org's CI/CD, release and ownership data (the ground truth of those kinds). */
+  cicd: CicdModel;
   /** The organization's webhooks, as `POST /orgs/{org}/hooks` created them. */
   hooks: Array<Record<string, unknown>>;
   stats: GitHubFakeStats;
@@ -115,6 +127,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     url: "",
     token: [...tokens][0] ?? "",
     org,
+    security: new FakeSecurity(org, options),
+    contents: new FakeContents(org),
+    cicd: new CicdModel(org, options.cicd),
     hooks: [],
     stats: emptyStats(),
     latencyMs: options.latencyMs ?? 0,
@@ -191,7 +206,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
 
   const respond = (req: IncomingMessage, send: Send, requestBody: string) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
-    const route = routeOf(req.method ?? "GET", url.pathname);
+    const cicdRoute = cicdRouteOf(req.method ?? "GET", url.pathname);
+    const route = cicdRoute ?? routeOf(req.method ?? "GET", url.pathname);
     fake.stats.requests += 1;
     fake.stats.byRoute[route.name] = (fake.stats.byRoute[route.name] ?? 0) + 1;
     if (route.name === "POST /app/installations/{id}/access_tokens") {
@@ -225,7 +241,10 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     }
     window.remaining -= 1;
     Object.assign(headers, rateHeaders());
+    if (cicdRoute && serveCicdRoute(org, fake.cicd, route, url, headers, send)) return;
     if (serveLiveRoute(org, fake, route, url, requestBody, headers, send)) return;
+    if (serveSecurityRoute(fake.security, org, url, req.method ?? "GET", headers, send)) return;
+    if (serveContentRoute(fake.contents, org, url, req.method ?? "GET", headers, send)) return;
     if (!options.cacheResponses) return serveApi(route, url, headers, send);
     const key = `${url.pathname}${url.search}`;
     const hit = cache.get(key);

@@ -1,0 +1,155 @@
+/**
+ * `npm run bench -- cost`: what a run costs on AWS. A resync runs through the real handlers
+ * against the SQS-compatible server and dynalite, behind metering proxies that count what AWS
+ * bills (SQS 64 KB request chunks, DynamoDB request units as the server reports them, Lambda
+ * invocations and their durations), with GitHub and Port at 50 ms a request; then again on
+ * unchanged data. The counts are scaled to 100k entities and to a month of 6-hourly resyncs
+ * of a 2,000-repository org, priced (`cost/prices.ts`), and set beside Ocean on Fargate.
+ */
+
+import { synthTide } from "../test/infra/synth.ts";
+import { type LambdaWorld, startLambdaWorld } from "../test/support/lambda-world.ts";
+import { startWorld, type World } from "../test/support/world.ts";
+import { type MeteredEndpoint, meter } from "./cost/meter.ts";
+import { monthCost, oceanMonthCost, type RunUse, runCost, type StackShape, scaleUse } from "./cost/model.ts";
+import type { BenchRow } from "./row.ts";
+
+const REPOS = 250;
+const PULLS_PER_REPO = 19;
+const LATENCY_MS = 50;
+/** The issue's org: 2,000 repositories × 10 pull requests. */
+const ORG_ENTITIES = 2_000 * 11;
+const EVERY_HOURS = 6;
+
+const usd = (n: number) => (n < 0.01 ? `$${n.toFixed(5)}` : `$${n.toFixed(2)}`);
+
+/** The deployed stack's defaults, read from its template: memory sizes, alarms, secrets. */
+function stackShape(): StackShape {
+  const { template } = synthTide({}, { bundle: false });
+  const json = template.toJSON() as {
+    Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  };
+  const resources = Object.values(json.Resources);
+  const memory = (name: string) => {
+    const fn = Object.entries(json.Resources).find(
+      ([id, r]) => r.Type === "AWS::Lambda::Function" && id.toLowerCase().includes(name),
+    );
+    return Number(fn?.[1].Properties?.MemorySize ?? 128);
+  };
+  return {
+    fanoutMemoryMb: memory("fanout"),
+    ingestMemoryMb: memory("ingest"),
+    alarms: resources.filter((r) => r.Type === "AWS::CloudWatch::Alarm").length,
+    secrets: resources.filter((r) => r.Type === "AWS::SecretsManager::Secret").length,
+    // The functions publish no custom metrics of their own today (alarms use AWS's metrics).
+    customMetrics: 0,
+    idlePollers: 5,
+  };
+}
+
+async function measure(): Promise<{ first: RunUse; unchanged: RunUse }> {
+  let world: World | undefined;
+  let aws: LambdaWorld | undefined;
+  const meters: Partial<Record<"sqs" | "dynamodb", MeteredEndpoint>> = {};
+  const durations = { fanout: [] as number[], ingest: [] as number[] };
+  try {
+    world = await startWorld({
+      github: {
+        repos: REPOS,
+        pullsPerRepo: PULLS_PER_REPO,
+        issuesPerRepo: 0,
+        teams: 0,
+        latencyMs: LATENCY_MS,
+      },
+      port: { faults: { latencyMs: LATENCY_MS } },
+    });
+    aws = await startLambdaWorld(world, {
+      via: async (service, endpoint) => {
+        const m = await meter(service, endpoint);
+        meters[service] = m;
+        return m.endpoint;
+      },
+      onInvoke: (fn, ms) => durations[fn].push(Math.ceil(ms)),
+    });
+    const once = async (): Promise<RunUse> => {
+      for (const m of Object.values(meters)) m.reset();
+      durations.fanout.length = 0;
+      durations.ingest.length = 0;
+      const run = await aws!.resync({ timeoutMs: 600_000 });
+      if (run.status !== "completed") throw new Error(`the measured run ended ${run.status}`);
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      return {
+        entities: Object.values(world!.expected()).reduce((n, ids) => n + ids.length, 0),
+        fanoutInvocations: durations.fanout.length,
+        ingestInvocations: durations.ingest.length,
+        fanoutMs: sum(durations.fanout),
+        ingestMs: sum(durations.ingest),
+        sqsRequests: meters.sqs!.use.billedRequests,
+        dynamoReadUnits: meters.dynamodb!.use.readUnits,
+        dynamoWriteUnits: meters.dynamodb!.use.writeUnits,
+      };
+    };
+    const first = await once();
+    const unchanged = await once();
+    return { first, unchanged };
+  } finally {
+    await aws?.close();
+    await world?.close();
+    await Promise.all(Object.values(meters).map((m) => m.close()));
+  }
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const stack = stackShape();
+  const { first, unchanged } = await measure();
+  const per = (use: RunUse) =>
+    `${use.fanoutInvocations}+${use.ingestInvocations} invocations, ${(use.ingestMs / 1000).toFixed(1)} s ingest, ` +
+    `${Math.round(use.sqsRequests)} SQS req, ${Math.round(use.dynamoWriteUnits)} WRU/${Math.round(use.dynamoReadUnits)} RRU`;
+  const first100k = runCost(scaleUse(first, 100_000), stack);
+  const unchanged100k = runCost(scaleUse(unchanged, 100_000), stack);
+  const month = monthCost(
+    scaleUse(first, ORG_ENTITIES),
+    scaleUse(unchanged, ORG_ENTITIES),
+    stack,
+    EVERY_HOURS,
+  );
+  const ocean = oceanMonthCost();
+  const group = "cost";
+  return [
+    { group, name: `counted: first run, ${first.entities} entities`, value: per(first), target: "" },
+    {
+      group,
+      name: `counted: unchanged run, ${unchanged.entities} entities`,
+      value: per(unchanged),
+      target: "",
+    },
+    {
+      group,
+      name: "first resync of 100k entities (scaled)",
+      value: `${usd(first100k.total)} (Lambda ${usd(first100k.lambda)}, SQS ${usd(first100k.sqs)}, DynamoDB ${usd(first100k.dynamodb)})`,
+      target: "",
+    },
+    {
+      group,
+      name: "unchanged resync of 100k entities (scaled)",
+      value: `${usd(unchanged100k.total)} (Lambda ${usd(unchanged100k.lambda)}, SQS ${usd(unchanged100k.sqs)}, DynamoDB ${usd(unchanged100k.dynamodb)})`,
+      target: "≤ $0.01",
+      pass: unchanged100k.total <= 0.01,
+    },
+    {
+      group,
+      name: `month, ${month.runs} resyncs of ${ORG_ENTITIES.toLocaleString("en")} entities: runs only`,
+      value: `${usd(month.running + month.idlePolling)} (runs ${usd(month.running)}, SQS trigger idle polling ${usd(month.idlePolling)})`,
+      target: "≤ $1",
+      pass: month.running + month.idlePolling <= 1,
+    },
+    {
+      group,
+      name: "month: with what the stack keeps",
+      value: `${usd(month.total)} (+ ${stack.alarms} alarms ${usd(month.alarms)}, ${stack.secrets} secret ${usd(month.secrets)})`,
+      target: "≤ $1",
+      pass: month.total <= 1,
+    },
+    { group, name: "Ocean on Fargate (0.5 vCPU, 1 GB, always on), month", value: usd(ocean), target: "" },
+  ];
+}
