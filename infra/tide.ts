@@ -75,6 +75,8 @@ export class Tide extends Construct {
   /** JSON: PORT_CLIENT_ID, PORT_CLIENT_SECRET, and GITHUB_TOKEN or the GITHUB_APP_* keys. */
   readonly secret: ISecret;
   readonly schedule: Schedule;
+  /** Every 10 minutes: ends a run whose progress stalled, releasing its lock and telling Port. */
+  readonly watchdog: Schedule;
   readonly alarms: readonly Alarm[];
   /** With `liveEvents`: the webhook endpoint, its queue and worker. */
   readonly liveEvents?: TideLiveEvents;
@@ -188,6 +190,15 @@ export class Tide extends Construct {
     });
     // biome-ignore lint/style/noNonNullAssertion: we passed the role, so it is defined.
     selfInvoke.attachToRole(this.fanout.role!);
+    // The ingest hands each run's reconciliation to a fanout invocation of its own.
+    this.ingest.addEnvironment("TIDE_FANOUT_FUNCTION", this.fanout.functionName);
+    const handOff = new Policy(this, "IngestStartsReconciliation", {
+      statements: [
+        new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [this.fanout.functionArn] }),
+      ],
+    });
+    // biome-ignore lint/style/noNonNullAssertion: we passed the role, so it is defined.
+    handOff.attachToRole(this.ingest.role!);
 
     if (settings.liveEvents) {
       this.liveEvents = new TideLiveEvents(this, "LiveEvents", {
@@ -202,6 +213,7 @@ export class Tide extends Construct {
     }
 
     this.schedule = this.resyncSchedule(settings);
+    this.watchdog = this.watchdogSchedule(settings);
     this.alarms = new TideAlarms(this, "Alarms", {
       fanout: this.fanout,
       ingest: this.ingest,
@@ -219,6 +231,22 @@ export class Tide extends Construct {
 
   private queue(id: string, props: ConstructorParameters<typeof Queue>[2]): Queue {
     return new Queue(this, id, { ...props, encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+  }
+
+  private watchdogSchedule(settings: ResolvedTideProps): Schedule {
+    return new Schedule(this, "Watchdog", {
+      description: `Tide ${settings.integrationId}: ends a resync whose progress stalled`,
+      schedule: ScheduleExpression.rate(Duration.minutes(10)),
+      // On even when the resync schedule is off: runs started by hand must end too.
+      enabled: true,
+      target: new LambdaInvoke(this.fanout, {
+        role: this.node.findChild("ScheduleRole") as Role,
+        input: ScheduleTargetInput.fromObject({ type: "watchdog" }),
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(5),
+        deadLetterQueue: this.scheduleDeadLetterQueue,
+      }),
+    });
   }
 
   private resyncSchedule(settings: ResolvedTideProps): Schedule {

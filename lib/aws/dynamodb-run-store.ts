@@ -7,6 +7,8 @@ import {
   PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { PortAppConfig } from "../mapping/index.ts";
@@ -46,8 +48,6 @@ export interface DynamoRunStoreOptions {
 }
 
 const MAX_ERRORS = 20;
-/** Longer than any pause between settling a batch and counting it, shorter than SQS's visibility timeout. */
-const ABANDONED_AFTER_MS = 60_000;
 
 /**
  * The run table in DynamoDB. Conditional writes make each step count once: a batch is
@@ -129,13 +129,8 @@ export class DynamoRunStore implements RunStore {
 
   async createRun(run: RunRecord, config: PortAppConfig): Promise<void> {
     const expiresAt = this.#expiresAt();
-    await this.#db.send(
-      new PutItemCommand({
-        TableName: this.#table,
-        Item: runToItem(run, expiresAt),
-        ConditionExpression: "attribute_not_exists(pk)",
-      }),
-    );
+    // The run item last: once it exists, its config and the latest pointer do too, so a start
+    // retried after a crash either finds the whole run or writes it all again.
     await this.#put({
       ...keys.config(run.runId),
       config: s(JSON.stringify(config)),
@@ -147,6 +142,13 @@ export class DynamoRunStore implements RunStore {
       runId: s(run.runId),
       expiresAt: n(expiresAt),
     });
+    await this.#db.send(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: { ...runToItem(run, expiresAt), progressAt: n(Date.now()) },
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -184,9 +186,8 @@ export class DynamoRunStore implements RunStore {
     patch: Partial<Pick<RunRecord, "enumerated" | "sent" | "continuations">>,
   ): Promise<RunRecord | undefined> {
     const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
-    if (entries.length === 0) return this.getRun(runId);
-    const names: Record<string, string> = {};
-    const values: Item = {};
+    const names: Record<string, string> = { "#progressAt": "progressAt" };
+    const values: Item = { ":progressAt": n(Date.now()) };
     for (const [name, value] of entries) {
       names[`#${name}`] = name;
       values[`:${name}`] = typeof value === "boolean" ? bool(value) : n(value as number);
@@ -195,7 +196,7 @@ export class DynamoRunStore implements RunStore {
       new UpdateItemCommand({
         TableName: this.#table,
         Key: keys.run(runId),
-        UpdateExpression: `SET ${entries.map(([name]) => `#${name} = :${name}`).join(", ")}`,
+        UpdateExpression: `SET ${[...entries.map(([name]) => `#${name} = :${name}`), "#progressAt = :progressAt"].join(", ")}`,
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -209,10 +210,11 @@ export class DynamoRunStore implements RunStore {
     const ended = to === "completed" || to === "failed" || to === "aborted";
     const sets = [
       "#status = :to",
+      "progressAt = :progressAt",
       ...(ended ? ["endedAt = :now"] : []),
       ...(summary ? ["summary = :summary"] : []),
     ];
-    const values: Item = { ":to": s(to), ":from": s(from) };
+    const values: Item = { ":to": s(to), ":from": s(from), ":progressAt": n(Date.now()) };
     if (ended) values[":now"] = s(new Date().toISOString());
     if (summary) values[":summary"] = s(JSON.stringify(summary));
     return this.#conditional(
@@ -325,19 +327,22 @@ export class DynamoRunStore implements RunStore {
   }
 
   async registerBatch(runId: string, batch: string, resource: number): Promise<void> {
-    const fresh = await this.#conditional(
-      new PutItemCommand({
-        TableName: this.#table,
-        Item: {
-          ...keys.batch(runId, batch),
-          resource: n(resource),
-          state: s("sent"),
-          expiresAt: n(this.#expiresAt()),
+    // The batch and the run's count of sent batches change together or not at all.
+    await this.#transaction([
+      {
+        Put: {
+          TableName: this.#table,
+          Item: {
+            ...keys.batch(runId, batch),
+            resource: n(resource),
+            state: s("sent"),
+            expiresAt: n(this.#expiresAt()),
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
         },
-        ConditionExpression: "attribute_not_exists(pk)",
-      }),
-    );
-    if (fresh) await this.#addToRun(runId, "sent");
+      },
+      this.#countOnRun(runId, "sent"),
+    ]);
   }
 
   async getBatches(runId: string, batches: string[]): Promise<Map<string, BatchRecord>> {
@@ -365,43 +370,34 @@ export class DynamoRunStore implements RunStore {
   async settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome> {
     const { batch, resource, state, ...figures } = result;
     const key = keys.batch(runId, batch);
-    // A failed batch may still become done (a DLQ redrive after a fix), never the reverse.
-    const from = state === "done" ? "#state IN (:sent, :failed)" : "#state = :sent";
-    let previous: Item | undefined;
-    try {
-      const update = await this.#db.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: key,
-          UpdateExpression:
-            "SET #state = :state, #resource = :resource, #result = :result, expiresAt = :expires, countingAt = :now",
-          ConditionExpression: `attribute_not_exists(pk) OR ${from}`,
-          ExpressionAttributeNames: { "#state": "state", "#resource": "resource", "#result": "result" },
-          ExpressionAttributeValues: {
-            ":state": s(state),
-            ":resource": n(resource),
-            ":result": packed(figures),
-            ":sent": s("sent"),
-            ...(state === "done" ? { ":failed": s("failed") } : {}),
-            ":expires": n(this.#expiresAt()),
-            ":now": n(Date.now()),
-          },
-          ReturnValues: "ALL_OLD",
-        }),
-      );
-      previous = update.Attributes ?? {};
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Already settled. If the delivery that settled it died before counting it, count it
-      // now, or the run would wait for it forever.
-      const current = await this.#get(key);
-      if (current && (await this.#claimAbandonedCount(key, current))) {
-        return { applied: false, run: await this.#count(runId, key) };
-      }
-      return { applied: false, run: await this.getRun(runId) };
-    }
-    const run = flag(previous, "counted") ? await this.getRun(runId) : await this.#count(runId, key);
-    return { applied: true, run };
+    const update = (from: string) => ({
+      TableName: this.#table,
+      Key: key,
+      UpdateExpression: "SET #state = :state, #resource = :resource, #result = :result, expiresAt = :expires",
+      ConditionExpression: from,
+      ExpressionAttributeNames: { "#state": "state", "#resource": "resource", "#result": "result" },
+      ExpressionAttributeValues: {
+        ":state": s(state),
+        ":resource": n(resource),
+        ":result": packed(figures),
+        ":expires": n(this.#expiresAt()),
+        ...(from.includes(":sent") ? { ":sent": s("sent") } : { ":failed": s("failed") }),
+      },
+    });
+    // Settled and counted on the run in one transaction: a crash between the two cannot
+    // leave a batch settled but uncounted (its redelivery would be dropped as a duplicate).
+    if (
+      await this.#transaction([
+        { Update: update("attribute_not_exists(pk) OR #state = :sent") },
+        this.#countOnRun(runId, "settled"),
+      ])
+    )
+      return { applied: true, run: await this.getRun(runId) };
+    // A failed batch may still become done (a DLQ redrive after a fix), never the reverse;
+    // it was counted when it failed.
+    if (state === "done" && (await this.#conditional(new UpdateItemCommand(update("#state = :failed")))))
+      return { applied: true, run: await this.getRun(runId) };
+    return { applied: false, run: await this.getRun(runId) };
   }
 
   async countUnsettled(runId: string): Promise<number> {
@@ -435,50 +431,37 @@ export class DynamoRunStore implements RunStore {
     } while (start);
   }
 
-  /**
-   * A settled batch left uncounted for a while was abandoned by a crashed delivery; one
-   * later delivery (the one whose conditional claim succeeds) counts it instead.
-   */
-  async #claimAbandonedCount(key: Item, current: Item): Promise<boolean> {
-    const countingAt = num(current, "countingAt");
-    if (flag(current, "counted") || Date.now() - countingAt < ABANDONED_AFTER_MS) return false;
-    return this.#conditional(
-      new UpdateItemCommand({
-        TableName: this.#table,
-        Key: key,
-        UpdateExpression: "SET countingAt = :now",
-        ConditionExpression: "countingAt = :then AND attribute_not_exists(counted)",
-        ExpressionAttributeValues: { ":now": n(Date.now()), ":then": n(countingAt) },
-      }),
-    );
-  }
-
-  async #count(runId: string, batchKey: Item): Promise<RunRecord | undefined> {
-    const run = await this.#addToRun(runId, "settled");
-    await this.#db.send(
-      new UpdateItemCommand({
-        TableName: this.#table,
-        Key: batchKey,
-        UpdateExpression: "SET counted = :yes",
-        ExpressionAttributeValues: { ":yes": bool(true) },
-      }),
-    );
-    return run;
-  }
-
-  async #addToRun(runId: string, counter: "sent" | "settled"): Promise<RunRecord | undefined> {
-    const result = await this.#db.send(
-      new UpdateItemCommand({
+  /** Adds one to a counter of the run, and marks the run as making progress (for the watchdog). */
+  #countOnRun(runId: string, counter: "sent" | "settled") {
+    return {
+      Update: {
         TableName: this.#table,
         Key: keys.run(runId),
-        UpdateExpression: `ADD #counter :one`,
+        UpdateExpression: "ADD #counter :one SET progressAt = :now",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeNames: { "#counter": counter },
-        ExpressionAttributeValues: { ":one": n(1) },
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    return result.Attributes && itemToRun(result.Attributes);
+        ExpressionAttributeValues: { ":one": n(1), ":now": n(Date.now()) },
+      },
+    };
+  }
+
+  /** One DynamoDB transaction; false when a condition did not hold (nothing was written). */
+  async #transaction(
+    items: NonNullable<ConstructorParameters<typeof TransactWriteItemsCommand>[0]["TransactItems"]>,
+  ): Promise<boolean> {
+    try {
+      await this.#db.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons.some((r) => r.Code === "ConditionalCheckFailed")) {
+        // The run itself is gone (expired): say so rather than pretend a duplicate.
+        if (reasons.at(-1)?.Code === "ConditionalCheckFailed" && reasons[0]?.Code === "None")
+          throw new Error(`the run is not in the run table (expired?)`);
+        return false;
+      }
+      throw error;
+    }
   }
 
   #prefixQuery(runId: string, prefix: string): QueryCommandInput {

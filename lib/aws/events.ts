@@ -2,7 +2,8 @@ import { ResyncRequestError } from "../pipeline/errors.ts";
 import type { FanoutEvent } from "../pipeline/fanout.ts";
 
 /**
- * Reads the three events the fanout accepts: a continuation of its own, a manual payload
+ * Reads the events the fanout accepts: a continuation of its own, a reconciliation step
+ * (`{type: "reconcile", runId}`), the watchdog (`{type: "watchdog"}`, from the stack's schedule), a manual payload
  * (`tide resync`: `{ kinds?, supersede?, runId? }`), and an EventBridge Scheduler event
  * (the stack sends `{ "trigger": "schedule" }`; a bare scheduled event counts as one too).
  */
@@ -10,6 +11,12 @@ export function parseFanoutEvent(event: unknown): FanoutEvent {
   const input = (event ?? {}) as Record<string, unknown>;
   if (typeof input !== "object" || Array.isArray(input))
     throw new ResyncRequestError("fanout event must be an object");
+  if (input.type === "reconcile") {
+    if (typeof input.runId !== "string")
+      throw new ResyncRequestError("reconcile event: runId must be a string");
+    return { type: "reconcile", runId: input.runId };
+  }
+  if (input.type === "watchdog") return { type: "watchdog" };
   if (input.type === "continue") {
     if (typeof input.runId !== "string")
       throw new ResyncRequestError("continue event: runId must be a string");

@@ -26,6 +26,8 @@ export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger, outc
         catalog: rt.catalog,
         hashes: rt.hashes,
         look: rt.look,
+        handOff: handOffOf(rt),
+        stall: rt.stall,
         source: rt.source(),
         invoker: rt.invoker(),
         log,
@@ -54,6 +56,8 @@ export function ingestHandler(
         catalog: rt.catalog,
         hashes: rt.hashes,
         look: rt.look,
+        handOff: handOffOf(rt),
+        stall: rt.stall,
         log,
         ...(outcomes ? { outcomes } : {}),
         mappers: rt.mappers,
@@ -69,6 +73,7 @@ export function ingestHandler(
       metrics.addMetric("MessagesIngested", MetricUnit.Count, report.ingested);
       metrics.addMetric("MessagesRetried", MetricUnit.Count, report.retry.length);
       metrics.addMetric("DuplicateDeliveries", MetricUnit.Count, report.duplicates);
+      metrics.addMetric("StaleBatches", MetricUnit.Count, report.stale);
       metrics.addMetric("Entities", MetricUnit.Count, report.entities);
       metrics.addMetric("Items", MetricUnit.Count, report.items);
       metrics.addMetric("Failures", MetricUnit.Count, report.failures);
@@ -76,4 +81,9 @@ export function ingestHandler(
     }
     return { batchItemFailures: report.retry.map((itemIdentifier) => ({ itemIdentifier })) };
   };
+}
+
+/** The hand-off of reconciliation to its own invocation, when the invoker can start one; else inline. */
+function handOffOf(rt: Runtime): ((runId: string) => Promise<void>) | undefined {
+  return rt.invoker().reconcile ? (runId) => rt.handOff(runId) : undefined;
 }

@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { ContinueEvent, Invoker } from "../pipeline/ports.ts";
+import type { ContinueEvent, Invoker, ReconcileEvent } from "../pipeline/ports.ts";
 
 /**
  * Continues a fanout in a new invocation of the same function (`InvocationType: Event`),
@@ -14,7 +14,16 @@ export class LambdaInvoker implements Invoker {
     this.#functionName = functionName;
   }
 
-  async continueFanout(event: ContinueEvent): Promise<void> {
+  continueFanout(event: ContinueEvent): Promise<void> {
+    return this.#invoke(event);
+  }
+
+  /** Reconciliation in an invocation of its own: a whole timeout for it, retried by Lambda after a crash. */
+  reconcile(event: ReconcileEvent): Promise<void> {
+    return this.#invoke(event);
+  }
+
+  async #invoke(event: ContinueEvent | ReconcileEvent): Promise<void> {
     const result = await this.#client.send(
       new InvokeCommand({
         FunctionName: this.#functionName,
@@ -23,7 +32,9 @@ export class LambdaInvoker implements Invoker {
       }),
     );
     if (result.StatusCode !== 202) {
-      throw new Error(`could not continue run ${event.runId}: Lambda answered ${result.StatusCode}`);
+      throw new Error(
+        `could not start the ${event.type} step of run ${event.runId}: Lambda answered ${result.StatusCode}`,
+      );
     }
   }
 }

@@ -100,6 +100,7 @@ export function itemToRun(item: Item): RunRecord {
   };
   const endedAt = str(item, "endedAt");
   if (endedAt) run.endedAt = endedAt;
+  if (item.progressAt) run.progressAt = num(item, "progressAt");
   if (flag(item, "fullRewrite")) run.fullRewrite = true;
   const summary = json<RunRecord["summary"]>(item, "summary");
   if (summary) run.summary = summary;

@@ -7,6 +7,7 @@ import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions } from "../pipeline/fanout.t
 import { RunMappers } from "../pipeline/mappers.ts";
 import type { Catalog, ContentHashes, Invoker, Queue, RunStore } from "../pipeline/ports.ts";
 import { type SecondLook, sourceSecondLook } from "../pipeline/second-look.ts";
+import { DEFAULT_STALL_BOUNDS, type StallBounds } from "../pipeline/watchdog.ts";
 import { PortCatalog } from "../port/catalog.ts";
 import { PortClient } from "../port/client.ts";
 import { getSourceDefinition, resolveSettings } from "../source/index.ts";
@@ -31,6 +32,10 @@ export interface Runtime {
   look: SecondLook;
   fanoutOptions: FanoutOptions;
   maxReceiveCount: number;
+  /** When a run counts as stalled (the watchdog); Lambda's defaults. */
+  stall: StallBounds;
+  /** Hands a run's reconciliation to its own fanout invocation. */
+  handOff(runId: string): Promise<void>;
   /** Built on first use: only the fanout reads the source. */
   source(): Source;
   invoker(): Invoker;
@@ -111,6 +116,12 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
       ),
     },
     maxReceiveCount: positive(env, "TIDE_MAX_RECEIVE_COUNT", 5),
+    stall: DEFAULT_STALL_BOUNDS,
+    async handOff(runId) {
+      const invoker = runtime.invoker();
+      if (!invoker.reconcile) throw new Error("this invoker cannot start a reconciliation step");
+      await invoker.reconcile({ type: "reconcile", runId });
+    },
     source() {
       if (!source) {
         if (loaded?.error) throw loaded.error;
@@ -120,7 +131,9 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
       return source;
     },
     invoker() {
-      invoker ??= new LambdaInvoker(new LambdaClient({}), required(env, "AWS_LAMBDA_FUNCTION_NAME"));
+      // The ingest starts reconciliation steps on the fanout function; the fanout invokes itself.
+      const fanout = env.TIDE_FANOUT_FUNCTION?.trim() || required(env, "AWS_LAMBDA_FUNCTION_NAME");
+      invoker ??= new LambdaInvoker(new LambdaClient({}), fanout);
       return invoker;
     },
   };

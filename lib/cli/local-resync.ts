@@ -130,7 +130,7 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
     if (flags.json) io.stdout.write(`${JSON.stringify({ ...plan.plan, deletion }, null, 2)}\n`);
     else io.stdout.write(formatPlan(plan.plan, blocked));
   } else if (flags.json) {
-    io.stdout.write(`${JSON.stringify({ runId: run.runId, ...run.summary }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ runId: run.runId, status: run.status, ...run.summary }, null, 2)}\n`);
   } else {
     io.stdout.write(formatSummary(run));
   }

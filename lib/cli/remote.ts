@@ -44,7 +44,8 @@ export async function invokeDeployed(io: CliIO, flags: RemoteFlags): Promise<num
     throw awsError(error, `invoke ${functionName}`, flags.aws);
   }
   if (status !== 202) throw new CliError(`invoking ${functionName} answered ${status}, not 202`);
-  if (flags.json) io.stdout.write(`${JSON.stringify({ runId, function: functionName })}\n`);
+  if (flags.json)
+    io.stdout.write(`${JSON.stringify({ runId, function: functionName, status: "started" })}\n`);
   else io.stdout.write(`started run ${runId} on ${functionName}\nfollow it with: tide status ${runId}\n`);
   return EXIT.ok;
 }

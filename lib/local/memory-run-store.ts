@@ -56,7 +56,7 @@ export class MemoryRunStore implements RunStore {
   async createRun(run: RunRecord, config: PortAppConfig): Promise<void> {
     if (this.#runs.has(run.runId)) throw new Error(`run ${run.runId} already exists`);
     this.#runs.set(run.runId, {
-      run: copy(run),
+      run: { ...copy(run), progressAt: Date.now() },
       config: copy(config),
       checkpoints: new Map(),
       progress: new Map(),
@@ -95,7 +95,7 @@ export class MemoryRunStore implements RunStore {
   ): Promise<RunRecord | undefined> {
     const entry = this.#runs.get(runId);
     if (!entry) return undefined;
-    Object.assign(entry.run, copy(patch));
+    Object.assign(entry.run, copy(patch), { progressAt: Date.now() });
     return copy(entry.run);
   }
 
@@ -103,6 +103,7 @@ export class MemoryRunStore implements RunStore {
     const entry = this.#runs.get(runId);
     if (!entry || entry.run.status !== from) return false;
     entry.run.status = to;
+    entry.run.progressAt = Date.now();
     if (to === "completed" || to === "failed" || to === "aborted")
       entry.run.endedAt = new Date().toISOString();
     if (summary) entry.run.summary = copy(summary);
@@ -161,6 +162,7 @@ export class MemoryRunStore implements RunStore {
     const entry = this.#entry(runId);
     if (entry.batches.has(batch)) return;
     entry.run.sent += 1;
+    entry.run.progressAt = Date.now();
     entry.batches.set(batch, {
       batch,
       resource,
@@ -196,7 +198,9 @@ export class MemoryRunStore implements RunStore {
     if (!allowed) return { applied: false, run: copy(entry.run) };
     const counted = current?.counted ?? false;
     entry.batches.set(result.batch, { ...copy(result), counted: true });
+    // Settled and counted at once, as the DynamoDB store's transaction does.
     if (!counted) entry.run.settled += 1;
+    entry.run.progressAt = Date.now();
     return { applied: true, run: copy(entry.run) };
   }
 

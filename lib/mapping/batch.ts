@@ -221,14 +221,14 @@ export function emptyResult(): MapResult {
   return { entities: [], filtered: 0, skipped: [], failures: [] };
 }
 
-function merge(into: MapResult, from: MapResult): void {
+export function merge(into: MapResult, from: MapResult): void {
   into.entities.push(...from.entities);
   into.filtered += from.filtered;
   into.skipped.push(...from.skipped);
   into.failures.push(...from.failures);
 }
 
-function keyOf(item: unknown): { key?: string } {
+export function keyOf(item: unknown): { key?: string } {
   const key = itemKey(item);
   return key === undefined ? {} : { key };
 }

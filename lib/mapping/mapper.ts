@@ -1,8 +1,8 @@
-import { emptyResult, type MappingState, mapChunk, serialize } from "./batch.ts";
+import { emptyResult, keyOf, type MappingState, mapChunk, merge, serialize } from "./batch.ts";
 import { configSource } from "./config.ts";
 import { ConfigError, type ConfigIssue, formatPath } from "./errors.ts";
 import { atMostOneOutput, isLiteral, plainPath } from "./facts.ts";
-import { compileProblem, jqEngine, PRELUDE } from "./jq.ts";
+import { compileProblem, JqRunError, jqEngine, PRELUDE } from "./jq.ts";
 import { neededPaths } from "./needed-paths.ts";
 import { prefixProblems, prepareResource } from "./prepare.ts";
 import { buildProgram, expressionsOf } from "./program.ts";
@@ -151,13 +151,48 @@ async function compile(written: ResourceConfig): Promise<MappingState> {
   };
 }
 
+/**
+ * Maps a chunk; when jq refuses the chunk's input (an item jq cannot read, such as a string
+ * ending in a lone surrogate "\ud83d"), maps its halves apart until the items at fault are
+ * alone, and fails only those: one bad item never fails the items around it.
+ */
+function mapIsolating(
+  state: MappingState,
+  items: readonly unknown[],
+  indexes: number[],
+  texts: string[],
+  out: MapResult,
+): void {
+  const part = emptyResult();
+  try {
+    mapChunk(state, items, indexes, texts, part);
+    merge(out, part);
+    return;
+  } catch (error) {
+    if (!(error instanceof JqRunError)) throw error;
+    if (indexes.length === 1) {
+      const reason = error.stderr.replace(/^jq: (error|parse error): /, "").trim() || error.message;
+      out.failures.push({
+        itemIndex: indexes[0] as number,
+        ...keyOf(items[indexes[0] as number]),
+        field: "item",
+        message: `jq cannot read the item: ${reason}`,
+      });
+      return;
+    }
+  }
+  const half = Math.ceil(indexes.length / 2);
+  mapIsolating(state, items, indexes.slice(0, half), texts.slice(0, half), out);
+  mapIsolating(state, items, indexes.slice(half), texts.slice(half), out);
+}
+
 function mapItems(state: MappingState, items: readonly unknown[]): MapResult {
   const result = emptyResult();
   let texts: string[] = [];
   let indexes: number[] = [];
   let bytes = 0;
   const flush = () => {
-    mapChunk(state, items, indexes, texts, result);
+    mapIsolating(state, items, indexes, texts, result);
     texts = [];
     indexes = [];
     bytes = 0;

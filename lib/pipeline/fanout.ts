@@ -1,17 +1,18 @@
 import { RetryLaterError } from "../http/errors.ts";
-import { configWarnings, type PortAppConfig } from "../mapping/index.ts";
+import { compileConfig, configWarnings, type PortAppConfig } from "../mapping/index.ts";
 import { findKind, kindNames } from "../source/kinds.ts";
 import type { Kind, Page, Source } from "../source/types.ts";
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
-import { type FinishDeps, maybeFinish } from "./finish.ts";
+import { type FinishDeps, finishReconciling, maybeFinish } from "./finish.ts";
 import { batchId, newRunId, partitionKey } from "./ids.ts";
 import type { Logger } from "./logger.ts";
 import { type IngestMessage, MESSAGE_VERSION } from "./message.ts";
 import { packItems } from "./pack.ts";
 import { forEachConcurrent } from "./pool.ts";
-import type { ContinueEvent, Invoker, Queue } from "./ports.ts";
+import type { ContinueEvent, Invoker, Queue, ReconcileEvent, WatchdogEvent } from "./ports.ts";
 import { resourceFiles, resourceKind } from "./resource-kind.ts";
 import type { Checkpoint, Failure, RunRecord, Trigger } from "./run.ts";
+import { DEFAULT_STALL_BOUNDS, endStalledRun, isStalled } from "./watchdog.ts";
 
 export interface FanoutOptions {
   /** The largest message body, in bytes (SQS allows up to 1 MiB; 256 KiB keeps batches small). */
@@ -44,7 +45,7 @@ export interface StartEvent {
   fullRewrite?: boolean;
 }
 
-export type FanoutEvent = StartEvent | ContinueEvent;
+export type FanoutEvent = StartEvent | ContinueEvent | ReconcileEvent | WatchdogEvent;
 
 export interface FanoutDeps extends FinishDeps {
   integrationId: string;
@@ -61,6 +62,8 @@ export interface FanoutDeps extends FinishDeps {
 
 export type FanoutResult =
   | { outcome: "continuing"; runId: string; continuation: number; resumeAt?: string }
+  | { outcome: "reconciled"; run: RunRecord | undefined }
+  | { outcome: "watched"; ended?: RunRecord }
   | { outcome: "enumerated"; run: RunRecord }
   | { outcome: "stopped"; runId: string; status: string };
 
@@ -78,12 +81,19 @@ const MAX_PARTITION_BYTES = 200;
  * if (result.outcome === "continuing") console.log(`continues as ${result.runId}`);
  */
 export async function runFanout(deps: FanoutDeps, event: FanoutEvent): Promise<FanoutResult> {
+  if (event.type === "reconcile")
+    return { outcome: "reconciled", run: await finishReconciling(deps, event.runId) };
+  if (event.type === "watchdog") {
+    const ended = await endStalledRun(deps, deps.integrationId, deps.stall ?? DEFAULT_STALL_BOUNDS);
+    return ended ? { outcome: "watched", ended } : { outcome: "watched" };
+  }
   const { run, config, waiting } =
     event.type === "start"
       ? { ...(await openRun(deps, event)), waiting: false }
       : await resumeRun(deps, event);
   if (run.status !== "running") return { outcome: "stopped", runId: run.runId, status: run.status };
   if (waiting && event.type === "continue") {
+    await deps.store.updateRun(run.runId, {}); // still alive, waiting for the API: not stalled
     await deps.invoker.continueFanout({ ...event, continuation: event.continuation });
     return {
       outcome: "continuing",
@@ -111,25 +121,45 @@ export async function runFanout(deps: FanoutDeps, event: FanoutEvent): Promise<F
 
 async function openRun(deps: FanoutDeps, event: StartEvent) {
   const { config, store, integrationId } = deps;
+  // A start retried after a crash (Lambda retries a failed asynchronous invoke) goes on with its run.
+  const retried = event.runId ? await store.getRun(event.runId) : undefined;
+  if (retried) {
+    const snapshot = await store.getConfig(retried.runId);
+    if (snapshot) return { run: retried, config: snapshot };
+  }
   const resources = selectResources(config, deps.source, event.kinds);
+  // Every jq expression compiles before anything is written (a ConfigError names file, field, line).
+  await compileConfig(config);
   const runId = event.runId ?? newRunId();
+  const bounds = deps.stall ?? DEFAULT_STALL_BOUNDS;
+  // The watchdog's check at every start: a stalled run ends (failed) and frees the lock.
+  await endStalledRun(deps, integrationId, bounds);
   const lockOptions = { staleAfterMs: deps.options.lockStaleAfterMs, supersede: false };
   let lock = await store.acquireLock(integrationId, runId, lockOptions);
   if (!lock.acquired) {
     const holder = await store.getRun(lock.holder);
-    if (!event.supersede)
+    // A lock whose run never began or has ended is left over from a crash: take it.
+    const leftOver = !holder || (holder.status !== "running" && holder.status !== "reconciling");
+    if (!leftOver && !event.supersede)
       throw new RunLockedError(lock.holder, lock.since, "is still running; pass supersede to abort it");
-    if (holder?.status === "reconciling") {
+    if (
+      holder?.status === "reconciling" &&
+      !isStalled(holder, { ...bounds, reconcilingMs: bounds.resumeAfterMs })
+    ) {
       throw new RunLockedError(lock.holder, lock.since, "is deleting stale entities; try again when it ends");
     }
-    if (holder && !(await store.transition(holder.runId, "running", "aborted"))) {
+    // A reconciliation step silent for `resumeAfterMs` has died: it may be superseded too.
+    if (holder && !leftOver && !(await store.transition(holder.runId, holder.status, "aborted"))) {
       throw new RunLockedError(lock.holder, lock.since, "could not be aborted");
     }
     lock = await store.acquireLock(integrationId, runId, { ...lockOptions, supersede: true });
-    deps.log.warn("superseded a run still in progress", {
-      runId,
-      aborted: lock.acquired ? lock.superseded : undefined,
-    });
+    deps.log.warn(
+      leftOver ? "took over a lock left by a run that ended" : "superseded a run still in progress",
+      {
+        runId,
+        aborted: lock.acquired ? lock.superseded : undefined,
+      },
+    );
   }
   const run: RunRecord = {
     runId,

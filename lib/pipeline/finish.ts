@@ -4,6 +4,7 @@ import type { Catalog, ContentHashes, RunStore } from "./ports.ts";
 import { reconcile } from "./reconcile.ts";
 import type { RunRecord } from "./run.ts";
 import type { SecondLook } from "./second-look.ts";
+import { DEFAULT_STALL_BOUNDS, progressAt, type StallBounds } from "./watchdog.ts";
 
 export interface FinishDeps {
   store: RunStore;
@@ -18,6 +19,13 @@ export interface FinishDeps {
   look?: SecondLook;
   /** Told of every run this step ends (metrics in AWS). */
   outcomes?: RunOutcomes;
+  /**
+   * Hands reconciliation to its own invocation (the fanout function, `{type:"reconcile"}`), so
+   * a long deletion has a whole invocation and a crash is retried on its own. Absent: inline.
+   */
+  handOff?: (runId: string) => Promise<void>;
+  /** When a run counts as stalled; the defaults suit Lambda. */
+  stall?: StallBounds;
 }
 
 /**
@@ -33,8 +41,50 @@ export async function maybeFinish(
   if (run?.status !== "running" || !run.enumerated || run.settled < run.sent) return undefined;
   const { store } = deps;
   if ((await store.countUnsettled(run.runId)) > 0) return undefined;
-  if (!(await store.transition(run.runId, "running", "reconciling"))) return undefined;
-  deps.log.info("every batch is settled: reconciling", { runId: run.runId });
+  if (deps.handOff) {
+    // Handed off before the status changes: a crash before the hand-off leaves the run
+    // `running`, and the redelivered message (a duplicate) checks again and hands off.
+    deps.log.info("every batch is settled: reconciliation handed to its own invocation", {
+      runId: run.runId,
+    });
+    await deps.handOff(run.runId);
+    return undefined;
+  }
+  return finishReconciling(deps, run.runId);
+}
+
+/**
+ * The reconciliation step: claims the run (`running` → `reconciling`, exactly once) or takes
+ * over from a step that died (silent for `resumeAfterMs`), reconciles, ends the run, releases
+ * its lock and tells Port. Idempotent: reconciling again after a crash deletes nothing twice
+ * (what is gone counts as gone); a run that ended already, or whose step is alive, is left.
+ * Beats a heartbeat while it works, so the watchdog can tell a dead step from a long one.
+ *
+ * @example
+ * await finishReconciling(deps, event.runId); // the fanout function, on {type: "reconcile"}
+ */
+export async function finishReconciling(deps: FinishDeps, runId: string): Promise<RunRecord | undefined> {
+  const { store } = deps;
+  const bounds = deps.stall ?? DEFAULT_STALL_BOUNDS;
+  const run = await store.getRun(runId);
+  if (!run) return undefined;
+  if (run.status === "running") {
+    if (!run.enumerated || (await store.countUnsettled(runId)) > 0) return run;
+    if (!(await store.transition(runId, "running", "reconciling"))) return store.getRun(runId);
+    deps.log.info("every batch is settled: reconciling", { runId });
+  } else if (run.status === "reconciling") {
+    if (Date.now() - progressAt(run) <= bounds.resumeAfterMs) return run;
+    deps.log.warn("the reconciliation step went silent: reconciling again", { runId });
+  } else return run;
+  // Touch at once (a takeover) and then regularly.
+  await store.updateRun(runId, {});
+  const heartbeat = setInterval(
+    () => {
+      store.updateRun(runId, {}).catch(() => {});
+    },
+    Math.max(10, bounds.resumeAfterMs / 3),
+  );
+  heartbeat.unref?.();
   let summary: Awaited<ReturnType<typeof reconcile>>;
   try {
     summary = await reconcile(deps, run);
@@ -42,8 +92,11 @@ export async function maybeFinish(
     // Whatever went wrong, the run ends failed and visible, never stuck in `reconciling`.
     deps.log.error("reconciliation failed", { runId: run.runId, error: (error as Error).message });
     summary = await reconcile(deps, run, { failure: (error as Error).message });
+  } finally {
+    clearInterval(heartbeat);
   }
-  await store.transition(run.runId, "reconciling", summary.status, summary);
+  if (!(await store.transition(run.runId, "reconciling", summary.status, summary)))
+    return store.getRun(runId);
   await store.releaseLock(run.integrationId, run.runId);
   try {
     await deps.catalog.reportResync?.({

@@ -1,4 +1,4 @@
-import type { MapResult } from "../mapping/index.ts";
+import { ConfigError, type MapResult } from "../mapping/index.ts";
 import type { Entity } from "../port/entity.ts";
 import { addToCauses } from "./causes.ts";
 import { isDeferrable } from "./deferred.ts";
@@ -35,6 +35,11 @@ export interface IngestReport {
   ingested: number;
   /** Messages another delivery had already settled: nothing was done twice. */
   duplicates: number;
+  /**
+   * Messages of a run that is no longer the integration's latest (a DLQ redrive after a later
+   * run): not written, since that run may have deleted what they hold since.
+   */
+  stale: number;
   /** Raw items, entities written and failures of the messages this call settled. */
   items: number;
   entities: number;
@@ -61,7 +66,15 @@ interface Work {
  * return { batchItemFailures: report.retry.map((itemIdentifier) => ({ itemIdentifier })) };
  */
 export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Promise<IngestReport> {
-  const report: IngestReport = { retry: [], ingested: 0, duplicates: 0, items: 0, entities: 0, failures: 0 };
+  const report: IngestReport = {
+    retry: [],
+    ingested: 0,
+    duplicates: 0,
+    stale: 0,
+    items: 0,
+    entities: 0,
+    failures: 0,
+  };
   const byRun = new Map<string, Array<{ received: ReceivedMessage; message: IngestMessage }>>();
   const unreadable: Array<{ received: ReceivedMessage; error: Error }> = [];
   for (const r of received) {
@@ -106,18 +119,44 @@ async function ingestRun(
   );
   const fresh = messages.filter(({ message }) => settled.get(message.batch)?.state !== "done");
   report.duplicates += messages.length - fresh.length;
-  if (fresh.length === 0) return;
+  // A redelivery after a crash between settling its last batch and handing the run on: check again.
+  if (fresh.length === 0) {
+    await maybeFinish(deps, await deps.store.getRun(runId));
+    return;
+  }
+
+  const run = await deps.mappers.run(runId);
+  const latest = await deps.store.latestRun(run.integrationId);
+  if (latest && latest.runId !== runId) {
+    // A later run may have deleted what these hold: writing them would bring it back.
+    report.stale += fresh.length;
+    deps.log.warn("batches of an earlier run not written: a later run has started since", {
+      runId,
+      latest: latest.runId,
+      batches: fresh.map((f) => f.message.batch),
+    });
+    return;
+  }
 
   const config = await deps.mappers.config(runId);
   const work: Work[] = [];
   // Entities of every message, by blueprint, each remembering where it came from.
   const byBlueprint = new Map<string, Entry[]>();
-  const mappedAll = await mapMessages(
-    deps.mappers,
-    runId,
-    config,
-    fresh.map((f) => f.message),
-  );
+  let mappedAll: MapResult[];
+  try {
+    mappedAll = await mapMessages(
+      deps.mappers,
+      runId,
+      config,
+      fresh.map((f) => f.message),
+    );
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // A mapping that does not compile will not compile on the next delivery either: the
+    // batches fail now, so the run ends (failed, deleting nothing) instead of waiting.
+    await failBatches(deps, runId, fresh, `the mapping does not compile: ${error.message}`, report);
+    return;
+  }
   for (const [index, { received, message }] of fresh.entries()) {
     const mapped = mappedAll[index] as MapResult;
     const failures: Failure[] = mapped.failures.map((f) => ({
@@ -157,7 +196,6 @@ async function ingestRun(
     merge: config.enableMergeEntity,
     createMissingRelatedEntities: config.createMissingRelatedEntities,
   };
-  const run = await deps.mappers.run(runId);
   await Promise.all(
     [...byBlueprint].map(async ([blueprint, all]) => {
       const { send, hashes } = await skipUnchanged(deps, run, blueprint, all, options);
@@ -217,6 +255,7 @@ async function ingestRun(
     const outcome = await deps.store.settleBatch(runId, item.result);
     if (!outcome.applied) {
       report.duplicates++;
+      await maybeFinish(deps, outcome.run);
       continue;
     }
     report.ingested++;
@@ -236,6 +275,38 @@ async function ingestRun(
 }
 
 type Entry = { entity: Entity; work: Work; itemIndex: number };
+
+/** Settles messages failed, each of their items counted as a failure, and finishes the run if they were its last. */
+async function failBatches(
+  deps: IngestDeps,
+  runId: string,
+  messages: Array<{ received: ReceivedMessage; message: IngestMessage }>,
+  reason: string,
+  report: IngestReport,
+): Promise<void> {
+  deps.log.error("batches failed for good", { runId, reason, batches: messages.length });
+  for (const { message } of messages) {
+    const outcome = await deps.store.settleBatch(runId, {
+      batch: message.batch,
+      resource: message.resource,
+      state: "failed",
+      items: message.items.length,
+      entities: 0,
+      unchanged: 0,
+      filtered: 0,
+      failures: [{ kind: message.kind, batch: message.batch, message: reason }],
+      failureCount: Math.max(1, message.items.length),
+      seen: {},
+    });
+    if (!outcome.applied) {
+      report.duplicates++;
+      continue;
+    }
+    report.ingested++;
+    report.failures += Math.max(1, message.items.length);
+    await maybeFinish(deps, outcome.run);
+  }
+}
 
 /**
  * On its last receive, a message that cannot be read but still names its run and batch fails

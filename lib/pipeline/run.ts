@@ -28,6 +28,11 @@ export interface RunRecord {
   sent: number;
   settled: number;
   continuations: number;
+  /**
+   * When the run last moved (a batch sent or settled, a status change, a fanout step, a
+   * reconciliation heartbeat), in epoch milliseconds: the watchdog ends a run that stalled.
+   */
+  progressAt?: number;
   /** Send every entity, changed or not (a manual edit in Port is then repaired). */
   fullRewrite?: boolean;
   summary?: RunSummary;

@@ -146,6 +146,16 @@ describe("items of the wrong type or shape", () => {
     expect(failure?.message).toMatch(/twelve.*cannot be parsed as a number/);
   });
 
+  it("a title ending in a lone surrogate, which jq cannot read, fails that item alone; the rest of its delivery lands", async () => {
+    // jq reads the title (not a plain path), so the raw text reaches jq, which refuses "\ud83d".
+    const configText = THING_CONFIG.replace("title: .name", 'title: (.name | ltrimstr(" "))');
+    const { world, run } = await runWith([{ id: "surrogate", name: "Rocket \ud83d" }], { configText });
+    const [failure] = expectContained(world, run, 1);
+    expect(failure).toMatchObject({ item: expect.stringMatching(/^Rocket /), field: "item" });
+    expect(failure?.message).toMatch(/jq cannot read the item: .*surrogate/);
+    expect(world.ids()).not.toContain("surrogate");
+  });
+
   it("a selector that errors on one item fails that item, naming selector.query", async () => {
     const configText = THING_CONFIG.replace('query: "true"', 'query: "(.tags | length) >= 0"');
     const { world, run } = await runWith([{ id: "boolean-tags", tags: true }], { configText });

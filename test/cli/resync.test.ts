@@ -133,6 +133,37 @@ describe("tide resync --local", () => {
   });
 });
 
+describe("tide resync with a jq expression that does not compile", () => {
+  it("exits 2 naming the file, field and line, with --json saying so, and writes nothing", async () => {
+    const { githubDefaults } = await import("../../lib/source/github/defaults.ts");
+    const text = (await githubDefaults.portAppConfig()).replace(
+      "language: .language",
+      `language: '(.language // "none"'`,
+    );
+    const line = text.split("\n").findIndex((l) => l.includes('(.language // "none"')) + 1;
+    await writeFile(join(cwd, "broken.yml"), text);
+    world.port.resetRequests();
+    const run = await tide(["resync", "--local", "--config", "broken.yml", "--json"], {
+      cwd,
+      env: { ...githubEnv(), ...portEnv() },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `broken\\.yml: resources\\[0\\]\\.port\\.entity\\.mappings\\.properties\\.language: jq .*\\(line ${line}\\)`,
+      ),
+    );
+    const json = JSON.parse(run.stdout);
+    expect(json).toMatchObject({ status: "error", exitCode: 2 });
+    expect(json.error).toMatch(/language/);
+    expect(world.port.entities(BLUEPRINTS.repository)).toEqual([]);
+    const writes = Object.entries(world.port.requestsByRoute()).filter(
+      ([route]) => !/^GET|token/i.test(route),
+    );
+    expect(writes).toEqual([]);
+  });
+});
+
 describe("tide setup", () => {
   it("creates the default blueprints, then changes nothing on a second run", async () => {
     await world.close();

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
@@ -75,6 +75,25 @@ describe("the standalone app", () => {
     await expect(run).rejects.toMatchObject({
       stderr: expect.stringMatching(
         /BatchPayloadTooLargeError: Tide: batchSize=100 × maxMessageBytes=262144/,
+      ),
+    });
+  });
+
+  it("refuses a mapping whose jq does not compile, naming the file, field and line", async () => {
+    const broken = join(mkdtempSync(join(tmpdir(), "tide-app-")), "port-app-config.yml");
+    outdirs.push(dirname(broken));
+    const text = readFileSync(FIXTURE_CONFIG, "utf8");
+    const field = text.split("\n").findIndex((l) => /^\s+title: /.test(l));
+    expect(field).toBeGreaterThan(0);
+    const lines = text.split("\n");
+    lines[field] = lines[field]!.replace(/title: .*/, `title: '(.name // "none"'`);
+    writeFileSync(broken, lines.join("\n"));
+    const { run } = await synthApp({ configFile: broken, "aws:cdk:bundling-stacks": [] });
+    await expect(run).rejects.toMatchObject({
+      stderr: expect.stringMatching(
+        new RegExp(
+          `port-app-config\\.yml: resources\\[0\\]\\.port\\.entity\\.mappings\\.title: jq .*\\(line ${field + 1}\\)`,
+        ),
       ),
     });
   });

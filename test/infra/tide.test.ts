@@ -75,6 +75,8 @@ describe("functions", () => {
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: "Tide",
         NODE_OPTIONS: "--enable-source-maps",
+        // The ingest hands reconciliation to a fanout invocation of its own.
+        ...(id === ids.ingest ? { TIDE_FANOUT_FUNCTION: ref(ids.fanout) } : {}),
       });
     }
     const template = JSON.stringify(s.template.toJSON());
@@ -275,7 +277,7 @@ describe("IAM", () => {
     ]);
   });
 
-  it("lets the ingest log, consume its queue, use its table and read its secret", () => {
+  it("lets the ingest log, consume its queue, use its table, read its secret and start the fanout's reconciliation only", () => {
     expect(statementsOf(role(ids.ingest))).toEqual([
       {
         Effect: "Allow",
@@ -299,7 +301,16 @@ describe("IAM", () => {
         Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
         Resource: ref(ids.secret),
       },
+      { Effect: "Allow", Action: "lambda:InvokeFunction", Resource: getAtt(ids.fanout) },
     ]);
+  });
+
+  it("has a watchdog schedule that sends the fanout {type: watchdog} every 10 minutes, always on", () => {
+    s.template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "rate(10 minutes)",
+      State: "ENABLED",
+      Target: { Input: JSON.stringify({ type: "watchdog" }) },
+    });
   });
 
   it("lets the scheduler invoke the fanout and write to its DLQ, from this account only", () => {

@@ -1,5 +1,6 @@
+import { ConfigError } from "../../mapping/errors.ts";
 import { AWS_FLAGS, awsSettings } from "../aws.ts";
-import { type Command, EXIT, parseFlags, UsageError } from "../command.ts";
+import { CliError, type CliIO, type Command, EXIT, parseFlags, UsageError } from "../command.ts";
 import { CONFIG_USAGE } from "../config.ts";
 
 export const resyncCommand: Command = {
@@ -46,48 +47,66 @@ Examples:
 Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings, 130 stopped with Ctrl-C.
 `,
   async run(argv, io) {
-    const { values } = parseFlags(argv, {
-      local: { type: "boolean", default: false },
-      config: { type: "string", short: "c" },
-      kinds: { type: "string" },
-      concurrency: { type: "string" },
-      plan: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      full: { type: "boolean", default: false },
-      fresh: { type: "boolean", default: false },
-      quiet: { type: "boolean", short: "q", default: false },
-      supersede: { type: "boolean", default: false },
-      source: { type: "string" },
-      catalog: { type: "string", default: ".tide/catalog" },
-      function: { type: "string" },
-      stack: { type: "string" },
-      ...AWS_FLAGS,
-    });
-    const kinds = values.kinds
-      ?.split(",")
-      .map((k) => k.trim())
-      .filter(Boolean);
-    if (values.kinds !== undefined && kinds?.length === 0)
-      throw new UsageError("--kinds needs at least one kind");
-    const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-      throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`);
+    const json = argv.includes("--json");
+    try {
+      return await resync(argv, io);
+    } catch (error) {
+      // With --json, stdout always says how it ended, even when it ended before a run began.
+      if (json) io.stdout.write(`${JSON.stringify(jsonError(error), null, 2)}\n`);
+      throw error;
     }
-    if (!values.local) {
-      for (const flag of ["plan", "config", "concurrency", "catalog", "fresh", "quiet"] as const) {
-        if (argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`))) {
-          throw new UsageError(`--${flag} needs --local (the deployed stack uses its bundled config)`);
-        }
-      }
-      const { invokeDeployed } = await import("../remote.ts");
-      return invokeDeployed(io, { ...values, kinds, aws: awsSettings(values) });
-    }
-    if (values.function || values.stack || values.region || values.profile)
-      throw new UsageError(
-        "--function, --stack, --region and --profile are for a deployed resync, not --local",
-      );
-    const { resyncHere } = await import("../local-resync.ts");
-    const code = await resyncHere(io, { ...values, kinds, concurrency });
-    return code ?? EXIT.failed;
   },
 };
+
+function jsonError(error: unknown) {
+  const issues = error instanceof ConfigError ? { file: error.fileName, issues: error.issues } : {};
+  const exitCode =
+    error instanceof ConfigError ? EXIT.usage : error instanceof CliError ? error.exitCode : EXIT.failed;
+  return { status: "error", error: (error as Error).message, exitCode, ...issues };
+}
+
+async function resync(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseFlags(argv, {
+    local: { type: "boolean", default: false },
+    config: { type: "string", short: "c" },
+    kinds: { type: "string" },
+    concurrency: { type: "string" },
+    plan: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    full: { type: "boolean", default: false },
+    fresh: { type: "boolean", default: false },
+    quiet: { type: "boolean", short: "q", default: false },
+    supersede: { type: "boolean", default: false },
+    source: { type: "string" },
+    catalog: { type: "string", default: ".tide/catalog" },
+    function: { type: "string" },
+    stack: { type: "string" },
+    ...AWS_FLAGS,
+  });
+  const kinds = values.kinds
+    ?.split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (values.kinds !== undefined && kinds?.length === 0)
+    throw new UsageError("--kinds needs at least one kind");
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`);
+  }
+  if (!values.local) {
+    for (const flag of ["plan", "config", "concurrency", "catalog", "fresh", "quiet"] as const) {
+      if (argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`))) {
+        throw new UsageError(`--${flag} needs --local (the deployed stack uses its bundled config)`);
+      }
+    }
+    const { invokeDeployed } = await import("../remote.ts");
+    return invokeDeployed(io, { ...values, kinds, aws: awsSettings(values) });
+  }
+  if (values.function || values.stack || values.region || values.profile)
+    throw new UsageError(
+      "--function, --stack, --region and --profile are for a deployed resync, not --local",
+    );
+  const { resyncHere } = await import("../local-resync.ts");
+  const code = await resyncHere(io, { ...values, kinds, concurrency });
+  return code ?? EXIT.failed;
+}
