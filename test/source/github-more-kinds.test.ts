@@ -161,6 +161,18 @@ describe("kinds partitioned by repository", () => {
     expect(itemsOf(off).length).toBeGreaterThan(0);
   });
 
+  it("follow a repository renamed since it was listed", async () => {
+    const { fake, source } = await setup({ repos: 2, seed: 17 });
+    const [name] = fake.org.repoNames() as [string];
+    const before = itemsOf(await collect(source.kinds.branch.pages({ partition: name }))) as Item[];
+    fake.org.renameRepo(name, `${name}-renamed`);
+    const after = itemsOf(await collect(source.kinds.branch.pages({ partition: name }))) as Item[];
+    expect(after.map((b) => b.name)).toEqual(before.map((b) => b.name));
+    expect((after[0]?.__repository_object as Item | undefined)?.name).toBe(`${name}-renamed`);
+    const releases = itemsOf(await collect(source.kinds.release.pages({ partition: name })));
+    expect(releases.length).toBeGreaterThan(0);
+  });
+
   it("skip a repository GitHub blocked, naming what was blocked", async () => {
     const warnings: string[] = [];
     const { fake, source } = await setup(
