@@ -254,6 +254,23 @@ describe("workflow-run kind", () => {
     ).rejects.toThrow(/selector\.since/);
   });
 
+  it("reads every workflow again when the one its cursor names is gone, rather than skip any", async () => {
+    const { fake, source } = await setup({
+      repos: 1,
+      seed: 18,
+      cicd: { workflowsPerRepo: 2, runsPerWorkflow: 3 },
+    });
+    const [name] = fake.org.repoNames() as [string];
+    const all = itemsOf(await collect(source.kinds["workflow-run"].pages({ partition: name })));
+    const resumed = await collect(
+      source.kinds["workflow-run"].pages({ partition: name, cursor: { workflow: 1 } }),
+    );
+    expect(itemsOf(resumed)).toEqual(all);
+    await expect(
+      collect(source.kinds["workflow-run"].pages({ partition: name, cursor: "/repos/x?page=2" })),
+    ).rejects.toThrow(/a cursor is \{ workflow, status\? \}/);
+  });
+
   it("gives a repository without workflows one empty last page", async () => {
     const { fake, source } = await setup({ repos: 1, cicd: { workflowsPerRepo: 0 } });
     const [name] = fake.org.repoNames() as [string];
