@@ -337,6 +337,12 @@ function codeStateMismatch(item: Item, selector: Selector): string | undefined {
 
 function stateMismatch(noun: string, fallback: string) {
   return (item: Item, selector: Selector): string | undefined => {
+    // Ocean's `states` list (pull requests): one state, or both (all).
+    const states = Array.isArray(selector.states) && selector.states.length > 0 ? selector.states : undefined;
+    if (states) {
+      if (states.includes(item.state)) return undefined;
+      return `the ${noun} is ${String(item.state)}; the selector keeps states ${states.join(", ")}`;
+    }
     const want = selector.state ?? fallback;
     if (want === "all" || item.state === want) return undefined;
     return `the ${noun} is ${String(item.state)}; the selector keeps state=${String(want)}`;

@@ -75,6 +75,13 @@ describe("event routes on GitHub's example payloads", () => {
     const [pulls] = routesOf("pull_request");
     expect(pulls?.mismatch?.({ state: "closed" }, { query: "true" })).toContain("state=open");
     expect(pulls?.mismatch?.({ state: "closed" }, { query: "true", state: "all" })).toBeUndefined();
+    // Ocean's states list.
+    expect(pulls?.mismatch?.({ state: "closed" }, { query: "true", states: ["open"] })).toContain(
+      "states open",
+    );
+    expect(
+      pulls?.mismatch?.({ state: "closed" }, { query: "true", states: ["open", "closed"] }),
+    ).toBeUndefined();
     const [repos] = routesOf("repository");
     expect(
       repos?.mismatch?.({ visibility: "private", fork: false }, { query: "true", repositoryType: "public" }),

@@ -113,6 +113,24 @@ describe("pull-request kind", () => {
     expect(items.some((pr) => (pr as Item).merged_at !== null)).toBe(true);
   });
 
+  it("takes Ocean's states list: open, closed, or both (all)", async () => {
+    const { fake, source } = await setup({ repos: 2, pullsPerRepo: 12, seed: 21 });
+    const [repo] = fake.org.repoNames() as [string];
+    const read = async (states: unknown) =>
+      ids(
+        itemsOf(await collect(source.kinds["pull-request"].pages({ partition: repo, selector: { states } }))),
+      );
+    expect(await read(["closed"])).toEqual(ids(fake.org.pulls(repo, "closed")));
+    expect(await read(["open", "closed"])).toEqual(ids(fake.org.pulls(repo, "all")));
+    expect(await read(["open"])).toEqual(ids(fake.org.pulls(repo, "open")));
+    await expect(read(["merged"])).rejects.toThrow(SelectorError);
+    await expect(
+      collect(
+        source.kinds["pull-request"].pages({ partition: repo, selector: { states: ["open"], state: "all" } }),
+      ),
+    ).rejects.toThrow(SelectorError);
+  });
+
   it("rejects an unknown state, naming the kind and the allowed values", async () => {
     const { fake, source } = await setup({ repos: 1 });
     const pages = source.kinds["pull-request"].pages({

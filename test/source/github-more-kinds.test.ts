@@ -161,6 +161,18 @@ describe("kinds partitioned by repository", () => {
     expect(itemsOf(off).length).toBeGreaterThan(0);
   });
 
+  it("follow a repository renamed since it was listed", async () => {
+    const { fake, source } = await setup({ repos: 2, seed: 17 });
+    const [name] = fake.org.repoNames() as [string];
+    const before = itemsOf(await collect(source.kinds.branch.pages({ partition: name }))) as Item[];
+    fake.org.renameRepo(name, `${name}-renamed`);
+    const after = itemsOf(await collect(source.kinds.branch.pages({ partition: name }))) as Item[];
+    expect(after.map((b) => b.name)).toEqual(before.map((b) => b.name));
+    expect((after[0]?.__repository_object as Item | undefined)?.name).toBe(`${name}-renamed`);
+    const releases = itemsOf(await collect(source.kinds.release.pages({ partition: name })));
+    expect(releases.length).toBeGreaterThan(0);
+  });
+
   it("skip a repository GitHub blocked, naming what was blocked", async () => {
     const warnings: string[] = [];
     const { fake, source } = await setup(
@@ -240,6 +252,23 @@ describe("workflow-run kind", () => {
     await expect(
       collect(source.kinds["workflow-run"].pages({ partition: name, selector: { since: 0 } })),
     ).rejects.toThrow(/selector\.since/);
+  });
+
+  it("reads every workflow again when the one its cursor names is gone, rather than skip any", async () => {
+    const { fake, source } = await setup({
+      repos: 1,
+      seed: 18,
+      cicd: { workflowsPerRepo: 2, runsPerWorkflow: 3 },
+    });
+    const [name] = fake.org.repoNames() as [string];
+    const all = itemsOf(await collect(source.kinds["workflow-run"].pages({ partition: name })));
+    const resumed = await collect(
+      source.kinds["workflow-run"].pages({ partition: name, cursor: { workflow: 1 } }),
+    );
+    expect(itemsOf(resumed)).toEqual(all);
+    await expect(
+      collect(source.kinds["workflow-run"].pages({ partition: name, cursor: "/repos/x?page=2" })),
+    ).rejects.toThrow(/a cursor is \{ workflow, status\? \}/);
   });
 
   it("gives a repository without workflows one empty last page", async () => {

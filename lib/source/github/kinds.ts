@@ -1,9 +1,11 @@
 import type { components } from "@octokit/openapi-types";
+import { SelectorError } from "../errors.ts";
 import type { Kind } from "../types.ts";
 import {
   badCursor,
   choice,
   type GitHubKindContext,
+  list,
   named,
   perRepositoryList,
   repoNameOf,
@@ -36,12 +38,15 @@ export function repositoryKind(ctx: GitHubKindContext): Kind {
   };
 }
 
-/** `/repos/{org}/{repo}/pulls`, one partition per repository. Selector: `state` (default open), `repositoryType`. */
+/**
+ * `/repos/{org}/{repo}/pulls`, one partition per repository. Selectors: `state` (open, closed,
+ * all; default open) or Ocean's `states` (a list of open, closed), `repositoryType`.
+ */
 export function pullRequestKind(ctx: GitHubKindContext): Kind {
   return perRepositoryList(ctx, {
     name: "pull-request",
     label: "pulls",
-    resource: (selector) => `pulls?state=${choice("pull-request", selector, "state", STATES, "open")}`,
+    resource: (selector) => `pulls?state=${pullState(selector)}`,
     shape: (item, repo) => {
       const pr = item as PullRequest;
       const name = pr.base?.repo?.name;
@@ -69,4 +74,14 @@ export function issueKind(ctx: GitHubKindContext): Kind {
     },
     wanted: (repo) => repo.hasIssues,
   });
+}
+
+/** Tide's `state`, or Ocean's `states` list as the one `state` GitHub takes. */
+function pullState(selector: Record<string, unknown> | undefined): (typeof STATES)[number] {
+  const states = list("pull-request", selector, "states", ["open", "closed"] as const);
+  if (states === undefined || states.length === 0)
+    return choice("pull-request", selector, "state", STATES, "open");
+  if (selector?.state !== undefined)
+    throw new SelectorError("pull-request", "state", selector.state, ["absent when states is given"]);
+  return states.includes("open") && states.includes("closed") ? "all" : (states[0] as "open" | "closed");
 }

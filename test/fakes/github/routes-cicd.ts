@@ -33,14 +33,18 @@ const ROUTES: Array<[RegExp, string, string[]]> = [
 
 /** The route of a request this file serves (named like GitHub's docs, for stats), else undefined. */
 export function cicdRouteOf(method: string, path: string): Route | undefined {
+  // A repository by id (where GitHub redirects a renamed one): the same routes, `repoId` set.
+  const byId = /^\/repositories\/(\d+)(\/.+)$/.exec(path);
+  const named = byId ? `/repos/-/-${byId[2]}` : path;
   for (const [pattern, template, names] of ROUTES) {
-    const match = pattern.exec(path);
+    const match = pattern.exec(named);
     if (!match) continue;
     const params: Record<string, string | undefined> = {};
     names.forEach((name, i) => {
       params[name] = decodeURIComponent(match[i + 1] ?? "");
     });
     const name = params.list ? template.replace("{list}", params.list) : template;
+    if (byId) Object.assign(params, { owner: undefined, repo: undefined, repoId: byId[1] });
     return { name: `${method} ${name}`, params };
   }
   return undefined;
@@ -89,11 +93,19 @@ export function serveCicdRoute(
     return true;
   }
   if (!route.name.startsWith("GET /repos/")) return false;
-  if (params.owner?.toLowerCase() !== org.login.toLowerCase()) {
+  if (params.repoId === undefined && params.owner?.toLowerCase() !== org.login.toLowerCase()) {
     send(404, NOT_FOUND, headers);
     return true;
   }
-  const repo = org.findRepo(params.repo ?? "").repo;
+  const found = org.findRepo(params.repoId === undefined ? (params.repo ?? "") : Number(params.repoId));
+  if (found.redirectTo !== undefined) {
+    // Renamed: GitHub answers 301 to the same list of the repository by id.
+    const rest = url.pathname.split("/").slice(4).join("/");
+    const location = `${url.origin}/repositories/${found.redirectTo}/${rest}${url.search}`;
+    send(301, { message: "Moved Permanently", url: location }, { ...headers, location });
+    return true;
+  }
+  const repo = found.repo;
   if (!repo) {
     send(404, NOT_FOUND, headers);
     return true;

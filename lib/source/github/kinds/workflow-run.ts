@@ -66,13 +66,12 @@ export function workflowRunKind(ctx: GitHubKindContext): Kind {
       const units = workflows.flatMap((w) => statuses.map((status) => ({ workflow: Number(w.id), status })));
       let start = 0;
       if (from) {
-        start = units.findIndex((u) => u.workflow === from.workflow && u.status === from.status);
-        // The workflow was deleted since: go on with the ones after it (by id, as GitHub lists them).
-        if (start < 0) start = units.findIndex((u) => u.workflow > from.workflow);
-        if (start < 0) {
-          yield { items: [], cursor: null };
-          return;
-        }
+        // The workflow was deleted since: read the repository's workflows from the first again.
+        // Runs read twice are written once; skipping some could let reconciliation delete them.
+        start = Math.max(
+          0,
+          units.findIndex((u) => u.workflow === from.workflow && u.status === from.status),
+        );
       }
       for (let i = start; i < units.length; i++) {
         const { workflow, status } = units[i] as { workflow: number; status: string | undefined };
