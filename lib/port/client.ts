@@ -7,6 +7,15 @@ import { type DeleteOptions, type DeleteResult, deleteEntities } from "./delete.
 import type { Entity, PortEntity, SearchQuery } from "./entity.ts";
 import { PortConfigError, PortValidationError } from "./errors.ts";
 import { validateBlueprintIdentifier } from "./identifiers.ts";
+import {
+  createIntegration,
+  type IntegrationLogLine,
+  type IntegrationPatch,
+  type NewIntegration,
+  patchIntegration,
+  postKindExamples,
+  putIntegrationConfig,
+} from "./integration.ts";
 import { Limiter } from "./limiter.ts";
 import { type SearchOptions, searchEntities } from "./search.ts";
 import { type PortStats, routeKind, StatsCounter } from "./stats.ts";
@@ -70,11 +79,15 @@ export class PortClient {
   readonly #limiter: Limiter;
   readonly #stats = new StatsCounter();
   readonly #transport: PortTransport;
+  readonly #options: PortClientOptions;
+  /** Clients for log ingest URLs, which Port may serve from another host than the API. */
+  readonly #ingest = new Map<string, HttpClient>();
 
   constructor(options: PortClientOptions) {
     const missing = (["clientId", "clientSecret"] as const).filter((k) => !options[k]?.trim());
     if (missing.length > 0)
       throw new PortConfigError([...missing], `PortClient: ${missing.join(" and ")} must be set`);
+    this.#options = options;
     this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
     if (!/^https?:\/\//.test(this.baseUrl) || !URL.canParse(this.baseUrl)) {
       throw new PortConfigError(["baseUrl"], "PortClient: baseUrl must be an http(s) URL");
@@ -259,6 +272,73 @@ export class PortClient {
     if (reply.status === 404) return false;
     this.#expect(reply, [200, 201, 204]);
     return true;
+  }
+
+  /**
+   * Registers this installation in Port (Ocean's `POST /v1/integration`), with its mapping.
+   *
+   * @example
+   * await port.createIntegration({ installationId: "github-acme", installationAppType: "github", version: "0.1.0", config });
+   */
+  createIntegration(body: NewIntegration): Promise<Integration> {
+    return createIntegration(this.#transport, body);
+  }
+
+  /** Updates version, type or changelog destination of the integration; never its mapping. */
+  patchIntegration(patch: IntegrationPatch, integrationId: string = this.integrationId): Promise<void> {
+    return patchIntegration(this.#transport, integrationId, patch);
+  }
+
+  /** Replaces the integration's mapping, the one Port's UI edits. */
+  putIntegrationConfig(config: Record<string, unknown>, integrationId: string = this.integrationId) {
+    return putIntegrationConfig(this.#transport, integrationId, config);
+  }
+
+  /** Up to 10 raw items of a kind for Port's mapping editor (mask secrets before calling). */
+  postKindExamples(kind: string, examples: unknown[], integrationId: string = this.integrationId) {
+    return postKindExamples(this.#transport, integrationId, kind, examples);
+  }
+
+  /**
+   * Sends log lines to the integration's log ingest URL (`logAttributes.ingestUrl`), with this
+   * client's token as Ocean sends it. Throws on failure; callers that must not fail catch.
+   */
+  async postLogs(ingestUrl: string, logs: IntegrationLogLine[]): Promise<void> {
+    if (!/^https?:\/\//.test(ingestUrl) || !URL.canParse(ingestUrl)) {
+      throw new PortValidationError("logAttributes.ingestUrl", `not an http(s) URL: ${ingestUrl}`);
+    }
+    const url = new URL(ingestUrl);
+    let http = this.#ingest.get(url.origin);
+    if (!http) {
+      http = new HttpClient({
+        baseUrl: url.origin,
+        userAgent: this.userAgent,
+        dispatcher: this.#options.dispatcher,
+        timeoutMs: Math.min(this.timeoutMs, 10_000),
+        retry: { maxAttempts: 2, maxTotalWaitMs: 2_000 },
+      });
+      this.#ingest.set(url.origin, http);
+    }
+    const token = await this.#tokens.token();
+    this.#stats.request("integration");
+    const res = await http.request({
+      method: "POST",
+      path: url.pathname + url.search,
+      body: { logs },
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (res.status >= 300) {
+      throw toApiError(
+        {
+          status: res.status,
+          body: undefined,
+          traceId: header(res.headers, "x-trace-id"),
+          method: "POST",
+          path: res.path,
+        },
+        this.#transport.redact,
+      );
+    }
   }
 
   #blueprintPath(identifier: string): string {
