@@ -4,15 +4,11 @@ import { PlanCatalog } from "../local/plan-catalog.ts";
 import { resyncLocal } from "../local/resync.ts";
 import { compileResource } from "../mapping/index.ts";
 import { ResyncRequestError, RunLockedError } from "../pipeline/errors.ts";
+import { silentLogger } from "../pipeline/logger.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
+import { runMapping } from "./port-mapping.ts";
 import { createProgress } from "./progress.ts";
-import {
-  chooseCatalog,
-  createSource,
-  integrationIdOf,
-  resolveConfig,
-  sourceDefinition,
-} from "./setup-env.ts";
+import { chooseCatalog, createSource, integrationIdOf, sourceDefinition } from "./setup-env.ts";
 import { formatPlan, formatSummary } from "./summary.ts";
 
 export interface LocalFlags {
@@ -31,10 +27,16 @@ export interface LocalFlags {
 export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> {
   const sourceName = flags.source || io.env.TIDE_SOURCE?.trim() || "github";
   const definition = sourceDefinition(sourceName);
-  const config = await resolveConfig(flags.config, definition, io);
   const source = createSource(definition, io);
   const integrationId = integrationIdOf(io, sourceName);
   const target = chooseCatalog(io, { integrationId, type: sourceName, dir: flags.catalog });
+  const { config, integration } = await runMapping(io, {
+    flag: flags.config,
+    definition,
+    target,
+    log: silentLogger,
+    readOnly: flags.plan,
+  });
   const plan = flags.plan ? new PlanCatalog(target.catalog) : undefined;
   const store = new MemoryRunStore();
   const progress = createProgress(io, { quiet: flags.json });
@@ -62,6 +64,8 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
       fullRewrite: flags.full,
       supersede: flags.supersede,
       trigger: "cli",
+      log: integration?.log,
+      examples: integration && !plan ? integration.examples : undefined,
       onStart: (id) => {
         runId = id;
       },
@@ -76,6 +80,7 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
     clearInterval(timer);
     progress.stop();
     await source.close?.();
+    await integration?.close();
   }
   if (!plan) await target.flush();
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { PortMappingError } from "../integration/errors.ts";
 import { ConfigError } from "../mapping/errors.ts";
 import { CliError, type CliIO, type Command, EXIT, processIO } from "./command.ts";
 import { mapCommand } from "./commands/map.ts";
@@ -83,6 +84,10 @@ export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<num
 function report(io: CliIO, command: Command, error: unknown): number {
   if (error instanceof ConfigError) {
     for (const line of error.lines()) io.stderr.write(`${line}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof PortMappingError) {
+    io.stderr.write(`tide ${command.name}: ${error.message}\n`);
     return EXIT.usage;
   }
   if (error instanceof CliError) {

@@ -25,6 +25,8 @@ export interface OpenRunOptions {
   /** The schedule's interval, for the resync state's `nextResync`. */
   intervalMinutes?: number;
   log: Logger;
+  /** A plan (`--plan`): read Port's mapping, write nothing (no registration, logs or examples). */
+  readOnly?: boolean;
 }
 
 /** A run's integration in Port, opened before anything is written. */
@@ -65,8 +67,20 @@ export async function openIntegrationRun(options: OpenRunOptions): Promise<Integ
       integrationId: port.integrationId,
     });
   } catch (error) {
-    if (error instanceof PortMappingError) await reportInvalidMapping(options, error, ingestUrl);
+    if (error instanceof PortMappingError && !options.readOnly)
+      await reportInvalidMapping(options, error, ingestUrl);
     throw error;
+  }
+  if (options.readOnly) {
+    return {
+      mapping,
+      integration: existing ?? { identifier: port.integrationId },
+      registration: "unchanged",
+      storedDefault: false,
+      log,
+      examples: new KindExamples({ postKindExamples: async () => {} }, log),
+      close: async () => {},
+    };
   }
   const registered = await registerIntegration(port, existing, options.installation, mapping.raw);
   let storedDefault = false;
