@@ -16,23 +16,33 @@ export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger) {
     context: Pick<Context, "getRemainingTimeInMillis">,
   ): Promise<FanoutResult> => {
     const rt = await runtime();
-    return runFanout(
-      {
-        integrationId: rt.integrationId,
-        config: rt.config,
-        store: rt.store,
-        queue: rt.queue,
-        catalog: rt.catalog,
-        hashes: rt.hashes,
-        look: rt.look,
-        source: rt.source(),
-        invoker: rt.invoker(),
-        log,
-        options: rt.fanoutOptions,
-        remainingMs: () => context.getRemainingTimeInMillis(),
-      },
-      parseFanoutEvent(event),
-    );
+    const parsed = parseFanoutEvent(event);
+    // A new run takes the mapping Port holds now; a continuation keeps its run's snapshot.
+    const integration = parsed.type === "start" ? await rt.openIntegration(log) : undefined;
+    const shipped = integration ? undefined : await rt.portLog(log);
+    try {
+      return await runFanout(
+        {
+          integrationId: rt.integrationId,
+          config: integration?.mapping.config ?? rt.config,
+          store: rt.store,
+          queue: rt.queue,
+          catalog: rt.catalog,
+          hashes: rt.hashes,
+          look: rt.look,
+          source: rt.source(),
+          invoker: rt.invoker(),
+          log: integration?.log ?? shipped?.logger ?? log,
+          options: rt.fanoutOptions,
+          remainingMs: () => context.getRemainingTimeInMillis(),
+          examples: integration?.examples,
+        },
+        parsed,
+      );
+    } finally {
+      await integration?.close();
+      await shipped?.close();
+    }
   };
 }
 
@@ -41,13 +51,15 @@ export function ingestHandler(runtime: () => Promise<Runtime>, log: Logger, metr
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const rt = await runtime();
     const started = Date.now();
+    // Run ends, summaries and failures are logged here too: they go to Port's integration page.
+    const shipped = await rt.portLog(log);
     const report = await ingest(
       {
         store: rt.store,
         catalog: rt.catalog,
         hashes: rt.hashes,
         look: rt.look,
-        log,
+        log: shipped.logger,
         mappers: rt.mappers,
         maxReceiveCount: rt.maxReceiveCount,
       },
@@ -56,7 +68,7 @@ export function ingestHandler(runtime: () => Promise<Runtime>, log: Logger, metr
         body: record.body,
         receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1),
       })),
-    );
+    ).finally(() => shipped.close());
     if (metrics) {
       metrics.addMetric("MessagesIngested", MetricUnit.Count, report.ingested);
       metrics.addMetric("MessagesRetried", MetricUnit.Count, report.retry.length);

@@ -1,4 +1,5 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import type { StartEvent } from "../pipeline/fanout.ts";
 import type { ContinueEvent, Invoker } from "../pipeline/ports.ts";
 
 /**
@@ -14,7 +15,16 @@ export class LambdaInvoker implements Invoker {
     this.#functionName = functionName;
   }
 
+  /** Starts a new run (Port's changelog webhook, after it took the run lock for `event.runId`). */
+  async startFanout(event: StartEvent): Promise<void> {
+    await this.#invoke(event, `could not start run ${event.runId}`);
+  }
+
   async continueFanout(event: ContinueEvent): Promise<void> {
+    await this.#invoke(event, `could not continue run ${event.runId}`);
+  }
+
+  async #invoke(event: StartEvent | ContinueEvent, failure: string): Promise<void> {
     const result = await this.#client.send(
       new InvokeCommand({
         FunctionName: this.#functionName,
@@ -23,7 +33,7 @@ export class LambdaInvoker implements Invoker {
       }),
     );
     if (result.StatusCode !== 202) {
-      throw new Error(`could not continue run ${event.runId}: Lambda answered ${result.StatusCode}`);
+      throw new Error(`${failure}: Lambda answered ${result.StatusCode}`);
     }
   }
 }

@@ -14,7 +14,16 @@ import { FIXTURE_CONFIG, getAtt, policyStatements, ref, type Synthesized, synthT
 // One real synth (esbuild included) for the whole file: bundling is the slow part.
 let s: Synthesized;
 let ids: Record<
-  "fanout" | "ingest" | "queue" | "dlq" | "scheduleDlq" | "table" | "secret" | "fanoutLogs" | "ingestLogs",
+  | "fanout"
+  | "ingest"
+  | "queue"
+  | "dlq"
+  | "scheduleDlq"
+  | "table"
+  | "secret"
+  | "pathSecret"
+  | "fanoutLogs"
+  | "ingestLogs",
   string
 >;
 beforeAll(() => {
@@ -28,6 +37,7 @@ beforeAll(() => {
     scheduleDlq: s.logicalId(tide.scheduleDeadLetterQueue),
     table: s.logicalId(tide.runTable),
     secret: s.logicalId(tide.secret),
+    pathSecret: s.logicalId(tide.resyncPathSecret),
     fanoutLogs: s.logicalId(tide.node.findChild("FanoutLogs")),
     ingestLogs: s.logicalId(tide.node.findChild("IngestLogs")),
   };
@@ -74,6 +84,10 @@ describe("functions", () => {
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: "Tide",
         NODE_OPTIONS: "--enable-source-maps",
+        // The fanout also serves Port's resync webhook and reports the schedule's interval.
+        ...(id === ids.fanout
+          ? { TIDE_CHANGELOG_SECRET_ARN: ref(ids.pathSecret), TIDE_SCHEDULE: "rate(6 hours)" }
+          : {}),
       });
     }
     const template = JSON.stringify(s.template.toJSON());
@@ -248,7 +262,7 @@ describe("IAM", () => {
   const role = (fn: string) => (functionProps(fn).Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
   const tableActions = [...RUN_TABLE_ACTIONS];
 
-  it("lets the fanout log, send to its queue, use its table, read its secret and invoke itself only", () => {
+  it("lets the fanout log, send to its queue, use its table, read its secrets, invoke itself and read its own URL only", () => {
     expect(statementsOf(role(ids.fanout))).toEqual([
       {
         Effect: "Allow",
@@ -266,7 +280,13 @@ describe("IAM", () => {
         Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
         Resource: ref(ids.secret),
       },
+      {
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        Resource: ref(ids.pathSecret),
+      },
       { Effect: "Allow", Action: "lambda:InvokeFunction", Resource: getAtt(ids.fanout) },
+      { Effect: "Allow", Action: "lambda:GetFunctionUrlConfig", Resource: getAtt(ids.fanout) },
     ]);
   });
 
@@ -343,6 +363,10 @@ describe("stack", () => {
     expect(outputs.RunTableName?.Value).toEqual(ref(ids.table));
     expect(outputs.SecretArn?.Value).toEqual(ref(ids.secret));
     expect(outputs.IntegrationId?.Value).toBe("tide-github");
+    expect(outputs.ResyncUrl?.Value).toEqual({
+      "Fn::GetAtt": [s.logicalId(s.stack.tide.resyncUrl), "FunctionUrl"],
+    });
+    expect(outputs.ResyncPathSecretArn?.Value).toEqual(ref(ids.pathSecret));
     expect(Object.values(outputs).filter((output) => output.Export)).toEqual([]);
   });
 

@@ -128,6 +128,9 @@ export async function startDeployed(world: World, options: DeployedOptions): Pro
           // Asynchronous, as Lambda's `Event` invocation: the caller returns at once.
           invocations.push(new Promise((resolve) => setImmediate(resolve)).then(() => invoke(next)));
         },
+        async startFanout(start) {
+          invocations.push(new Promise((resolve) => setImmediate(resolve)).then(() => invoke(start)));
+        },
       });
       const poller = new SqsPoller({
         client: sqs.client,
