@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { PortMappingError } from "../integration/errors.ts";
 import { ConfigError } from "../mapping/errors.ts";
 import { CliError, type CliIO, type Command, EXIT, processIO } from "./command.ts";
+import { configCommand } from "./commands/config.ts";
 import { mapCommand } from "./commands/map.ts";
 import { resyncCommand } from "./commands/resync.ts";
 import { serveCommand } from "./commands/serve.ts";
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   validateCommand,
   mapCommand,
   serveCommand,
+  configCommand,
 ];
 
 const HELP = (list: Command[]) => `tide: keep a Port software catalog in sync with your systems, serverlessly.

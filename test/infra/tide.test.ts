@@ -195,8 +195,39 @@ describe("run table and secret", () => {
   });
 
   it("creates one empty secret for the operator to fill in", () => {
-    s.template.resourceCountIs("AWS::SecretsManager::Secret", 1);
-    s.template.hasResourceProperties("AWS::SecretsManager::Secret", { SecretString: "{}" });
+    const secrets = s.template.findResources("AWS::SecretsManager::Secret");
+    expect(Object.keys(secrets).sort()).toEqual([ids.pathSecret, ids.secret].sort());
+    expect(secrets[ids.secret]?.Properties).toMatchObject({ SecretString: "{}" });
+  });
+});
+
+describe("Port's resync webhook", () => {
+  it("is the fanout's Function URL, without IAM auth (the path secret is the check)", () => {
+    s.template.resourceCountIs("AWS::Lambda::Url", 1);
+    s.template.hasResourceProperties("AWS::Lambda::Url", {
+      AuthType: "NONE",
+      TargetFunctionArn: getAtt(ids.fanout),
+    });
+    // Anyone may call the URL; the function answers 404 unless the path ends with the secret.
+    s.template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunctionUrl",
+      FunctionName: getAtt(ids.fanout),
+      FunctionUrlAuthType: "NONE",
+    });
+  });
+
+  it("takes its path secret from a generated Secrets Manager secret, never from the template", () => {
+    const secret = s.template.findResources("AWS::SecretsManager::Secret")[ids.pathSecret]?.Properties;
+    expect(secret).toMatchObject({
+      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false },
+    });
+    expect(secret?.SecretString).toBeUndefined();
+    const variables = (functionProps(ids.fanout).Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables.TIDE_CHANGELOG_SECRET_ARN).toEqual(ref(ids.pathSecret));
+    const ingestVariables = (functionProps(ids.ingest).Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(ingestVariables.TIDE_CHANGELOG_SECRET_ARN).toBeUndefined();
   });
 });
 

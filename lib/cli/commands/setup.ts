@@ -1,18 +1,26 @@
 import type { Blueprint } from "../../port/blueprint.ts";
+import type { PortClient } from "../../port/client.ts";
 import { ensureBlueprints } from "../../port/setup.ts";
-import { CliError, type Command, EXIT, parseFlags } from "../command.ts";
+import type { SourceDefinition } from "../../source/types.ts";
+import { CliError, type CliIO, type Command, EXIT, parseFlags } from "../command.ts";
 import { chooseCatalog, integrationIdOf, sourceDefinition } from "../setup-env.ts";
 
 export const setupCommand: Command = {
   name: "setup",
   summary: "Create or update the source's default blueprints in Port",
-  usage: `Usage: tide setup [--source NAME] [--json] [--webhook-url URL [--config FILE]]
+  usage: `Usage: tide setup [--source NAME] [--json] [--resync-url URL] [--webhook-url URL [--config FILE]]
 
 Creates the blueprints the source's default mapping writes (GitHub: githubRepository,
 githubTeam, githubPullRequest, githubIssue) in Port, or adds to existing ones the
 properties and relations they lack. It never removes or changes what is there: running
 it again changes nothing. Needs PORT_CLIENT_ID and PORT_CLIENT_SECRET (and PORT_BASE_URL
 for Port's US region: https://api.us.port.io).
+
+It also registers the integration in Port (TIDE_INTEGRATION_ID, the source as its type, this
+version), with a mapping when Port holds none (--config, else ./port-app-config.yml, else the
+source's default); a mapping already in Port is never overwritten. With --resync-url, Port's
+Resync button and mapping edits post there (e.g. \`tide serve --local\` behind a tunnel:
+https://<tunnel>/resync); the deployed stack sets its own.
 
 With --webhook-url (or TIDE_WEBHOOK_URL), it also creates or updates the GitHub
 organization webhook for live events: that URL, GITHUB_WEBHOOK_SECRET, and the events the
@@ -21,6 +29,7 @@ config's kinds need (the token needs admin:org_hook).
 Options:
       --source NAME       the source (default: TIDE_SOURCE or github)
       --json              print what was done as JSON
+      --resync-url URL    Port's changelog destination (its Resync button), e.g. https://<tunnel>/resync
       --webhook-url URL   the live-events endpoint, e.g. https://<function url>/webhooks/github
   -c, --config FILE       the mapping whose kinds decide the webhook's events (default: ./port-app-config.yml, else the source's default)
 
@@ -35,6 +44,7 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
       source: { type: "string" },
       json: { type: "boolean", default: false },
       "webhook-url": { type: "string" },
+      "resync-url": { type: "string" },
       config: { type: "string", short: "c" },
     });
     const webhookUrl = values["webhook-url"] || io.env.TIDE_WEBHOOK_URL?.trim();
@@ -50,17 +60,25 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
     if (!port || !definition.defaults)
       throw new CliError(`the ${name} source has no default blueprints`, EXIT.usage);
     const changes = await ensureBlueprints(port, definition.defaults.blueprints as unknown as Blueprint[]);
+    const integration = await registerHere(io, port, definition, {
+      config: values.config,
+      resyncUrl: values["resync-url"],
+    });
     const { setupWebhook } = await import("../setup-webhook.ts");
     const webhook = webhookUrl
       ? await setupWebhook(io, { url: webhookUrl, config: values.config })
       : undefined;
     if (values.json)
-      io.stdout.write(`${JSON.stringify(webhook ? [...changes, { webhook }] : changes, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify([...changes, { integration }, ...(webhook ? [{ webhook }] : [])], null, 2)}\n`,
+      );
     else {
       for (const c of changes) {
         const detail = c.added.length > 0 ? ` (added ${c.added.join(", ")})` : "";
         io.stdout.write(`${c.identifier}: ${c.action}${detail}\n`);
       }
+      const stored = integration.storedMapping ? `, mapping from ${integration.storedMapping}` : "";
+      io.stdout.write(`integration ${integration.id}: ${integration.action}${stored}\n`);
       if (webhook) {
         io.stdout.write(
           `webhook ${webhook.id} → ${webhook.url}: ${webhook.action} (${webhook.events.join(", ")})\n`,
@@ -70,3 +88,34 @@ Exit codes: 0 done, 1 Port refused, 2 bad usage or settings.
     return EXIT.ok;
   },
 };
+
+/** Registers the installation in Port; a mapping goes with it only when Port holds none. */
+async function registerHere(
+  io: CliIO,
+  port: PortClient,
+  definition: SourceDefinition,
+  options: { config?: string; resyncUrl?: string },
+) {
+  const { chooseMapping, hasPortMapping } = await import("../../integration/mapping.ts");
+  const { registerIntegration } = await import("../../integration/registration.ts");
+  const pkg = (await import("../../../package.json", { with: { type: "json" } })).default;
+  const existing = await port.getIntegration();
+  const defaults = definition.defaults;
+  const mapping = hasPortMapping(existing)
+    ? undefined
+    : await chooseMapping({
+        flagFile: options.config,
+        localFile: "port-app-config.yml",
+        cwd: io.cwd,
+        integrationId: port.integrationId,
+        sourceDefault: defaults ? { name: definition.name, text: () => defaults.portAppConfig() } : undefined,
+      });
+  const { action } = await registerIntegration(
+    port,
+    existing,
+    { type: definition.name, version: pkg.version, changelogUrl: options.resyncUrl },
+    mapping?.raw,
+  );
+  if (existing && mapping) await port.putIntegrationConfig(mapping.raw);
+  return { id: port.integrationId, action, storedMapping: mapping?.description };
+}
