@@ -92,12 +92,12 @@ export async function deployedEnv(world: World, sqs: LocalSqs, dynamo: LocalDyna
  */
 export async function startLambdaWorld(
   world: World,
-  options: { maxReceiveCount?: number } = {},
+  options: { maxReceiveCount?: number; env?: Record<string, string> } = {},
 ): Promise<LambdaWorld> {
   const maxReceiveCount = options.maxReceiveCount ?? 3;
   const sqs = await startSqs({ maxReceiveCount, visibilityTimeout: 30 });
   const dynamo = await startDynalite();
-  const env = await deployedEnv(world, sqs, dynamo, maxReceiveCount);
+  const env = { ...(await deployedEnv(world, sqs, dynamo, maxReceiveCount)), ...options.env };
   Object.assign(process.env, env);
   const runtime = await buildRuntime(env);
 
