@@ -1,5 +1,6 @@
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { PortMappingError } from "../integration/errors.ts";
 import { type FanoutResult, runFanout } from "../pipeline/fanout.ts";
 import { ingest } from "../pipeline/ingest.ts";
 import type { Logger } from "../pipeline/logger.ts";
@@ -18,7 +19,21 @@ export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger) {
     const rt = await runtime();
     const parsed = parseFanoutEvent(event);
     // A new run takes the mapping Port holds now; a continuation keeps its run's snapshot.
-    const integration = parsed.type === "start" ? await rt.openIntegration(log) : undefined;
+    let integration: Awaited<ReturnType<Runtime["openIntegration"]>> | undefined;
+    if (parsed.type === "start") {
+      try {
+        integration = await rt.openIntegration(log);
+      } catch (error) {
+        // A lock taken for this run by Port's Resync webhook is released: the next click may start.
+        if (parsed.runId) await rt.store.releaseLock(rt.integrationId, parsed.runId);
+        // Already reported to Port and logged: not thrown, so Lambda does not retry it twice more.
+        if (error instanceof PortMappingError) {
+          log.error(error.message, { problems: error.problems });
+          return { outcome: "stopped", runId: parsed.runId ?? "", status: "failed" };
+        }
+        throw error;
+      }
+    }
     const shipped = integration ? undefined : await rt.portLog(log);
     try {
       return await runFanout(

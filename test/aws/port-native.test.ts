@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { changelogHandler } from "../../lib/aws/changelog.ts";
+import { fanoutHandler } from "../../lib/aws/handlers.ts";
 import type { StartEvent } from "../../lib/pipeline/fanout.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
 import { type LambdaWorld, startLambdaWorld } from "../support/lambda-world.ts";
@@ -95,5 +96,38 @@ describe("the deployed stack in Port", () => {
       supersede: false,
     });
     expect(lock).toMatchObject({ acquired: false, holder: accepted.runId });
+  });
+
+  it("an invalid mapping in Port stops a deployed run before any write, and frees the lock Port's webhook took", async () => {
+    const broken = {
+      resources: [
+        {
+          kind: "repository",
+          selector: { query: "true" },
+          port: { entity: { mappings: { identifier: ".name |||", blueprint: '"githubRepository"' } } },
+        },
+      ],
+    };
+    world = await startWorld({
+      github: { repos: 2, pullsPerRepo: 0, issuesPerRepo: 0, teams: 1, seed: 7 },
+      port: { integrations: [{ identifier: INTEGRATION, config: broken }] },
+    });
+    aws = await startLambdaWorld(world);
+    const lockOptions = { staleAfterMs: 60_000, supersede: false };
+    expect(await aws.runtime.store.acquireLock(INTEGRATION, "run-from-port", lockOptions)).toEqual({
+      acquired: true,
+    });
+    const fanout = fanoutHandler(async () => aws?.runtime as never, silentLogger);
+    const result = await fanout(
+      { trigger: "port", runId: "run-from-port" },
+      { getRemainingTimeInMillis: () => 900_000 },
+    );
+    expect(result).toEqual({ outcome: "stopped", runId: "run-from-port", status: "failed" });
+    expect(world.port.requestCount("bulkUpsert")).toBe(0);
+    expect(world.port.resyncHistory(INTEGRATION).map((r) => r.state.status)).toEqual(["failed"]);
+    expect(world.port.integration(INTEGRATION)?.config).toEqual(broken);
+    expect(await aws.runtime.store.acquireLock(INTEGRATION, "next-click", lockOptions)).toEqual({
+      acquired: true,
+    });
   });
 });
