@@ -122,6 +122,8 @@ export class Tide extends Construct {
       TIDE_CONFIG_FILE: BUNDLED_CONFIG_PATH,
       TIDE_MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
       TIDE_MAX_MESSAGE_BYTES: String(settings.maxMessageBytes),
+      // Port's integration page shows the next resync; a run can end in either function.
+      TIDE_SCHEDULE: settings.schedule,
       PORT_BASE_URL: settings.portBaseUrl,
       GITHUB_API_URL: settings.githubApiUrl,
       ...(settings.githubOrg === undefined ? {} : { GITHUB_ORG: settings.githubOrg }),
@@ -192,7 +194,6 @@ export class Tide extends Construct {
     // sends one) is the check, in code, before anything runs.
     this.resyncUrl = this.fanout.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     this.fanout.addEnvironment("TIDE_CHANGELOG_SECRET_ARN", this.resyncPathSecret.secretArn);
-    this.fanout.addEnvironment("TIDE_SCHEDULE", settings.schedule);
     selfInvoke.addStatements(
       new PolicyStatement({ actions: ["lambda:GetFunctionUrlConfig"], resources: [this.fanout.functionArn] }),
     );

@@ -84,10 +84,9 @@ describe("functions", () => {
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: "Tide",
         NODE_OPTIONS: "--enable-source-maps",
-        // The fanout also serves Port's resync webhook and reports the schedule's interval.
-        ...(id === ids.fanout
-          ? { TIDE_CHANGELOG_SECRET_ARN: ref(ids.pathSecret), TIDE_SCHEDULE: "rate(6 hours)" }
-          : {}),
+        TIDE_SCHEDULE: "rate(6 hours)",
+        // The fanout also serves Port's resync webhook.
+        ...(id === ids.fanout ? { TIDE_CHANGELOG_SECRET_ARN: ref(ids.pathSecret) } : {}),
       });
     }
     const template = JSON.stringify(s.template.toJSON());
