@@ -17,6 +17,7 @@ import {
   putIntegrationConfig,
 } from "./integration.ts";
 import { Limiter } from "./limiter.ts";
+import { LogIngest } from "./log-ingest.ts";
 import { type SearchOptions, searchEntities } from "./search.ts";
 import { type PortStats, routeKind, StatsCounter } from "./stats.ts";
 import { blueprintPath, type PortCall, type PortReply, type PortTransport, toApiError } from "./transport.ts";
@@ -79,15 +80,12 @@ export class PortClient {
   readonly #limiter: Limiter;
   readonly #stats = new StatsCounter();
   readonly #transport: PortTransport;
-  readonly #options: PortClientOptions;
-  /** Clients for log ingest URLs, which Port may serve from another host than the API. */
-  readonly #ingest = new Map<string, HttpClient>();
+  readonly #logIngest: LogIngest;
 
   constructor(options: PortClientOptions) {
     const missing = (["clientId", "clientSecret"] as const).filter((k) => !options[k]?.trim());
     if (missing.length > 0)
       throw new PortConfigError([...missing], `PortClient: ${missing.join(" and ")} must be set`);
-    this.#options = options;
     this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
     if (!/^https?:\/\//.test(this.baseUrl) || !URL.canParse(this.baseUrl)) {
       throw new PortConfigError(["baseUrl"], "PortClient: baseUrl must be an http(s) URL");
@@ -114,6 +112,14 @@ export class PortClient {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       onRequest: () => this.#stats.request("auth"),
+    });
+    this.#logIngest = new LogIngest({
+      userAgent: this.userAgent,
+      dispatcher: options.dispatcher,
+      timeoutMs: this.timeoutMs,
+      token: () => this.#tokens.token(),
+      redact: (text) => this.#tokens.redact(text),
+      onRequest: () => this.#stats.request("integration"),
     });
     this.#transport = {
       send: (call) => this.#send(call),
@@ -303,42 +309,8 @@ export class PortClient {
    * Sends log lines to the integration's log ingest URL (`logAttributes.ingestUrl`), with this
    * client's token as Ocean sends it. Throws on failure; callers that must not fail catch.
    */
-  async postLogs(ingestUrl: string, logs: IntegrationLogLine[]): Promise<void> {
-    if (!/^https?:\/\//.test(ingestUrl) || !URL.canParse(ingestUrl)) {
-      throw new PortValidationError("logAttributes.ingestUrl", `not an http(s) URL: ${ingestUrl}`);
-    }
-    const url = new URL(ingestUrl);
-    let http = this.#ingest.get(url.origin);
-    if (!http) {
-      http = new HttpClient({
-        baseUrl: url.origin,
-        userAgent: this.userAgent,
-        dispatcher: this.#options.dispatcher,
-        timeoutMs: Math.min(this.timeoutMs, 10_000),
-        retry: { maxAttempts: 2, maxTotalWaitMs: 2_000 },
-      });
-      this.#ingest.set(url.origin, http);
-    }
-    const token = await this.#tokens.token();
-    this.#stats.request("integration");
-    const res = await http.request({
-      method: "POST",
-      path: url.pathname + url.search,
-      body: { logs },
-      headers: { authorization: `Bearer ${token}` },
-    });
-    if (res.status >= 300) {
-      throw toApiError(
-        {
-          status: res.status,
-          body: undefined,
-          traceId: header(res.headers, "x-trace-id"),
-          method: "POST",
-          path: res.path,
-        },
-        this.#transport.redact,
-      );
-    }
+  postLogs(ingestUrl: string, logs: IntegrationLogLine[]): Promise<void> {
+    return this.#logIngest.post(ingestUrl, logs);
   }
 
   #blueprintPath(identifier: string): string {
