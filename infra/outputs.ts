@@ -15,6 +15,8 @@ export const TIDE_STACK_OUTPUTS = {
   runTableName: "RunTableName",
   secretArn: "SecretArn",
   integrationId: "IntegrationId",
+  resyncUrl: "ResyncUrl",
+  resyncPathSecretArn: "ResyncPathSecretArn",
 } as const;
 
 /** The stack `npx cdk deploy` creates unless `-c stackName=...` says otherwise. */

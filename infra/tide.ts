@@ -2,7 +2,13 @@ import { Duration, RemovalPolicy, Stack, TimeZone } from "aws-cdk-lib";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, type CfnFunction, type Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
+import {
+  Architecture,
+  type CfnFunction,
+  type FunctionUrl,
+  FunctionUrlAuthType,
+  type Function as LambdaFunction,
+} from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from "aws-cdk-lib/aws-scheduler";
@@ -80,6 +86,13 @@ export class Tide extends Construct {
   readonly alarms: readonly Alarm[];
   /** With `liveEvents`: the webhook endpoint, its queue and worker. */
   readonly liveEvents?: TideLiveEvents;
+  /**
+   * Port's changelog destination (its Resync button, a mapping edit): the fanout's Function URL.
+   * Port posts to `<url>resync/<the value of resyncPathSecret>`; any other path gets 404.
+   */
+  readonly resyncUrl: FunctionUrl;
+  /** The unguessable path secret of {@link resyncUrl}, generated at deploy. */
+  readonly resyncPathSecret: Secret;
 
   constructor(scope: Construct, id: string, props: TideProps = {}) {
     super(scope, id);
@@ -133,6 +146,8 @@ export class Tide extends Construct {
       ...(sourceModule === undefined
         ? { TIDE_SOURCE: settings.source }
         : { TIDE_SOURCE_MODULE: BUNDLED_SOURCE_PATH }),
+      // Port's integration page shows the next resync; a run can end in either function.
+      TIDE_SCHEDULE: settings.schedule,
       PORT_BASE_URL: settings.portBaseUrl,
       GITHUB_API_URL: settings.githubApiUrl,
       ...(settings.githubOrg === undefined ? {} : { GITHUB_ORG: settings.githubOrg }),
@@ -199,6 +214,23 @@ export class Tide extends Construct {
     });
     // biome-ignore lint/style/noNonNullAssertion: we passed the role, so it is defined.
     handOff.attachToRole(this.ingest.role!);
+
+    // Port's changelog webhook. The fanout serves it itself (it takes the run lock and starts a
+    // run asynchronously) and tells Port its own URL (GetFunctionUrlConfig on itself): a
+    // separate function would make the template circular (fanout → its URL → it → fanout).
+    this.resyncPathSecret = new Secret(this, "ResyncPathSecret", {
+      description: `Tide ${settings.integrationId}: the secret path of the resync webhook Port calls`,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: settings.removalPolicy,
+    });
+    this.resyncPathSecret.grantRead(this.fanout);
+    // Auth NONE: Port cannot sign AWS requests; the path secret (and Port's signature when it
+    // sends one) is the check, in code, before anything runs.
+    this.resyncUrl = this.fanout.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    this.fanout.addEnvironment("TIDE_CHANGELOG_SECRET_ARN", this.resyncPathSecret.secretArn);
+    selfInvoke.addStatements(
+      new PolicyStatement({ actions: ["lambda:GetFunctionUrlConfig"], resources: [this.fanout.functionArn] }),
+    );
 
     if (settings.liveEvents) {
       this.liveEvents = new TideLiveEvents(this, "LiveEvents", {
@@ -288,6 +320,12 @@ export class Tide extends Construct {
           "are issued and rotated in Port and GitHub; Secrets Manager cannot rotate them.",
       });
     }
+    acknowledge(this.resyncPathSecret, {
+      id: "AwsSolutions-SMG4",
+      reason:
+        "The resync webhook's path secret is registered in Port as the changelog destination; rotating it " +
+        "without Tide re-registering would break Port's Resync button. Replace it by redeploying.",
+    });
     acknowledge(this.scheduleDeadLetterQueue, {
       id: "AwsSolutions-SQS3",
       reason: "This queue is itself a dead-letter queue: the schedule's, for triggers it could not deliver.",

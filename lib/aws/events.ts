@@ -34,7 +34,11 @@ export function parseFanoutEvent(event: unknown): FanoutEvent {
   const scheduled = input.trigger === "schedule" || input["detail-type"] === "Scheduled Event";
   return {
     type: "start",
-    trigger: scheduled ? "schedule" : input.trigger === "cli" ? "cli" : "manual",
+    trigger: scheduled
+      ? "schedule"
+      : input.trigger === "cli" || input.trigger === "port"
+        ? input.trigger
+        : "manual",
     kinds: kinds as string[] | undefined,
     supersede: input.supersede === true,
     runId: typeof input.runId === "string" ? input.runId : undefined,

@@ -1,5 +1,6 @@
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { PortMappingError } from "../integration/errors.ts";
 import { type FanoutResult, runFanout } from "../pipeline/fanout.ts";
 import { ingest } from "../pipeline/ingest.ts";
 import type { Logger } from "../pipeline/logger.ts";
@@ -17,26 +18,50 @@ export function fanoutHandler(runtime: () => Promise<Runtime>, log: Logger, outc
     context: Pick<Context, "getRemainingTimeInMillis">,
   ): Promise<FanoutResult> => {
     const rt = await runtime();
-    return runFanout(
-      {
-        integrationId: rt.integrationId,
-        config: rt.config,
-        store: rt.store,
-        queue: rt.queue,
-        catalog: rt.catalog,
-        hashes: rt.hashes,
-        look: rt.look,
-        handOff: handOffOf(rt),
-        stall: rt.stall,
-        source: rt.source(),
-        invoker: rt.invoker(),
-        log,
-        ...(outcomes ? { outcomes } : {}),
-        options: rt.fanoutOptions,
-        remainingMs: () => context.getRemainingTimeInMillis(),
-      },
-      parseFanoutEvent(event),
-    );
+    const parsed = parseFanoutEvent(event);
+    // A new run takes the mapping Port holds now; a continuation keeps its run's snapshot.
+    let integration: Awaited<ReturnType<Runtime["openIntegration"]>> | undefined;
+    if (parsed.type === "start") {
+      try {
+        integration = await rt.openIntegration(log);
+      } catch (error) {
+        // A lock taken for this run by Port's Resync webhook is released: the next click may start.
+        if (parsed.runId) await rt.store.releaseLock(rt.integrationId, parsed.runId);
+        // Already reported to Port and logged: not thrown, so Lambda does not retry it twice more.
+        if (error instanceof PortMappingError) {
+          log.error(error.message, { problems: error.problems });
+          return { outcome: "stopped", runId: parsed.runId ?? "", status: "failed" };
+        }
+        throw error;
+      }
+    }
+    const shipped = integration ? undefined : await rt.portLog(log);
+    try {
+      return await runFanout(
+        {
+          integrationId: rt.integrationId,
+          config: integration?.mapping.config ?? rt.config,
+          store: rt.store,
+          queue: rt.queue,
+          catalog: rt.catalog,
+          hashes: rt.hashes,
+          look: rt.look,
+          handOff: handOffOf(rt),
+          stall: rt.stall,
+          source: rt.source(),
+          invoker: rt.invoker(),
+          log: integration?.log ?? shipped?.logger ?? log,
+          ...(outcomes ? { outcomes } : {}),
+          options: rt.fanoutOptions,
+          remainingMs: () => context.getRemainingTimeInMillis(),
+          examples: integration?.examples,
+        },
+        parsed,
+      );
+    } finally {
+      await integration?.close();
+      await shipped?.close();
+    }
   };
 }
 
@@ -50,6 +75,8 @@ export function ingestHandler(
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const rt = await runtime();
     const started = Date.now();
+    // Run ends, summaries and failures are logged here too: they go to Port's integration page.
+    const shipped = await rt.portLog(log);
     const report = await ingest(
       {
         store: rt.store,
@@ -58,7 +85,7 @@ export function ingestHandler(
         look: rt.look,
         handOff: handOffOf(rt),
         stall: rt.stall,
-        log,
+        log: shipped.logger,
         ...(outcomes ? { outcomes } : {}),
         mappers: rt.mappers,
         maxReceiveCount: rt.maxReceiveCount,
@@ -68,7 +95,7 @@ export function ingestHandler(
         body: record.body,
         receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1),
       })),
-    );
+    ).finally(() => shipped.close());
     if (metrics) {
       metrics.addMetric("MessagesIngested", MetricUnit.Count, report.ingested);
       metrics.addMetric("MessagesRetried", MetricUnit.Count, report.retry.length);

@@ -1,4 +1,5 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import type { StartEvent } from "../pipeline/fanout.ts";
 import type { ContinueEvent, Invoker, ReconcileEvent } from "../pipeline/ports.ts";
 
 /**
@@ -14,16 +15,21 @@ export class LambdaInvoker implements Invoker {
     this.#functionName = functionName;
   }
 
+  /** Starts a new run (Port's changelog webhook, after it took the run lock for `event.runId`). */
+  startFanout(event: StartEvent): Promise<void> {
+    return this.#invoke(event, `could not start run ${event.runId}`);
+  }
+
   continueFanout(event: ContinueEvent): Promise<void> {
-    return this.#invoke(event);
+    return this.#invoke(event, `could not continue run ${event.runId}`);
   }
 
   /** Reconciliation in an invocation of its own: a whole timeout for it, retried by Lambda after a crash. */
   reconcile(event: ReconcileEvent): Promise<void> {
-    return this.#invoke(event);
+    return this.#invoke(event, `could not start the reconcile step of run ${event.runId}`);
   }
 
-  async #invoke(event: ContinueEvent | ReconcileEvent): Promise<void> {
+  async #invoke(event: StartEvent | ContinueEvent | ReconcileEvent, failure: string): Promise<void> {
     const result = await this.#client.send(
       new InvokeCommand({
         FunctionName: this.#functionName,
@@ -31,10 +37,6 @@ export class LambdaInvoker implements Invoker {
         Payload: Buffer.from(JSON.stringify(event)),
       }),
     );
-    if (result.StatusCode !== 202) {
-      throw new Error(
-        `could not start the ${event.type} step of run ${event.runId}: Lambda answered ${result.StatusCode}`,
-      );
-    }
+    if (result.StatusCode !== 202) throw new Error(`${failure}: Lambda answered ${result.StatusCode}`);
   }
 }

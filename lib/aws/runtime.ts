@@ -1,9 +1,15 @@
+import { readFile } from "node:fs/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import pkg from "../../package.json" with { type: "json" };
+import { PortLog } from "../integration/logs.ts";
+import { intervalMinutesOf, resyncStateOf } from "../integration/resync-state.ts";
+import { type IntegrationRun, openIntegrationRun } from "../integration/session.ts";
 import { compileConfig, compileResource, loadConfigFile, type PortAppConfig } from "../mapping/index.ts";
-import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions } from "../pipeline/fanout.ts";
+import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions, type StartEvent } from "../pipeline/fanout.ts";
+import type { Logger } from "../pipeline/logger.ts";
 import { RunMappers } from "../pipeline/mappers.ts";
 import type { Catalog, ContentHashes, Invoker, Queue, RunStore } from "../pipeline/ports.ts";
 import { type SecondLook, sourceSecondLook } from "../pipeline/second-look.ts";
@@ -13,16 +19,26 @@ import { PortClient } from "../port/client.ts";
 import { getSourceDefinition, resolveSettings } from "../source/index.ts";
 import { loadSource } from "../source/load.ts";
 import type { Source } from "../source/types.ts";
+import { ownChangelogUrl } from "./changelog.ts";
 import { DynamoContentHashes } from "./dynamodb-content-hashes.ts";
 import { DynamoRunStore } from "./dynamodb-run-store.ts";
 import { LambdaInvoker } from "./lambda-invoker.ts";
-import { loadSecretSettings } from "./secrets.ts";
+import { loadSecretSettings, loadSecretString } from "./secrets.ts";
 import { SqsQueue } from "./sqs-queue.ts";
 
 /** Everything a handler wires to the pipeline, built once per container. */
 export interface Runtime {
   integrationId: string;
+  /** The bundled mapping: the integration's initial default, used when Port has none. */
   config: PortAppConfig;
+  /**
+   * At every run start: registers the installation in Port (version, changelog destination)
+   * and reads the mapping Port holds, so an edit in Port's UI applies without a redeploy.
+   * Throws `PortMappingError` (reported to Port) when Port's mapping is invalid.
+   */
+  openIntegration(log: Logger): Promise<IntegrationRun>;
+  /** The pipeline's logger, teeing to the integration's log in Port (flush with `close`). */
+  portLog(log: Logger): Promise<{ logger: Logger; close(): Promise<void> }>;
   store: RunStore;
   queue: Queue;
   catalog: Catalog;
@@ -38,7 +54,9 @@ export interface Runtime {
   handOff(runId: string): Promise<void>;
   /** Built on first use: only the fanout reads the source. */
   source(): Source;
-  invoker(): Invoker;
+  invoker(): Invoker & { startFanout(event: StartEvent): Promise<void> };
+  /** Port's changelog webhook: the path secret and Port's client secret (for signatures). */
+  changelog: { pathSecret?: string; signingSecret?: string };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -73,7 +91,8 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
   const secretArn = env.TIDE_SECRET_ARN?.trim();
   const secrets = secretArn ? await loadSecretSettings(new SecretsManagerClient({}), secretArn) : {};
   const settings: Env = { ...env, ...secrets };
-  const config = await loadConfigFile(required(env, "TIDE_CONFIG_FILE"));
+  const configFile = required(env, "TIDE_CONFIG_FILE");
+  const config = await loadConfigFile(configFile);
   // Every jq expression and value prefix is checked once per container, before any run starts.
   await compileConfig(config);
   const dynamo = { client: new DynamoDBClient({}), tableName: required(env, "TIDE_RUN_TABLE") };
@@ -94,15 +113,54 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
     : undefined;
   const sourceName = loaded?.definition?.name ?? (env.TIDE_SOURCE?.trim() || "github");
   const port = PortClient.fromEnv(settings, { integrationId, integrationType: sourceName });
+  const intervalMinutes = intervalMinutesOf(env.TIDE_SCHEDULE);
+  const secretArnOfPath = env.TIDE_CHANGELOG_SECRET_ARN?.trim();
+  const pathSecret = secretArnOfPath
+    ? await loadSecretString(new SecretsManagerClient({}), secretArnOfPath)
+    : undefined;
+  let changelogUrl: Promise<string | undefined> | undefined;
+  let ingestUrl: Promise<string | undefined> | undefined;
   let source: Source | undefined;
-  let invoker: Invoker | undefined;
+  let invoker: LambdaInvoker | undefined;
   const mappers = new RunMappers(store, compileResource);
   const runtime: Runtime = {
     integrationId,
     config,
     store,
     queue,
-    catalog: new PortCatalog(port, integrationId),
+    catalog: new PortCatalog(port, integrationId, {
+      resyncState: (report) => resyncStateOf(report, intervalMinutes),
+    }),
+    changelog: { pathSecret, signingSecret: settings.PORT_CLIENT_SECRET?.trim() || undefined },
+    openIntegration: async (log) => {
+      // Read once per container: the function's URL and the path secret do not change.
+      changelogUrl ??= changelogUrlOf(env, pathSecret, log);
+      return openIntegrationRun({
+        port,
+        installation: {
+          type: sourceName,
+          version: pkg.version,
+          changelogUrl: await changelogUrl,
+        },
+        mapping: {
+          // The bundled file stands for the source's default: stored in Port when Port has none.
+          sourceDefault: { name: sourceName, text: () => readFile(configFile, "utf8") },
+        },
+        intervalMinutes,
+        log,
+      });
+    },
+    async portLog(log) {
+      // Read once per container: the ingest URL does not change between runs.
+      ingestUrl ??= port.getIntegration().then(
+        (i) => (i?.logAttributes as { ingestUrl?: string } | undefined)?.ingestUrl,
+        () => undefined,
+      );
+      const url = await ingestUrl;
+      if (!url) return { logger: log, close: async () => {} };
+      const shipped = new PortLog(port, url, log);
+      return { logger: shipped.logger, close: () => shipped.close() };
+    },
     hashes: new DynamoContentHashes(dynamo),
     mappers,
     look: sourceSecondLook({ source: () => runtime.source(), mappers }),
@@ -138,6 +196,25 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
     },
   };
   return runtime;
+}
+
+/**
+ * Port's changelog destination: this function's own Function URL and the path secret kept in
+ * Secrets Manager (`TIDE_CHANGELOG_SECRET_ARN`), never in the environment. Undefined (and
+ * Port's destination left as it is) when the stack has no changelog endpoint or the URL
+ * cannot be read.
+ */
+async function changelogUrlOf(env: Env, pathSecret: string | undefined, log: Logger) {
+  const name = env.AWS_LAMBDA_FUNCTION_NAME?.trim();
+  if (!pathSecret || !name) return undefined;
+  try {
+    return await ownChangelogUrl(new LambdaClient({}), name, pathSecret);
+  } catch (error) {
+    log.warn("could not read this function's URL: Port's changelog destination is left as it is", {
+      error: (error as Error).message,
+    });
+    return undefined;
+  }
 }
 
 let containerRuntime: Promise<Runtime> | undefined;

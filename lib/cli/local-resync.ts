@@ -5,11 +5,13 @@ import { resyncLocal } from "../local/resync.ts";
 import { LocalState } from "../local/state-file.ts";
 import { compileConfig, compileResource, configWarnings } from "../mapping/index.ts";
 import { ResyncRequestError, RunLockedError } from "../pipeline/errors.ts";
+import { silentLogger } from "../pipeline/logger.ts";
 import { DEFAULT_BASE_URL } from "../port/client.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
+import { runMapping } from "./port-mapping.ts";
 import { checkBlueprints } from "./preflight.ts";
 import { createProgress } from "./progress.ts";
-import { chooseCatalog, createSource, integrationIdOf, loadSourceFlag, resolveConfig } from "./setup-env.ts";
+import { chooseCatalog, createSource, integrationIdOf, loadSourceFlag } from "./setup-env.ts";
 import { formatPlan, formatSummary } from "./summary.ts";
 
 export interface LocalFlags {
@@ -38,14 +40,21 @@ export const EXIT_INTERRUPTED = 130;
 export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> {
   const definition = await loadSourceFlag(flags.source || io.env.TIDE_SOURCE?.trim() || "github", io);
   const sourceName = definition.name;
-  const config = await resolveConfig(flags.config, definition, io);
+  const source = createSource(definition, io);
+  const integrationId = integrationIdOf(io, sourceName);
+  const target = chooseCatalog(io, { integrationId, type: sourceName, dir: flags.catalog });
+  // --config, else the integration's mapping in Port, else ./port-app-config.yml, else the default.
+  const { config, integration } = await runMapping(io, {
+    flag: flags.config,
+    definition,
+    target,
+    log: silentLogger,
+    readOnly: flags.plan,
+  });
   // Keys Ocean ignores are ignored here too, but said (the deployed fanout logs them).
   for (const warning of configWarnings(config)) io.stderr.write(`warning: ${warning}\n`);
   // A mapping that does not compile is refused before the run starts, each problem named.
   await compileConfig(config);
-  const source = createSource(definition, io);
-  const integrationId = integrationIdOf(io, sourceName);
-  const target = chooseCatalog(io, { integrationId, type: sourceName, dir: flags.catalog });
   if (target.port) await checkBlueprints(io, target.port, config, flags.kinds);
   const plan = flags.plan ? new PlanCatalog(target.catalog) : undefined;
   const store = new MemoryRunStore();
@@ -92,6 +101,8 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
       fullRewrite: flags.full,
       supersede: flags.supersede,
       trigger: "cli",
+      log: integration?.log,
+      examples: integration && !plan ? integration.examples : undefined,
       onStart: (id) => {
         runId = id;
       },
@@ -107,6 +118,7 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
     clearInterval(timer);
     progress.stop();
     await source.close?.();
+    await integration?.close();
   }
   if (!plan) await target.flush();
 

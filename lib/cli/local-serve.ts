@@ -1,3 +1,6 @@
+import { receiveChangelog } from "../integration/changelog.ts";
+import { startLockedResync } from "../integration/resync-trigger.ts";
+import type { IntegrationRun } from "../integration/session.ts";
 import { LiveGitHub } from "../live/github-api.ts";
 import { startLocalLive } from "../live/local.ts";
 import { MemoryContentHashes } from "../local/memory-content-hashes.ts";
@@ -7,13 +10,8 @@ import { compileResource } from "../mapping/index.ts";
 import type { Logger } from "../pipeline/logger.ts";
 import { resolveSettings } from "../source/index.ts";
 import { CliError, type CliIO, EXIT } from "./command.ts";
-import {
-  chooseCatalog,
-  createSource,
-  integrationIdOf,
-  resolveConfig,
-  sourceDefinition,
-} from "./setup-env.ts";
+import { runMapping } from "./port-mapping.ts";
+import { chooseCatalog, createSource, integrationIdOf, sourceDefinition } from "./setup-env.ts";
 
 export interface ServeFlags {
   port: number;
@@ -31,15 +29,50 @@ export async function serveHere(io: CliIO, flags: ServeFlags): Promise<void> {
     );
   }
   const definition = sourceDefinition("github");
-  const config = await resolveConfig(flags.config, definition, io);
   const source = createSource(definition, io); // checks the GitHub settings, for resyncs
   const settings = resolveSettings(definition, io.env);
   const integrationId = integrationIdOf(io, "github");
   const target = chooseCatalog(io, { integrationId, type: "github", dir: flags.catalog });
+  const log = stderrLogger(io);
+  // Live events use the mapping of the moment the server starts; each resync reads it again.
+  const { config, integration: atStart } = await runMapping(io, {
+    flag: flags.config,
+    definition,
+    target,
+    log,
+  });
+  await atStart?.close();
   const hashes = new MemoryContentHashes();
   const store = new MemoryRunStore();
-  const log = stderrLogger(io);
-  let resyncing: string | undefined;
+
+  /** One resync started by Port, with the mapping Port holds now (an edit there triggers it). */
+  const resyncInBackground = async (runId: string) => {
+    let integration: IntegrationRun | undefined;
+    try {
+      const chosen = await runMapping(io, { flag: flags.config, definition, target, log });
+      integration = chosen.integration;
+      const { run } = await resyncLocal({
+        integrationId,
+        config: chosen.config,
+        source,
+        catalog: target.catalog,
+        compile: compileResource,
+        store,
+        hashes,
+        trigger: "port",
+        runId,
+        log: integration?.log,
+        examples: integration?.examples,
+      });
+      await target.flush();
+      io.stderr.write(`tide serve: resync ${run.runId} ${run.status}\n`);
+    } catch (error) {
+      await store.releaseLock(integrationId, runId);
+      io.stderr.write(`tide serve: resync failed: ${(error as Error).message}\n`);
+    } finally {
+      await integration?.close();
+    }
+  };
 
   const live = await startLocalLive({
     org: String(settings.GITHUB_ORG),
@@ -61,37 +94,24 @@ export async function serveHere(io: CliIO, flags: ServeFlags): Promise<void> {
       io.stderr.write(`tide serve: ${outcome.deliveryId} ${outcome.status}: ${what}\n`);
       await target.flush();
     },
-    // Port's changelog webhook: a resync through the run lock (one at a time).
-    onResync: () =>
-      new Promise((resolve) => {
-        if (resyncing) return resolve({ started: false, reason: `resync ${resyncing} is still running` });
-        const run = resyncLocal({
-          integrationId,
-          config,
-          source,
-          catalog: target.catalog,
-          compile: compileResource,
-          store,
-          hashes,
-          trigger: "manual",
-          onStart: (runId) => {
-            resyncing = runId;
-            resolve({ started: true, runId });
-          },
-        });
-        run.then(
-          async ({ run: done }) => {
-            resyncing = undefined;
-            await target.flush();
-            io.stderr.write(`tide serve: resync ${done.runId} ${done.status}\n`);
-          },
-          (error: Error) => {
-            resyncing = undefined;
-            io.stderr.write(`tide serve: resync failed: ${error.message}\n`);
-            resolve({ started: false, reason: error.message });
-          },
-        );
-      }),
+    // Port's changelog webhook: the same endpoint and rules as the stack's Function URL.
+    changelog: (request) =>
+      receiveChangelog(
+        {
+          pathSecret: io.env.TIDE_RESYNC_PATH_SECRET?.trim() || undefined,
+          signingSecret: io.env.PORT_CLIENT_SECRET?.trim() || undefined,
+          log,
+          start: () =>
+            startLockedResync({
+              integrationId,
+              store,
+              startFanout: async (event) => {
+                void resyncInBackground(event.runId as string);
+              },
+            }),
+        },
+        request,
+      ),
   });
   io.stderr.write(
     `tide serve: listening on ${live.server.url} (POST /webhooks/github, POST /resync, GET /health); writing to ${target.catalog.description}\n`,

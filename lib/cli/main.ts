@@ -1,6 +1,8 @@
 import pkg from "../../package.json" with { type: "json" };
+import { PortMappingError } from "../integration/errors.ts";
 import { ConfigError } from "../mapping/errors.ts";
 import { CliError, type CliIO, type Command, EXIT, processIO } from "./command.ts";
+import { configCommand } from "./commands/config.ts";
 import { dlqCommand } from "./commands/dlq.ts";
 import { mapCommand } from "./commands/map.ts";
 import { newCommand } from "./commands/new.ts";
@@ -25,6 +27,7 @@ export const commands: Command[] = [
   mapCommand,
   serveCommand,
   newCommand,
+  configCommand,
 ];
 
 const HELP = (list: Command[]) => `tide: keep a Port software catalog in sync with your systems, serverlessly.
@@ -89,6 +92,10 @@ export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<num
 function report(io: CliIO, command: Command, error: unknown): number {
   if (error instanceof ConfigError) {
     for (const line of error.lines()) io.stderr.write(`${line}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof PortMappingError) {
+    io.stderr.write(`tide ${command.name}: ${error.message}\n`);
     return EXIT.usage;
   }
   if (error instanceof CliError) {

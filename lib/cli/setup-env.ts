@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
+import { resyncStateOf } from "../integration/resync-state.ts";
 import { FileCatalog } from "../local/file-catalog.ts";
 import type { PortAppConfig } from "../mapping/index.ts";
 import type { ReadableCatalog } from "../pipeline/ports.ts";
@@ -102,7 +103,11 @@ export function chooseCatalog(
         integrationId: options.integrationId,
         integrationType: options.type,
       });
-      return { catalog: new PortCatalog(port, options.integrationId), port, flush: async () => {} };
+      // Local runs have no schedule: the resync state carries no next resync.
+      const catalog = new PortCatalog(port, options.integrationId, {
+        resyncState: (report) => resyncStateOf(report, undefined),
+      });
+      return { catalog, port, flush: async () => {} };
     } catch (error) {
       settingsError(error);
     }

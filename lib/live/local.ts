@@ -22,7 +22,7 @@ export interface LocalLiveOptions {
   state?: LiveState;
   hashes?: { store: ContentHashes; integrationId: string };
   queue?: LocalEventQueueOptions;
-  onResync?: LiveServerOptions["onResync"];
+  changelog?: LiveServerOptions["changelog"];
   /** Called after each event settled (applied, duplicate or ignored), e.g. to save a file catalog. */
   onApplied?: (outcome: ApplyOutcome) => void | Promise<void>;
   log?: Logger;
@@ -75,7 +75,7 @@ export async function startLocalLive(options: LocalLiveOptions): Promise<LocalLi
     log,
     port: options.port,
     host: options.host,
-    onResync: options.onResync,
+    changelog: options.changelog,
     health: () => ({ queued: queue.depth, ...counts }),
   });
   return {

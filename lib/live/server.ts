@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ChangelogReply, ChangelogRequest } from "../integration/changelog.ts";
 import type { Logger } from "../pipeline/logger.ts";
 import { MAX_WEBHOOK_BYTES, type ReceiveDeps, receiveWebhook } from "./receive.ts";
 
@@ -8,8 +9,8 @@ export interface LiveServerOptions extends ReceiveDeps {
   port?: number;
   /** Default 127.0.0.1: the server is for this machine (a tunnel exposes it to GitHub). */
   host?: string;
-  /** `POST /resync` (Port's changelog webhook): starts a resync; answers whether it started. */
-  onResync?: () => Promise<{ started: boolean; runId?: string; reason?: string }>;
+  /** `/resync[/<secret>]` (Port's changelog webhook): see `receiveChangelog`. */
+  changelog?: (request: ChangelogRequest) => Promise<ChangelogReply>;
   /** What `GET /health` reports beside `ok`. */
   health?: () => Record<string, unknown>;
   log: Logger;
@@ -52,7 +53,7 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
 }
 
 async function handle(options: LiveServerOptions, req: IncomingMessage, res: ServerResponse) {
-  const path = (req.url ?? "/").split("?")[0];
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
   if (req.method === "GET" && path === "/health") {
     return reply(res, 200, { ok: true, ...options.health?.() });
   }
@@ -68,12 +69,27 @@ async function handle(options: LiveServerOptions, req: IncomingMessage, res: Ser
     const answer = await receiveWebhook(options, { headers, body });
     return reply(res, answer.status, answer.body);
   }
-  if (req.method === "POST" && path === "/resync") {
-    req.resume();
-    if (!options.onResync)
+  if (path === "/resync" || path.startsWith("/resync/")) {
+    if (!options.changelog) {
+      req.resume();
       return reply(res, 404, { ok: false, error: "resync is not enabled on this server" });
-    const result = await options.onResync();
-    return reply(res, result.started ? 202 : 409, { ok: result.started, ...result });
+    }
+    // Port's changelog body is a small JSON document; 1 MiB is Port's own request cap.
+    const body = await readBody(req, 1024 * 1024);
+    if (!body) {
+      req.resume();
+      return reply(res, 413, { ok: false, error: "the body is over 1 MiB" }, true);
+    }
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(req.headers))
+      headers[name] = Array.isArray(value) ? value[0] : value;
+    const answer = await options.changelog({
+      method: req.method ?? "GET",
+      path,
+      headers,
+      body: body.toString("utf8"),
+    });
+    return reply(res, answer.status, answer.body);
   }
   req.resume();
   return reply(res, 404, { ok: false, error: `no route ${req.method} ${path}` });

@@ -1,6 +1,7 @@
 import type { PortAppConfig } from "../mapping/index.ts";
 import {
   DEFAULT_FANOUT_OPTIONS,
+  type FanoutDeps,
   type FanoutEvent,
   type FanoutOptions,
   type FanoutResult,
@@ -49,6 +50,10 @@ export interface LocalResyncOptions {
    * state too) and nothing is deleted.
    */
   signal?: AbortSignal;
+  /** Sees each page's raw items (Port's kind examples). */
+  examples?: FanoutDeps["examples"];
+  /** The run id to use (a caller that took the run lock for it already). */
+  runId?: string;
 }
 
 export interface LocalResyncResult {
@@ -108,12 +113,13 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
         log,
         options: fanoutOptions,
         remainingMs,
+        examples: options.examples,
       },
       event,
     );
   };
 
-  const runId = newRunId();
+  const runId = options.runId ?? newRunId();
   const first = invoke({
     type: "start",
     runId,

@@ -58,6 +58,8 @@ export interface FanoutDeps extends FinishDeps {
   options: FanoutOptions;
   /** Milliseconds left in this invocation (Lambda's `getRemainingTimeInMillis`). */
   remainingMs: () => number;
+  /** Sees each page's raw items (e.g. to send Port examples for its mapping editor); must not throw. */
+  examples?: { offer(kind: string, items: readonly unknown[]): void };
 }
 
 export type FanoutResult =
@@ -336,6 +338,7 @@ class Enumeration {
         // A source may end without a last page saying so: close the partition all the same.
         const page: Page = next.done ? { items: [], cursor: null } : next.value;
         last = page.cursor === null;
+        if (page.items.length > 0) this.#deps.examples?.offer(kindName(this.#config, resource), page.items);
         const packed = packAll(page.items, this.#deps.options.maxMessageBytes);
         const first = seq;
         seq += packed.chunks.length + (packed.rejected.length > 0 ? 1 : 0);

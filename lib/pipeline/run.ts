@@ -3,7 +3,7 @@ import type { FailureCause } from "./causes.ts";
 import type { ItemOrigin } from "./ports.ts";
 
 /** How a run was started. */
-export type Trigger = "schedule" | "manual" | "cli" | "local";
+export type Trigger = "schedule" | "manual" | "cli" | "local" | "port";
 
 /**
  * `running` while enumerating and ingesting; `reconciling` once exactly one step has claimed

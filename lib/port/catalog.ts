@@ -7,19 +7,31 @@ import type {
   UpsertOutcome,
 } from "../pipeline/ports.ts";
 import type { RunStatus } from "../pipeline/run.ts";
+import type { ResyncState } from "./blueprint.ts";
 import type { PortClient } from "./client.ts";
 import type { Entity } from "./entity.ts";
+
+type ResyncReport = { status: RunStatus; start?: string; end?: string };
 
 /** The pipeline's catalog in Port: upserts, this integration's entities, deletes, resync state. */
 export class PortCatalog implements ReadableCatalog {
   readonly description: string;
   readonly #port: PortClient;
   readonly #integrationId: string | undefined;
+  readonly #stateOf: ((report: ResyncReport) => ResyncState) | undefined;
 
-  /** With an `integrationId`, resync progress is also reported to Port's integration page. */
-  constructor(port: PortClient, integrationId?: string) {
+  /**
+   * With an `integrationId`, resync progress is also reported to Port's integration page,
+   * shaped by `resyncState` when given (the integration's schedule adds the next resync).
+   */
+  constructor(
+    port: PortClient,
+    integrationId?: string,
+    options: { resyncState?: (report: ResyncReport) => ResyncState } = {},
+  ) {
     this.#port = port;
     this.#integrationId = integrationId;
+    this.#stateOf = options.resyncState;
     this.description = `Port (${port.baseUrl})`;
   }
 
@@ -66,8 +78,12 @@ export class PortCatalog implements ReadableCatalog {
     return { deleted: result.deleted, failed: result.failed };
   }
 
-  async reportResync(state: { status: RunStatus; start?: string; end?: string }): Promise<void> {
+  async reportResync(state: ResyncReport): Promise<void> {
     if (!this.#integrationId) return;
+    if (this.#stateOf) {
+      await this.#port.patchResyncState(this.#integrationId, this.#stateOf(state));
+      return;
+    }
     await this.#port.patchResyncState(this.#integrationId, {
       status: state.status === "reconciling" ? "running" : state.status,
       lastResyncStart: state.start,

@@ -7,7 +7,17 @@ import { type DeleteOptions, type DeleteResult, deleteEntities } from "./delete.
 import type { Entity, PortEntity, SearchQuery } from "./entity.ts";
 import { PortConfigError, PortValidationError } from "./errors.ts";
 import { validateBlueprintIdentifier } from "./identifiers.ts";
+import {
+  createIntegration,
+  type IntegrationLogLine,
+  type IntegrationPatch,
+  type NewIntegration,
+  patchIntegration,
+  postKindExamples,
+  putIntegrationConfig,
+} from "./integration.ts";
 import { Limiter } from "./limiter.ts";
+import { LogIngest } from "./log-ingest.ts";
 import { type SearchOptions, searchEntities } from "./search.ts";
 import { type PortStats, routeKind, StatsCounter } from "./stats.ts";
 import { blueprintPath, type PortCall, type PortReply, type PortTransport, toApiError } from "./transport.ts";
@@ -70,6 +80,7 @@ export class PortClient {
   readonly #limiter: Limiter;
   readonly #stats = new StatsCounter();
   readonly #transport: PortTransport;
+  readonly #logIngest: LogIngest;
 
   constructor(options: PortClientOptions) {
     const missing = (["clientId", "clientSecret"] as const).filter((k) => !options[k]?.trim());
@@ -101,6 +112,14 @@ export class PortClient {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       onRequest: () => this.#stats.request("auth"),
+    });
+    this.#logIngest = new LogIngest({
+      userAgent: this.userAgent,
+      dispatcher: options.dispatcher,
+      timeoutMs: this.timeoutMs,
+      token: () => this.#tokens.token(),
+      redact: (text) => this.#tokens.redact(text),
+      onRequest: () => this.#stats.request("integration"),
     });
     this.#transport = {
       send: (call) => this.#send(call),
@@ -259,6 +278,39 @@ export class PortClient {
     if (reply.status === 404) return false;
     this.#expect(reply, [200, 201, 204]);
     return true;
+  }
+
+  /**
+   * Registers this installation in Port (Ocean's `POST /v1/integration`), with its mapping.
+   *
+   * @example
+   * await port.createIntegration({ installationId: "github-acme", installationAppType: "github", version: "0.1.0", config });
+   */
+  createIntegration(body: NewIntegration): Promise<Integration> {
+    return createIntegration(this.#transport, body);
+  }
+
+  /** Updates version, type or changelog destination of the integration; never its mapping. */
+  patchIntegration(patch: IntegrationPatch, integrationId: string = this.integrationId): Promise<void> {
+    return patchIntegration(this.#transport, integrationId, patch);
+  }
+
+  /** Replaces the integration's mapping, the one Port's UI edits. */
+  putIntegrationConfig(config: Record<string, unknown>, integrationId: string = this.integrationId) {
+    return putIntegrationConfig(this.#transport, integrationId, config);
+  }
+
+  /** Up to 10 raw items of a kind for Port's mapping editor (mask secrets before calling). */
+  postKindExamples(kind: string, examples: unknown[], integrationId: string = this.integrationId) {
+    return postKindExamples(this.#transport, integrationId, kind, examples);
+  }
+
+  /**
+   * Sends log lines to the integration's log ingest URL (`logAttributes.ingestUrl`), with this
+   * client's token as Ocean sends it. Throws on failure; callers that must not fail catch.
+   */
+  postLogs(ingestUrl: string, logs: IntegrationLogLine[]): Promise<void> {
+    return this.#logIngest.post(ingestUrl, logs);
   }
 
   #blueprintPath(identifier: string): string {

@@ -30,6 +30,12 @@ export {
   validateEntityIdentifier,
   validatePropertyIdentifier,
 } from "./identifiers.ts";
+export type {
+  ChangelogDestination,
+  IntegrationLogLine,
+  IntegrationPatch,
+  NewIntegration,
+} from "./integration.ts";
 export { MAX_SEARCH_PAGE, type SearchOptions } from "./search.ts";
 export type { PortStats, RouteKind } from "./stats.ts";
 export {

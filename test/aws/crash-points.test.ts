@@ -115,6 +115,7 @@ beforeAll(async () => {
   runtime.invoker = () => ({
     continueFanout: async (event) => void pending.push(invokeAsync(event)),
     reconcile: async (event) => void pending.push(invokeAsync(event)),
+    startFanout: async (event) => void pending.push(invokeAsync(event)),
   });
   const ingest = ingestHandler(async () => runtime, silentLogger);
   poller = new SqsPoller({

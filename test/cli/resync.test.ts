@@ -172,6 +172,10 @@ describe("tide setup", () => {
     const first = await tide(["setup"], { cwd, env });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/githubRepository: created/);
+    // The integration was there without a mapping: it gets this version and the default mapping.
+    expect(first.stdout).toMatch(
+      /integration github-test: updated, mapping from the github source's default/,
+    );
     expect(world.port.state.store.blueprints.has(BLUEPRINTS.pullRequest)).toBe(true);
     const second = await tide(["setup"], { cwd, env });
     expect(second.stdout.trim().split("\n")).toEqual([
@@ -179,6 +183,7 @@ describe("tide setup", () => {
       "githubTeam: unchanged",
       "githubPullRequest: unchanged",
       "githubIssue: unchanged",
+      "integration github-test: unchanged",
     ]);
   });
 

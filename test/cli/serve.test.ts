@@ -94,6 +94,35 @@ describe("tide serve --local", () => {
     expect(server.stderr()).not.toContain(SECRET);
   });
 
+  it("starts one resync for a burst of Port changelog requests, and refuses a forged Port signature", async () => {
+    const server = await serve();
+    try {
+      const runsBefore = world.port
+        .resyncHistory(INTEGRATION)
+        .filter((r) => r.state.status === "running").length;
+      const forged = await fetch(`${server.url}/resync`, {
+        method: "POST",
+        body: "{}",
+        headers: { "x-port-timestamp": String(Math.floor(Date.now() / 1000)), "x-port-signature": "v1,AAAA" },
+      });
+      expect(forged.status).toBe(401);
+      const burst = await Promise.all(
+        Array.from({ length: 10 }, () => fetch(`${server.url}/resync`, { method: "POST", body: "{}" })),
+      );
+      expect(burst.map((r) => r.status).sort()).toEqual([202, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
+      await server.next(" completed");
+      const runsAfter = world.port
+        .resyncHistory(INTEGRATION)
+        .filter((r) => r.state.status === "running").length;
+      expect(runsAfter - runsBefore).toBe(1);
+      expect(server.stderr().match(/resync \S+ completed/g)).toHaveLength(1);
+    } finally {
+      const closed = new Promise<number | null>((resolve) => server.child.once("close", resolve));
+      server.child.kill("SIGTERM");
+      await closed;
+    }
+  });
+
   it("tide setup --webhook-url creates the org webhook once", async () => {
     const args = ["setup", "--webhook-url", "https://hooks.example.test/webhooks/github"];
     const first = await tide(args, { cwd, env });

@@ -36,7 +36,11 @@ describe("live events in the stack", () => {
   it("has no live-events resources unless asked", () => {
     const plain = synthTide({}, { bundle: false });
     expect(plain.stack.tide.liveEvents).toBeUndefined();
-    plain.template.resourceCountIs("AWS::Lambda::Url", 0);
+    // The one Function URL is the fanout's, for Port's resync webhook.
+    plain.template.resourceCountIs("AWS::Lambda::Url", 1);
+    plain.template.hasResourceProperties("AWS::Lambda::Url", {
+      TargetFunctionArn: { "Fn::GetAtt": [plain.logicalId(plain.stack.tide.fanout), "Arn"] },
+    });
     rmSync(plain.outdir, { recursive: true, force: true });
   });
 

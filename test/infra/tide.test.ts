@@ -14,7 +14,16 @@ import { FIXTURE_CONFIG, getAtt, policyStatements, ref, type Synthesized, synthT
 // One real synth (esbuild included) for the whole file: bundling is the slow part.
 let s: Synthesized;
 let ids: Record<
-  "fanout" | "ingest" | "queue" | "dlq" | "scheduleDlq" | "table" | "secret" | "fanoutLogs" | "ingestLogs",
+  | "fanout"
+  | "ingest"
+  | "queue"
+  | "dlq"
+  | "scheduleDlq"
+  | "table"
+  | "secret"
+  | "pathSecret"
+  | "fanoutLogs"
+  | "ingestLogs",
   string
 >;
 beforeAll(() => {
@@ -28,6 +37,7 @@ beforeAll(() => {
     scheduleDlq: s.logicalId(tide.scheduleDeadLetterQueue),
     table: s.logicalId(tide.runTable),
     secret: s.logicalId(tide.secret),
+    pathSecret: s.logicalId(tide.resyncPathSecret),
     fanoutLogs: s.logicalId(tide.node.findChild("FanoutLogs")),
     ingestLogs: s.logicalId(tide.node.findChild("IngestLogs")),
   };
@@ -77,6 +87,9 @@ describe("functions", () => {
         NODE_OPTIONS: "--enable-source-maps",
         // The ingest hands reconciliation to a fanout invocation of its own.
         ...(id === ids.ingest ? { TIDE_FANOUT_FUNCTION: ref(ids.fanout) } : {}),
+        TIDE_SCHEDULE: "rate(6 hours)",
+        // The fanout also serves Port's resync webhook.
+        ...(id === ids.fanout ? { TIDE_CHANGELOG_SECRET_ARN: ref(ids.pathSecret) } : {}),
       });
     }
     const template = JSON.stringify(s.template.toJSON());
@@ -184,8 +197,39 @@ describe("run table and secret", () => {
   });
 
   it("creates one empty secret for the operator to fill in", () => {
-    s.template.resourceCountIs("AWS::SecretsManager::Secret", 1);
-    s.template.hasResourceProperties("AWS::SecretsManager::Secret", { SecretString: "{}" });
+    const secrets = s.template.findResources("AWS::SecretsManager::Secret");
+    expect(Object.keys(secrets).sort()).toEqual([ids.pathSecret, ids.secret].sort());
+    expect(secrets[ids.secret]?.Properties).toMatchObject({ SecretString: "{}" });
+  });
+});
+
+describe("Port's resync webhook", () => {
+  it("is the fanout's Function URL, without IAM auth (the path secret is the check)", () => {
+    s.template.resourceCountIs("AWS::Lambda::Url", 1);
+    s.template.hasResourceProperties("AWS::Lambda::Url", {
+      AuthType: "NONE",
+      TargetFunctionArn: getAtt(ids.fanout),
+    });
+    // Anyone may call the URL; the function answers 404 unless the path ends with the secret.
+    s.template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunctionUrl",
+      FunctionName: getAtt(ids.fanout),
+      FunctionUrlAuthType: "NONE",
+    });
+  });
+
+  it("takes its path secret from a generated Secrets Manager secret, never from the template", () => {
+    const secret = s.template.findResources("AWS::SecretsManager::Secret")[ids.pathSecret]?.Properties;
+    expect(secret).toMatchObject({
+      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false },
+    });
+    expect(secret?.SecretString).toBeUndefined();
+    const variables = (functionProps(ids.fanout).Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables.TIDE_CHANGELOG_SECRET_ARN).toEqual(ref(ids.pathSecret));
+    const ingestVariables = (functionProps(ids.ingest).Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(ingestVariables.TIDE_CHANGELOG_SECRET_ARN).toBeUndefined();
   });
 });
 
@@ -255,7 +299,7 @@ describe("IAM", () => {
   const role = (fn: string) => (functionProps(fn).Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
   const tableActions = [...RUN_TABLE_ACTIONS];
 
-  it("lets the fanout log, send to its queue, use its table, read its secret and invoke itself only", () => {
+  it("lets the fanout log, send to its queue, use its table, read its secrets, invoke itself and read its own URL only", () => {
     expect(statementsOf(role(ids.fanout))).toEqual([
       {
         Effect: "Allow",
@@ -273,7 +317,13 @@ describe("IAM", () => {
         Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
         Resource: ref(ids.secret),
       },
+      {
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        Resource: ref(ids.pathSecret),
+      },
       { Effect: "Allow", Action: "lambda:InvokeFunction", Resource: getAtt(ids.fanout) },
+      { Effect: "Allow", Action: "lambda:GetFunctionUrlConfig", Resource: getAtt(ids.fanout) },
     ]);
   });
 
@@ -359,6 +409,10 @@ describe("stack", () => {
     expect(outputs.RunTableName?.Value).toEqual(ref(ids.table));
     expect(outputs.SecretArn?.Value).toEqual(ref(ids.secret));
     expect(outputs.IntegrationId?.Value).toBe("tide-github");
+    expect(outputs.ResyncUrl?.Value).toEqual({
+      "Fn::GetAtt": [s.logicalId(s.stack.tide.resyncUrl), "FunctionUrl"],
+    });
+    expect(outputs.ResyncPathSecretArn?.Value).toEqual(ref(ids.pathSecret));
     expect(Object.values(outputs).filter((output) => output.Export)).toEqual([]);
   });
 

@@ -131,6 +131,9 @@ export async function startDeployed(world: World, options: DeployedOptions): Pro
         async reconcile(next) {
           invocations.push(new Promise((resolve) => setImmediate(resolve)).then(() => invoke(next)));
         },
+        async startFanout(start) {
+          invocations.push(new Promise((resolve) => setImmediate(resolve)).then(() => invoke(start)));
+        },
       });
       const poller = new SqsPoller({
         client: sqs.client,

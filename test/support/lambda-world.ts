@@ -183,6 +183,11 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
             new Promise((resolve) => setImmediate(resolve)).then(() => fanout(event, context())),
           );
         },
+        async startFanout(event) {
+          invocations.push(
+            new Promise((resolve) => setImmediate(resolve)).then(() => fanout(event, context())),
+          );
+        },
       });
       const crashRate = resync.crashRate ?? 0;
       const catalog = runtime.catalog;

@@ -64,6 +64,12 @@ export interface PortFake {
   resetRequests(): void;
   /** Every `PATCH /v1/integration/{id}/resync-state` body received, in order. */
   resyncHistory(integrationId: string): ResyncStateRecord[];
+  /** The integration as Port holds it (registration, mapping, changelog destination), or undefined. */
+  integration(integrationId: string): FakeIntegration | undefined;
+  /** The examples of a kind Port keeps for its mapping editor (the last ones sent). */
+  kindExamples(integrationId: string, kind: string): unknown[] | undefined;
+  /** The log lines the integration sent to its log ingest URL, in order. */
+  integrationLogs(integrationId: string): Array<Record<string, unknown>>;
   /**
    * A partial bulk deletion: bulk deletes leave these entities in place and leave them out of
    * `deletedEntities` (answering 200), as Port can; a single delete still removes them.
@@ -83,6 +89,7 @@ export async function startPortFake(options: PortFakeOptions = {}): Promise<Port
     auth: new FakeAuth(clients, options.tokenLifetimeSec ?? 3 * 60 * 60),
     integrations: new Map((options.integrations ?? []).map((i) => [i.identifier, i])),
     resyncHistory: new Map(),
+    extras: { examples: new Map(), logs: new Map() },
     log: [],
     bulkDeleteHeld: new Set(),
     responseViolations: [],
@@ -137,6 +144,9 @@ export async function startPortFake(options: PortFakeOptions = {}): Promise<Port
       state.log.length = 0;
     },
     resyncHistory: (id) => state.resyncHistory.get(id) ?? [],
+    integration: (id) => state.integrations.get(id),
+    kindExamples: (id, kind) => state.extras.examples.get(id)?.get(kind),
+    integrationLogs: (id) => state.extras.logs.get(id) ?? [],
     holdOnBulkDelete: (blueprint, identifiers) => {
       for (const id of identifiers) state.bulkDeleteHeld.add(`${blueprint}\u0000${id}`);
     },

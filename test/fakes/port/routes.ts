@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { FakeAuth } from "./auth.ts";
 import {
+  createIntegration,
   type FakeIntegration,
   getIntegration,
+  type IntegrationExtras,
+  ingestLogs,
+  patchIntegration,
+  patchIntegrationConfig,
   patchResyncState,
+  postKindExamples,
   type ResyncStateRecord,
 } from "./integrations.ts";
 import { fail, invalid, type Reply } from "./reply.ts";
@@ -11,7 +17,7 @@ import { type Blueprint, blueprintBodyError, blueprintIdError, isObject } from "
 import { searchPage, toApiEntity } from "./search.ts";
 import type { CatalogStore } from "./store.ts";
 
-export type { FakeIntegration, Reply, ResyncStateRecord };
+export type { FakeIntegration, IntegrationExtras, Reply, ResyncStateRecord };
 
 /** What a handler gets: the parsed request, the caller, and the emulator's state. */
 export interface RouteContext {
@@ -25,6 +31,10 @@ export interface RouteContext {
   auth: FakeAuth;
   integrations: Map<string, FakeIntegration>;
   resyncHistory: Map<string, ResyncStateRecord[]>;
+  /** Kind examples and log lines per integration. */
+  extras: IntegrationExtras;
+  /** `http://127.0.0.1:PORT`: the emulator's own address (for the log ingest URL it hands out). */
+  origin: string;
   /** `blueprint\u0000identifier` of entities a bulk delete leaves in place (a partial deletion). */
   bulkDeleteHeld: Set<string>;
   maxBulkUpsert: number;
@@ -259,7 +269,12 @@ export const ROUTES: Route[] = [
   route("delete", "DELETE", "/v1/blueprints/:bp/entities/:id", deleteOne),
   route("bulkDelete", "POST", "/v1/blueprints/:bp/bulk/entities/delete", deleteMany),
   route("getIntegration", "GET", "/v1/integration/:id", getIntegration),
+  route("createIntegration", "POST", "/v1/integration", createIntegration),
+  route("patchIntegration", "PATCH", "/v1/integration/:id", patchIntegration),
+  route("integrationConfig", "PATCH", "/v1/integration/:id/config", patchIntegrationConfig),
   route("resyncState", "PATCH", "/v1/integration/:id/resync-state", patchResyncState),
+  route("kindExamples", "POST", "/v1/integration/:id/kinds/:kind/examples", postKindExamples),
+  route("ingestLogs", "POST", "/logs/integration/:id", ingestLogs),
 ];
 
 /** The route for a method and raw (still percent-encoded) path, with its decoded parameters. */

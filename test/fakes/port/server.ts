@@ -15,7 +15,13 @@ import {
 } from "./faults.ts";
 import { findOperation, requestError, responseError } from "./openapi.ts";
 import { invalid } from "./reply.ts";
-import { type FakeIntegration, matchRoute, type Reply, type ResyncStateRecord } from "./routes.ts";
+import {
+  type FakeIntegration,
+  type IntegrationExtras,
+  matchRoute,
+  type Reply,
+  type ResyncStateRecord,
+} from "./routes.ts";
 import type { CatalogStore } from "./store.ts";
 
 export interface PortFakeOptions {
@@ -58,6 +64,8 @@ export interface PortFakeState {
   auth: FakeAuth;
   integrations: Map<string, FakeIntegration>;
   resyncHistory: Map<string, ResyncStateRecord[]>;
+  /** Kind examples and log lines each integration received. */
+  extras: IntegrationExtras;
   log: RequestRecord[];
   /** `blueprint\u0000identifier` of entities a bulk delete leaves in place and does not list. */
   bulkDeleteHeld: Set<string>;
@@ -243,6 +251,8 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
         auth: state.auth,
         integrations: state.integrations,
         resyncHistory: state.resyncHistory,
+        extras: state.extras,
+        origin: `http://${req.headers.host ?? "127.0.0.1"}`,
         bulkDeleteHeld: state.bulkDeleteHeld,
         maxBulkUpsert: options.maxBulkUpsert ?? 20,
       });

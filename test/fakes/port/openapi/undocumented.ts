@@ -114,8 +114,8 @@ export const UNDOCUMENTED_PATHS: Record<string, Record<string, unknown>> = {
 };
 
 /**
- * The logs route is posted to `logAttributes.ingestUrl` (any host and path), so it has no path
- * template; its body schema is kept for a fake log ingester.
+ * The logs route is posted to `logAttributes.ingestUrl` (any host and path Port hands out); the
+ * emulator hands out its own `/logs/integration/{identifier}` and checks bodies against this.
  */
 export const LOG_INGEST_BODY = {
   type: "object",
@@ -135,4 +135,14 @@ export const LOG_INGEST_BODY = {
     },
   },
   required: ["logs"],
+};
+
+// Ocean: `POST <logAttributes.ingestUrl>`; the emulator's ingest URL (UNDOCUMENTED, as above).
+UNDOCUMENTED_PATHS["/logs/integration/{identifier}"] = {
+  post: {
+    "x-undocumented": true,
+    parameters: [pathParam("identifier")],
+    requestBody: { required: true, ...json(LOG_INGEST_BODY) },
+    responses: {},
+  },
 };
