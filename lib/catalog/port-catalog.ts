@@ -7,8 +7,8 @@ import type {
   UpsertOutcome,
 } from "../pipeline/ports.ts";
 import type { RunStatus } from "../pipeline/run.ts";
-import type { PortClient } from "./client.ts";
-import type { Entity } from "./entity.ts";
+import type { PortClient } from "../port/client.ts";
+import type { Entity } from "../port/entity.ts";
 
 /** The pipeline's catalog in Port: upserts, this integration's entities, deletes, resync state. */
 export class PortCatalog implements ReadableCatalog {
