@@ -38,6 +38,8 @@ export interface IngestReport {
   items: number;
   entities: number;
   failures: number;
+  /** Times a mapping gave up a jq fast-path shortcut (each logged as a warning); entities are unchanged. */
+  fastPathFallbacks: number;
 }
 
 const MAX_BATCH_FAILURES = 20;
@@ -60,7 +62,15 @@ interface Work {
  * return { batchItemFailures: report.retry.map((itemIdentifier) => ({ itemIdentifier })) };
  */
 export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Promise<IngestReport> {
-  const report: IngestReport = { retry: [], ingested: 0, duplicates: 0, items: 0, entities: 0, failures: 0 };
+  const report: IngestReport = {
+    retry: [],
+    ingested: 0,
+    duplicates: 0,
+    items: 0,
+    entities: 0,
+    failures: 0,
+    fastPathFallbacks: 0,
+  };
   const byRun = new Map<string, Array<{ received: ReceivedMessage; message: IngestMessage }>>();
   const unreadable: Array<{ received: ReceivedMessage; error: Error }> = [];
   for (const r of received) {
@@ -119,6 +129,15 @@ async function ingestRun(
   );
   for (const [index, { received, message }] of fresh.entries()) {
     const mapped = mappedAll[index] as MapResult;
+    for (const reason of mapped.fastPathFallbacks ?? []) {
+      deps.log.warn("jq fast path fell back: same entities, mapped slower", {
+        runId,
+        kind: message.kind,
+        resource: message.resource,
+        reason,
+      });
+      report.fastPathFallbacks++;
+    }
     const failures: Failure[] = mapped.failures.map((f) => ({
       kind: message.kind,
       batch: message.batch,
