@@ -10,6 +10,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { PortAppConfig } from "../mapping/index.ts";
+import { MAX_PROGRESS_ERRORS } from "../pipeline/caps.ts";
 import { partitionKey } from "../pipeline/ids.ts";
 import type { LockResult, RunStore, SettleOutcome } from "../pipeline/ports.ts";
 import type {
@@ -45,7 +46,6 @@ export interface DynamoRunStoreOptions {
   retentionDays?: number;
 }
 
-const MAX_ERRORS = 20;
 /** Longer than any pause between settling a batch and counting it, shorter than SQS's visibility timeout. */
 const ABANDONED_AFTER_MS = 60_000;
 
@@ -272,8 +272,8 @@ export class DynamoRunStore implements RunStore {
         UpdateExpression: "SET errors = list_append(errors, :errors)",
         ConditionExpression: "size(errors) < :max",
         ExpressionAttributeValues: {
-          ":errors": { L: errors.slice(0, MAX_ERRORS).map((e) => s(JSON.stringify(e))) },
-          ":max": n(MAX_ERRORS),
+          ":errors": { L: errors.slice(0, MAX_PROGRESS_ERRORS).map((e) => s(JSON.stringify(e))) },
+          ":max": n(MAX_PROGRESS_ERRORS),
         },
       }),
     );

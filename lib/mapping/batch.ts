@@ -1,5 +1,6 @@
 import type { Jq } from "jq-wasm";
 import { assemble, type Outcome } from "./assemble.ts";
+import { itemKey } from "./item-key.ts";
 import { parseBatch, runBatch } from "./jq.ts";
 import { type KeepPlan, trim } from "./optimiser/needed-paths.ts";
 import { type ResourceProgram, SLOW, type Slot } from "./program.ts";
@@ -239,16 +240,4 @@ function merge(into: MapResult, from: MapResult): void {
 function keyOf(item: unknown): { key?: string } {
   const key = itemKey(item);
   return key === undefined ? {} : { key };
-}
-
-/** A human handle on a raw item for error reports: the first of the usual naming fields. */
-function itemKey(item: unknown): string | undefined {
-  if (item === null || typeof item !== "object") return undefined;
-  const fields = item as Record<string, unknown>;
-  for (const name of ["full_name", "name", "key", "slug", "id", "identifier", "title"]) {
-    const value = fields[name];
-    if ((typeof value === "string" && value !== "") || typeof value === "number")
-      return String(value).slice(0, 200);
-  }
-  return undefined;
 }

@@ -1,7 +1,8 @@
 import type { MapResult } from "../mapping/index.ts";
+import { clipKey, itemKey } from "../mapping/item-key.ts";
 import type { Entity } from "../port/entity.ts";
+import { MAX_BATCH_FAILURES } from "./caps.ts";
 import { isDeferrable } from "./deferred.ts";
-import { clipKey, itemKey } from "./fanout.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import { mapMessages } from "./map-messages.ts";
 import type { RunMappers } from "./mappers.ts";
@@ -41,8 +42,6 @@ export interface IngestReport {
   /** Times a mapping gave up a jq fast-path shortcut (each logged as a warning); entities are unchanged. */
   fastPathFallbacks: number;
 }
-
-const MAX_BATCH_FAILURES = 20;
 
 interface Work {
   received: ReceivedMessage;
