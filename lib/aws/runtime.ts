@@ -3,6 +3,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { PortCatalog } from "../catalog/port-catalog.ts";
+import { TideError } from "../errors.ts";
 import { compileResource, loadConfigFile, type PortAppConfig } from "../mapping/index.ts";
 import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions } from "../pipeline/fanout.ts";
 import { RunMappers } from "../pipeline/mappers.ts";
@@ -39,7 +40,7 @@ export interface Runtime {
 export type Env = Record<string, string | undefined>;
 
 /** Names the missing variable: a deployment problem, not a run failure. */
-export class RuntimeConfigError extends Error {
+export class RuntimeConfigError extends TideError {
   override readonly name = "RuntimeConfigError";
 }
 
