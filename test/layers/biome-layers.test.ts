@@ -53,8 +53,10 @@ describe("the layer rules in biome.json", () => {
     expect(byFile["lib/port/bad-imports-pipeline.ts"]).toMatch(/lib\/port .* is a leaf/);
     expect(byFile["lib/pipeline/bad-imports-adapter.ts"]).toMatch(/never imports an adapter/);
     expect(byFile["lib/source/github/bad-imports-infra.ts"]).toMatch(/never imports infra\//);
+    expect(byFile["lib/cli/bad-imports-infra.ts"]).toMatch(/never imports infra\//);
     // An adapter importing the pipeline is the allowed direction.
     expect(Object.keys(byFile).sort()).toEqual([
+      "lib/cli/bad-imports-infra.ts",
       "lib/pipeline/bad-imports-adapter.ts",
       "lib/port/bad-imports-pipeline.ts",
       "lib/source/github/bad-imports-infra.ts",
