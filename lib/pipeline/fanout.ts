@@ -3,6 +3,7 @@ import { configWarnings, type PortAppConfig } from "../mapping/index.ts";
 import { itemKey } from "../mapping/item-key.ts";
 import { findKind, kindNames } from "../source/kinds.ts";
 import type { Kind, Page, Source } from "../source/types.ts";
+import { MAX_BATCH_FAILURES } from "./caps.ts";
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import { batchId, newRunId, partitionKey } from "./ids.ts";
@@ -407,7 +408,8 @@ class Enumeration {
       entities: 0,
       unchanged: 0,
       filtered: 0,
-      failures,
+      // Every failure counted, a sample kept: a page of unsendable items stays one small record.
+      failures: failures.slice(0, MAX_BATCH_FAILURES),
       failureCount: failures.length,
       seen: {},
     });
