@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
+import { PortCatalog } from "../lib/catalog/port-catalog.ts";
 import { EventMapping } from "../lib/live/event-mapping.ts";
 import { LiveGitHub } from "../lib/live/github-api.ts";
 import { startLocalLive } from "../lib/live/local.ts";
@@ -16,7 +17,6 @@ import { MemoryLiveState } from "../lib/live/state.ts";
 import { processEvents } from "../lib/live/worker.ts";
 import { compileResource, loadConfig } from "../lib/mapping/index.ts";
 import { silentLogger } from "../lib/pipeline/logger.ts";
-import { PortCatalog } from "../lib/port/catalog.ts";
 import { PortClient } from "../lib/port/client.ts";
 import { githubDefaults } from "../lib/source/github/defaults.ts";
 import { createGitHubSource } from "../lib/source/github/index.ts";

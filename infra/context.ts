@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Node } from "constructs";
+import { DEFAULT_STACK_NAME } from "../lib/stack-outputs.ts";
 import { TidePropError } from "./errors.ts";
-import { DEFAULT_STACK_NAME } from "./outputs.ts";
 import type { TideStackProps } from "./stack.ts";
 
 /**

@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
-import { TIDE_STACK_OUTPUTS } from "./outputs.ts";
+import { TIDE_STACK_OUTPUTS } from "../lib/stack-outputs.ts";
 import type { TideProps } from "./props.ts";
 import { Tide } from "./tide.ts";
 

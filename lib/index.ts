@@ -8,6 +8,7 @@
  * export default defineSource({ name: "users-api", kinds: { async *user() { yield [{ id: 1 }]; } } });
  */
 
+export { TideError } from "./errors.ts";
 export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from "./http/client.ts";
 export { RetryLaterError } from "./http/errors.ts";
 export * from "./mapping/index.ts";

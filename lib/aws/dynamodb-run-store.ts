@@ -12,6 +12,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { PortAppConfig } from "../mapping/index.ts";
+import { MAX_PROGRESS_ERRORS } from "../pipeline/caps.ts";
 import { partitionKey } from "../pipeline/ids.ts";
 import type { LockResult, RunStore, SettleOutcome } from "../pipeline/ports.ts";
 import type {
@@ -46,8 +47,6 @@ export interface DynamoRunStoreOptions {
   /** How long run items are kept (DynamoDB TTL), in days. */
   retentionDays?: number;
 }
-
-const MAX_ERRORS = 20;
 
 /**
  * The run table in DynamoDB. Conditional writes make each step count once: a batch is
@@ -293,8 +292,8 @@ export class DynamoRunStore implements RunStore {
         UpdateExpression: "SET errors = list_append(errors, :errors)",
         ConditionExpression: "size(errors) < :max",
         ExpressionAttributeValues: {
-          ":errors": { L: errors.slice(0, MAX_ERRORS).map((e) => s(JSON.stringify(e))) },
-          ":max": n(MAX_ERRORS),
+          ":errors": { L: errors.slice(0, MAX_PROGRESS_ERRORS).map((e) => s(JSON.stringify(e))) },
+          ":max": n(MAX_PROGRESS_ERRORS),
         },
       }),
     );

@@ -104,6 +104,7 @@ export function ingestHandler(
       metrics.addMetric("Entities", MetricUnit.Count, report.entities);
       metrics.addMetric("Items", MetricUnit.Count, report.items);
       metrics.addMetric("Failures", MetricUnit.Count, report.failures);
+      metrics.addMetric("JqFastPathFallbacks", MetricUnit.Count, report.fastPathFallbacks);
       metrics.addMetric("BatchLatency", MetricUnit.Milliseconds, Date.now() - started);
     }
     return { batchItemFailures: report.retry.map((itemIdentifier) => ({ itemIdentifier })) };

@@ -1,13 +1,13 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { PortCatalog } from "../catalog/port-catalog.ts";
 import { EventMapping } from "../live/event-mapping.ts";
 import { LiveGitHub } from "../live/github-api.ts";
 import type { EventQueue } from "../live/receive.ts";
 import type { WorkerDeps } from "../live/worker.ts";
 import { compileResource, loadConfigFile } from "../mapping/index.ts";
 import type { Logger } from "../pipeline/logger.ts";
-import { PortCatalog } from "../port/catalog.ts";
 import { PortClient } from "../port/client.ts";
 import { DynamoContentHashes } from "./dynamodb-content-hashes.ts";
 import { DynamoLiveState } from "./dynamodb-live-state.ts";

@@ -4,6 +4,8 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import pkg from "../../package.json" with { type: "json" };
+import { PortCatalog } from "../catalog/port-catalog.ts";
+import { TideError } from "../errors.ts";
 import { PortLog } from "../integration/logs.ts";
 import { intervalMinutesOf, resyncStateOf } from "../integration/resync-state.ts";
 import { type IntegrationRun, openIntegrationRun } from "../integration/session.ts";
@@ -14,7 +16,6 @@ import { RunMappers } from "../pipeline/mappers.ts";
 import type { Catalog, ContentHashes, Invoker, Queue, RunStore } from "../pipeline/ports.ts";
 import { type SecondLook, sourceSecondLook } from "../pipeline/second-look.ts";
 import { DEFAULT_STALL_BOUNDS, type StallBounds } from "../pipeline/watchdog.ts";
-import { PortCatalog } from "../port/catalog.ts";
 import { PortClient } from "../port/client.ts";
 import { getSourceDefinition, resolveSettings } from "../source/index.ts";
 import { loadSource } from "../source/load.ts";
@@ -62,7 +63,7 @@ export interface Runtime {
 export type Env = Record<string, string | undefined>;
 
 /** Names the missing variable: a deployment problem, not a run failure. */
-export class RuntimeConfigError extends Error {
+export class RuntimeConfigError extends TideError {
   override readonly name = "RuntimeConfigError";
 }
 

@@ -3,6 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { packGreedy } from "../pack.ts";
 import type { IngestMessage } from "../pipeline/message.ts";
 import type { Queue } from "../pipeline/ports.ts";
 
@@ -31,7 +32,16 @@ export class SqsQueue implements Queue {
   }
 
   async send(messages: IngestMessage[]): Promise<void> {
-    const calls = packCalls(messages.map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m) })));
+    const calls = packGreedy(
+      messages.map(
+        (m, i): SendMessageBatchRequestEntry => ({ Id: String(i), MessageBody: JSON.stringify(m) }),
+      ),
+      {
+        maxCount: ENTRIES_PER_CALL,
+        maxBytes: BYTES_PER_CALL,
+        bytesOf: (entry) => Buffer.byteLength(entry.MessageBody ?? ""),
+      },
+    );
     for (let i = 0; i < calls.length; i += this.#options.concurrency) {
       await Promise.all(
         calls.slice(i, i + this.#options.concurrency).map((entries) => this.#sendCall(entries)),
@@ -57,22 +67,4 @@ export class SqsQueue implements Queue {
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
     }
   }
-}
-
-function packCalls(entries: SendMessageBatchRequestEntry[]): SendMessageBatchRequestEntry[][] {
-  const calls: SendMessageBatchRequestEntry[][] = [];
-  let call: SendMessageBatchRequestEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = Buffer.byteLength(entry.MessageBody ?? "");
-    if (call.length === ENTRIES_PER_CALL || (call.length > 0 && bytes + size > BYTES_PER_CALL)) {
-      calls.push(call);
-      call = [];
-      bytes = 0;
-    }
-    call.push(entry);
-    bytes += size;
-  }
-  if (call.length > 0) calls.push(call);
-  return calls;
 }

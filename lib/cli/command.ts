@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { TideError } from "../errors.ts";
 
 /** Where a command reads and writes: the process in `bin/tide.js`, buffers in tests. */
 export interface CliIO {
@@ -39,7 +40,7 @@ export interface Command {
 }
 
 /** An expected failure: printed as one line (no stack trace), exiting with `exitCode`. */
-export class CliError extends Error {
+export class CliError extends TideError {
   override readonly name: string = "CliError";
   readonly exitCode: number;
   constructor(message: string, exitCode = 1) {

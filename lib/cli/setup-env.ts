@@ -1,10 +1,10 @@
 import { access } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
+import { PortCatalog } from "../catalog/port-catalog.ts";
 import { resyncStateOf } from "../integration/resync-state.ts";
 import { FileCatalog } from "../local/file-catalog.ts";
 import type { PortAppConfig } from "../mapping/index.ts";
 import type { ReadableCatalog } from "../pipeline/ports.ts";
-import { PortCatalog } from "../port/catalog.ts";
 import { PortClient } from "../port/client.ts";
 import { PortConfigError } from "../port/errors.ts";
 import { getSourceDefinition, resolveSettings, SettingsError, UnknownNameError } from "../source/index.ts";

@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { DEFAULT_STACK_NAME, TIDE_STACK_OUTPUTS } from "../../infra/outputs.ts";
+import { DEFAULT_STACK_NAME, TIDE_STACK_OUTPUTS } from "../stack-outputs.ts";
 import { type AwsSettings, awsError } from "./aws.ts";
 import { CliError, EXIT } from "./command.ts";
 

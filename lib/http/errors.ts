@@ -1,8 +1,9 @@
+import { TideError } from "../errors.ts";
 /**
  * Thrown when a request failed at the network level (reset, refused, timeout) on every
  * attempt. The URL is given without its query string, which may carry secrets.
  */
-export class NetworkError extends Error {
+export class NetworkError extends TideError {
   override readonly name = "NetworkError";
   readonly method: string;
   readonly path: string;
@@ -25,7 +26,7 @@ export class NetworkError extends Error {
  * try { await client.request({ method: "GET", path: "/orgs/acme/repos", waitBudgetMs: 30_000 }); }
  * catch (error) { if (error instanceof RetryLaterError) await checkpoint(error.resumeAt); }
  */
-export class RetryLaterError extends Error {
+export class RetryLaterError extends TideError {
   override readonly name = "RetryLaterError";
   readonly resumeAt: Date;
   readonly status: number | undefined;

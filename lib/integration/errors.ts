@@ -1,5 +1,7 @@
+import { TideError } from "../errors.ts";
+
 /** The common base of what goes wrong between Tide and its integration in Port. */
-export class IntegrationError extends Error {
+export class IntegrationError extends TideError {
   override readonly name: string = "IntegrationError";
 }
 

@@ -1,5 +1,6 @@
+import { TideError } from "../errors.ts";
 /** The base of every live-event error: what went wrong with one webhook delivery, and where. */
-export class LiveEventError extends Error {
+export class LiveEventError extends TideError {
   override readonly name: string = "LiveEventError";
   /** The HTTP status the webhook endpoint answers with. */
   readonly status: number;

@@ -1,4 +1,5 @@
 import type { PortAppConfig } from "../mapping/index.ts";
+import { MAX_PROGRESS_ERRORS } from "../pipeline/caps.ts";
 import type { LockResult, RunStore, SettleOutcome } from "../pipeline/ports.ts";
 import type {
   BatchRecord,
@@ -18,9 +19,6 @@ interface RunEntry {
   progress: Map<number, ResourceProgress>;
   batches: Map<string, BatchRecord & { counted: boolean }>;
 }
-
-/** Keeps at most this many error samples per resource, as the DynamoDB store does. */
-const MAX_ERRORS = 20;
 
 /**
  * The run table in memory, for `tide resync --local` and tests. Values are copied in and
@@ -146,7 +144,7 @@ export class MemoryRunStore implements RunStore {
     if (!progress) return;
     for (const [key, value] of Object.entries(delta) as Array<[keyof typeof delta, number]>)
       progress[key] += value;
-    progress.errors.push(...copy(errors).slice(0, Math.max(0, MAX_ERRORS - progress.errors.length)));
+    progress.errors.push(...copy(errors).slice(0, Math.max(0, MAX_PROGRESS_ERRORS - progress.errors.length)));
   }
 
   async markEnumerated(runId: string, resource: number): Promise<void> {

@@ -1,7 +1,8 @@
 import type { Jq } from "jq-wasm";
 import { assemble, type Outcome } from "./assemble.ts";
+import { itemKey } from "./item-key.ts";
 import { parseBatch, runBatch } from "./jq.ts";
-import { type KeepPlan, trim } from "./needed-paths.ts";
+import { type KeepPlan, trim } from "./optimiser/needed-paths.ts";
 import { type ResourceProgram, SLOW, type Slot } from "./program.ts";
 import type { MapResult } from "./types.ts";
 
@@ -20,7 +21,10 @@ export interface MappingState {
   fastKeep: KeepPlan | undefined;
   /** What the slow program (every expression) reads of an item; undefined: all of it. */
   slowKeep: KeepPlan | undefined;
+  /** `plain` from the start when `TIDE_JQ_FAST_PATH=off`, or once the fast path disagreed with plain jq. */
   mode: "unverified" | "verified" | "plain";
+  /** Why this mapping fell back from the fast path, not yet reported in a {@link MapResult}. */
+  fallbacks: string[];
 }
 
 /** One item's JSON text for jq, as `keep` trims it; undefined when the item is not JSON. */
@@ -64,6 +68,11 @@ export function mapChunk(
   collect(state, items, indexes, outputs, fast);
   collect(state, items, indexes, runSlow(state, whole), reference);
   state.mode = JSON.stringify(fast) === JSON.stringify(reference) ? "verified" : "plain";
+  if (state.mode === "plain") {
+    state.fallbacks.push(
+      "the fast path disagreed with plain jq on a batch: mapping the plain way from now on",
+    );
+  }
   merge(out, reference);
 }
 
@@ -231,16 +240,4 @@ export function merge(into: MapResult, from: MapResult): void {
 export function keyOf(item: unknown): { key?: string } {
   const key = itemKey(item);
   return key === undefined ? {} : { key };
-}
-
-/** A human handle on a raw item for error reports: the first of the usual naming fields. */
-function itemKey(item: unknown): string | undefined {
-  if (item === null || typeof item !== "object") return undefined;
-  const fields = item as Record<string, unknown>;
-  for (const name of ["full_name", "name", "key", "slug", "id", "identifier", "title"]) {
-    const value = fields[name];
-    if ((typeof value === "string" && value !== "") || typeof value === "number")
-      return String(value).slice(0, 200);
-  }
-  return undefined;
 }

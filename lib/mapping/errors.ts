@@ -1,3 +1,4 @@
+import { TideError } from "../errors.ts";
 /** One problem in a `port-app-config.yml`: where it is and what is wrong. */
 export interface ConfigIssue {
   /** Where in the config, e.g. `resources[2].port.entity.mappings.identifier`; "" for the whole file. */
@@ -18,7 +19,7 @@ export interface ConfigIssue {
  *   if (error instanceof ConfigError) for (const line of error.lines()) console.error(line);
  * }
  */
-export class ConfigError extends Error {
+export class ConfigError extends TideError {
   override readonly name = "ConfigError";
   readonly fileName: string;
   readonly issues: ConfigIssue[];

@@ -1,4 +1,5 @@
 import { type Jq, loadJq } from "jq-wasm";
+import { TideError } from "../errors.ts";
 
 /**
  * The jq engine: jq 1.8.2 compiled to WebAssembly (`jq-wasm`, pinned). One instance per
@@ -37,7 +38,7 @@ export function embed(expression: string): string {
 }
 
 /** A program failed to run as a whole (not one item's field: those are caught inside it). */
-export class JqRunError extends Error {
+export class JqRunError extends TideError {
   override readonly name = "JqRunError";
   readonly stderr: string;
   constructor(message: string, stderr: string) {

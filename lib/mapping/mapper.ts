@@ -1,9 +1,10 @@
 import { emptyResult, keyOf, type MappingState, mapChunk, merge, serialize } from "./batch.ts";
 import { configSource } from "./config.ts";
 import { ConfigError, type ConfigIssue, formatPath } from "./errors.ts";
-import { atMostOneOutput, isLiteral, plainPath } from "./facts.ts";
 import { compileProblem, JqRunError, jqEngine, PRELUDE } from "./jq.ts";
-import { neededPaths } from "./needed-paths.ts";
+import { atMostOneOutput, isLiteral, plainPath } from "./optimiser/facts.ts";
+import { neededPaths } from "./optimiser/needed-paths.ts";
+import { fastPathEnabled } from "./optimiser/switch.ts";
 import { prefixProblems, prepareResource } from "./prepare.ts";
 import { buildProgram, expressionsOf } from "./program.ts";
 import type { MapResult, PortAppConfig, ResourceConfig } from "./types.ts";
@@ -48,10 +49,11 @@ export async function compileResource(config: PortAppConfig, resourceIndex: numb
       },
     ]);
   }
-  const cacheKey = JSON.stringify(resource);
+  const fastPath = fastPathEnabled();
+  const cacheKey = `${fastPath}:${JSON.stringify(resource)}`;
   let entry = compiled.get(cacheKey);
   if (!entry) {
-    entry = compile(resource);
+    entry = compile(resource, fastPath);
     compiled.set(cacheKey, entry);
     entry.catch(() => compiled.delete(cacheKey));
     if (compiled.size > MAX_CACHED) compiled.delete(compiled.keys().next().value as string);
@@ -111,7 +113,7 @@ class CompileFailure extends Error {
   }
 }
 
-async function compile(written: ResourceConfig): Promise<MappingState> {
+async function compile(written: ResourceConfig, fastPath: boolean): Promise<MappingState> {
   const jq = await jqEngine();
   const prefixed = prefixProblems(written).map((p) => ({ ...p, jq: false }));
   const unprefixed = new Set(prefixed.map((p) => JSON.stringify(p.path)));
@@ -142,12 +144,18 @@ async function compile(written: ResourceConfig): Promise<MappingState> {
   const inJq = program.slots.filter((s) => s.position !== undefined).map((s) => s.expression);
   const { query } = resource.selector;
   const { itemsToParse } = resource.port;
+  const fallbacks: string[] = [];
+  const whole = (reason: string) => fallbacks.push(`items go to jq whole (${reason})`);
+  const fastKeep = fastPath
+    ? neededPaths(itemsToParse === undefined ? [query, ...inJq] : [query, itemsToParse, ...inJq], whole)
+    : undefined;
   return {
     jq,
     program,
-    fastKeep: neededPaths(itemsToParse === undefined ? [query, ...inJq] : [query, itemsToParse, ...inJq]),
+    fastKeep,
     slowKeep: neededPaths(expressions.map((e) => e.expression)),
-    mode: "unverified",
+    mode: fastPath ? "unverified" : "plain",
+    fallbacks,
   };
 }
 
@@ -210,5 +218,7 @@ function mapItems(state: MappingState, items: readonly unknown[]): MapResult {
   }
   if (texts.length > 0) flush();
   result.failures.sort((a, b) => a.itemIndex - b.itemIndex);
+  // Reported once per compiled mapping (per process): the ingest logs and counts them.
+  if (state.fallbacks.length > 0) result.fastPathFallbacks = state.fallbacks.splice(0);
   return result;
 }

@@ -98,4 +98,9 @@ export interface MapResult {
   filtered: number;
   skipped: MapSkip[];
   failures: MapFailure[];
+  /**
+   * Set when the jq optimiser gave up a shortcut for this mapping (reported once per compiled
+   * mapping): why, e.g. `items go to jq whole (...)`. The entities are the same; only slower.
+   */
+  fastPathFallbacks?: string[];
 }

@@ -1,10 +1,11 @@
+import { TideError } from "../errors.ts";
 /** A resync that cannot start as asked: an unknown kind, a bad setting. Maps to exit code 2. */
-export class ResyncRequestError extends Error {
+export class ResyncRequestError extends TideError {
   override readonly name = "ResyncRequestError";
 }
 
 /** Another run of the same integration holds the run lock. */
-export class RunLockedError extends Error {
+export class RunLockedError extends TideError {
   override readonly name = "RunLockedError";
   readonly holder: string;
   readonly since: string;

@@ -1,7 +1,9 @@
 import { RetryLaterError } from "../http/errors.ts";
 import { compileConfig, configWarnings, type PortAppConfig } from "../mapping/index.ts";
+import { itemKey } from "../mapping/item-key.ts";
 import { findKind, kindNames } from "../source/kinds.ts";
 import type { Kind, Page, Source } from "../source/types.ts";
+import { MAX_BATCH_FAILURES } from "./caps.ts";
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, finishReconciling, maybeFinish } from "./finish.ts";
 import { batchId, newRunId, partitionKey } from "./ids.ts";
@@ -439,7 +441,8 @@ class Enumeration {
       entities: 0,
       unchanged: 0,
       filtered: 0,
-      failures,
+      // Every failure counted, a sample kept: a page of unsendable items stays one small record.
+      failures: failures.slice(0, MAX_BATCH_FAILURES),
       failureCount: failures.length,
       seen: {},
     });
@@ -472,20 +475,4 @@ function packAll(items: readonly unknown[], maxBytes: number): Packing {
 export function selectorExtras(selector: Record<string, unknown> | undefined): Record<string, unknown> {
   const { query: _, ...extras } = selector ?? {};
   return extras;
-}
-
-/** A short way to name a raw item in a message: its id, name or key. */
-export function itemKey(item: unknown): string | undefined {
-  if (item === null || typeof item !== "object") return undefined;
-  const record = item as Record<string, unknown>;
-  for (const field of ["full_name", "key", "name", "slug", "id", "identifier"]) {
-    const value = record[field];
-    if (typeof value === "string" || typeof value === "number") return clipKey(String(value));
-  }
-  return undefined;
-}
-
-/** Item names kept in failures stay short: a hostile 10,000-character id must not bloat the run record. */
-export function clipKey(key: string): string {
-  return key.length > 200 ? `${key.slice(0, 197)}...` : key;
 }

@@ -1,8 +1,9 @@
 import { ConfigError, type MapResult } from "../mapping/index.ts";
+import { clipKey, itemKey } from "../mapping/item-key.ts";
 import type { Entity } from "../port/entity.ts";
+import { MAX_BATCH_FAILURES } from "./caps.ts";
 import { addToCauses } from "./causes.ts";
 import { isDeferrable } from "./deferred.ts";
-import { clipKey, itemKey } from "./fanout.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import { mapMessages } from "./map-messages.ts";
 import type { RunMappers } from "./mappers.ts";
@@ -44,9 +45,9 @@ export interface IngestReport {
   items: number;
   entities: number;
   failures: number;
+  /** Times a mapping gave up a jq fast-path shortcut (each logged as a warning); entities are unchanged. */
+  fastPathFallbacks: number;
 }
-
-const MAX_BATCH_FAILURES = 20;
 
 interface Work {
   received: ReceivedMessage;
@@ -74,6 +75,7 @@ export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Pro
     items: 0,
     entities: 0,
     failures: 0,
+    fastPathFallbacks: 0,
   };
   const byRun = new Map<string, Array<{ received: ReceivedMessage; message: IngestMessage }>>();
   const unreadable: Array<{ received: ReceivedMessage; error: Error }> = [];
@@ -159,6 +161,15 @@ async function ingestRun(
   }
   for (const [index, { received, message }] of fresh.entries()) {
     const mapped = mappedAll[index] as MapResult;
+    for (const reason of mapped.fastPathFallbacks ?? []) {
+      deps.log.warn("jq fast path fell back: same entities, mapped slower", {
+        runId,
+        kind: message.kind,
+        resource: message.resource,
+        reason,
+      });
+      report.fastPathFallbacks++;
+    }
     const failures: Failure[] = mapped.failures.map((f) => ({
       kind: message.kind,
       batch: message.batch,

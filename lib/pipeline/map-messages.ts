@@ -38,6 +38,8 @@ export async function mapMessages(
       for (let k = 0; k < (messages[i] as IngestMessage).items.length; k++) owner.push(i);
     }
     for (const i of indexes) results[i] = { entities: [], filtered: 0, skipped: [], failures: [] };
+    if (all.fastPathFallbacks)
+      (results[indexes[0] as number] as MapResult).fastPathFallbacks = all.fastPathFallbacks;
     const decided = new Set<number>();
     const place = <T extends { itemIndex: number }>(entry: T, pick: (r: MapResult) => T[]) => {
       const i = owner[entry.itemIndex] as number;

@@ -1,3 +1,4 @@
+import { TideError } from "../errors.ts";
 /**
  * One SQS message of raw items, as the fanout sends it and the ingest reads it. It carries
  * everything needed to ingest it again later (a DLQ redrive after a fix): the run, the
@@ -22,7 +23,7 @@ export const MESSAGE_VERSION = 1;
 /** Bytes the envelope of a message takes around its items, with room for long batch ids. */
 export const ENVELOPE_BYTES = 512;
 
-export class MessageFormatError extends Error {
+export class MessageFormatError extends TideError {
   override readonly name = "MessageFormatError";
 }
 

@@ -1,5 +1,6 @@
 import type { PortAppConfig } from "../mapping/index.ts";
 import { deletableBlueprints, writtenBlueprints } from "./blueprints.ts";
+import { MAX_FAILURE_SAMPLES, MAX_REASON_FAILURES } from "./caps.ts";
 import { addToCauses, sortCauses } from "./causes.ts";
 import { retryDeferred } from "./deferred.ts";
 import type { FinishDeps } from "./finish.ts";
@@ -7,7 +8,7 @@ import { type Owned, protectedTargets, readOwned, relationTargets, touchedBy } f
 import { repair } from "./repair.ts";
 import type { RunRecord, RunSummary } from "./run.ts";
 import { type LookResult, type Wanted, wantedKey } from "./second-look.ts";
-import { MAX_FAILURE_SAMPLES, type Tally, tallyBatches } from "./tally.ts";
+import { type Tally, tallyBatches } from "./tally.ts";
 import { judgeShare } from "./threshold.ts";
 
 export { deletableBlueprints, literalBlueprint } from "./blueprints.ts";
@@ -140,7 +141,9 @@ export async function reconcile(
   }
 
   const { deleted, failures } = await deleteConfirmed(deps, run, config, owned, toDelete);
-  const reason = [...held.map((h) => h.reason), ...notes, ...failures.slice(0, 5)].join("; ") || undefined;
+  const reason =
+    [...held.map((h) => h.reason), ...notes, ...failures.slice(0, MAX_REASON_FAILURES)].join("; ") ||
+    undefined;
   const deletion: Deletion = {
     performed: held.length === 0 && !(candidates.length > 0 && !look),
     ...(reason ? { reason } : {}),

@@ -1,9 +1,7 @@
+import { MAX_FAILURE_SAMPLES } from "./caps.ts";
 import { addToCauses, type FailureCause, mergeCauses } from "./causes.ts";
 import type { RunStore } from "./ports.ts";
 import type { DeferredEntity, Failure, KindSummary, RunRecord } from "./run.ts";
-
-/** At most this many failures are kept in a summary; all of them are counted. */
-export const MAX_FAILURE_SAMPLES = 50;
 
 export interface Tally {
   kinds: KindSummary[];

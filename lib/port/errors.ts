@@ -1,3 +1,4 @@
+import { TideError } from "../errors.ts";
 /**
  * A request Port answered with an error that cannot be reported per entity: a failed token
  * request, a 401 after one refresh, or any non-2xx on a route without per-item results
@@ -8,7 +9,7 @@
  * try { await client.createBlueprint(blueprint); }
  * catch (error) { if (error instanceof PortApiError && error.status === 409) console.log("already there"); }
  */
-export class PortApiError extends Error {
+export class PortApiError extends TideError {
   override readonly name = "PortApiError";
   readonly status: number;
   /** Port's `error` field, e.g. `invalid_request`, `not_found`, `unauthorized`. */
@@ -41,7 +42,7 @@ export class PortApiError extends Error {
 }
 
 /** The client is missing settings (environment variables or options); names them, never their values. */
-export class PortConfigError extends Error {
+export class PortConfigError extends TideError {
   override readonly name = "PortConfigError";
   /** The settings at fault, e.g. `["PORT_CLIENT_SECRET"]`. */
   readonly settings: string[];
@@ -53,7 +54,7 @@ export class PortConfigError extends Error {
 }
 
 /** Something the client refused to send because Port would reject it (a bad identifier, a bad option). */
-export class PortValidationError extends Error {
+export class PortValidationError extends TideError {
   override readonly name = "PortValidationError";
   /** The field at fault, e.g. `identifier`, `properties.my key`. */
   readonly field: string;

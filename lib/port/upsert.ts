@@ -1,4 +1,5 @@
 import { NetworkError } from "../http/index.ts";
+import { packGreedy } from "../pack.ts";
 import type { Entity } from "./entity.ts";
 import { validateBlueprintIdentifier } from "./identifiers.ts";
 import {
@@ -229,26 +230,15 @@ export async function upsertEntities(
     }
   };
 
-  await Promise.all(packBatches(items, limits).map((batch) => sendBatch(batch, false)));
+  await Promise.all(
+    packGreedy(items, {
+      maxCount: limits.maxEntities,
+      maxBytes: limits.maxBytes,
+      bytesOf: (item) => item.bytes,
+      baseBytes: ENVELOPE_BYTES,
+      separatorBytes: 1,
+    }).map((batch) => sendBatch(batch, false)),
+  );
   if (fatal !== undefined) throw fatal;
   return results;
-}
-
-/** Greedy packing in input order: ≤ maxEntities a request and a body ≤ maxBytes. */
-function packBatches(items: Item[], limits: UpsertLimits): Item[][] {
-  const batches: Item[][] = [];
-  let current: Item[] = [];
-  let bytes = ENVELOPE_BYTES;
-  for (const item of items) {
-    const added = item.bytes + (current.length > 0 ? 1 : 0);
-    if (current.length >= limits.maxEntities || (current.length > 0 && bytes + added > limits.maxBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = ENVELOPE_BYTES;
-    }
-    bytes += item.bytes + (current.length > 0 ? 1 : 0);
-    current.push(item);
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
 }

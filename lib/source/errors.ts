@@ -1,10 +1,11 @@
+import { TideError } from "../errors.ts";
 import type { SettingProblem } from "./types.ts";
 
 /**
  * A source's settings are missing or invalid. Lists every problem, each naming its
  * environment variable; never includes the value of a sensitive setting.
  */
-export class SettingsError extends Error {
+export class SettingsError extends TideError {
   override readonly name = "SettingsError";
   readonly source: string;
   readonly problems: readonly SettingProblem[];
@@ -18,7 +19,7 @@ export class SettingsError extends Error {
 }
 
 /** A resource's selector asks for something the kind does not support. */
-export class SelectorError extends Error {
+export class SelectorError extends TideError {
   override readonly name = "SelectorError";
   readonly kind: string;
   readonly field: string;
@@ -31,7 +32,7 @@ export class SelectorError extends Error {
 }
 
 /** A kind, a source or a partition that does not exist, or a partitioned kind asked for without one. */
-export class UnknownNameError extends Error {
+export class UnknownNameError extends TideError {
   override readonly name = "UnknownNameError";
 
   constructor(what: string, name: string, known: readonly string[]) {
@@ -39,7 +40,7 @@ export class UnknownNameError extends Error {
   }
 }
 
-export class PartitionRequiredError extends Error {
+export class PartitionRequiredError extends TideError {
   override readonly name = "PartitionRequiredError";
   readonly kind: string;
 
@@ -54,7 +55,7 @@ export class PartitionRequiredError extends Error {
  * retries). Names the method, the path (without its query string), the status and the API's
  * own message and request id; never a credential.
  */
-export class SourceHttpError extends Error {
+export class SourceHttpError extends TideError {
   override readonly name = "SourceHttpError";
   readonly source: string;
   readonly method: string;
@@ -84,7 +85,7 @@ export class SourceHttpError extends Error {
 }
 
 /** A kind whose pages cannot be read a second time: the absence of its items cannot be confirmed. */
-export class CannotListAgainError extends Error {
+export class CannotListAgainError extends TideError {
   override readonly name = "CannotListAgainError";
   readonly kind: string;
 

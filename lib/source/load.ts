@@ -2,13 +2,14 @@ import { existsSync } from "node:fs";
 import { createRequire, registerHooks } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { TideError } from "../errors.ts";
 import { defineSource, type SourceSpec } from "./define.ts";
 import { isSourcePath } from "./reference.ts";
 import { builtInSources } from "./registry.ts";
 import type { SourceDefinition } from "./types.ts";
 
 /** A `--source` / `TIDE_SOURCE_MODULE` module that cannot be loaded or does not export a source. */
-export class SourceModuleError extends Error {
+export class SourceModuleError extends TideError {
   override readonly name = "SourceModuleError";
   readonly module: string;
 

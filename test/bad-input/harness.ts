@@ -3,6 +3,8 @@
  * itself, the Port emulator with a `thing` blueprint, and whole resyncs through the local
  * runner (the same fanout, ingest and reconcile code as in Lambda).
  */
+
+import { PortCatalog } from "../../lib/catalog/port-catalog.ts";
 import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
 import { resyncLocal } from "../../lib/local/resync.ts";
 import { compileResource, loadConfig, type PortAppConfig } from "../../lib/mapping/index.ts";
@@ -12,7 +14,6 @@ import type { Logger } from "../../lib/pipeline/logger.ts";
 import { RunMappers } from "../../lib/pipeline/mappers.ts";
 import type { IngestMessage } from "../../lib/pipeline/message.ts";
 import type { KindSummary, RunRecord } from "../../lib/pipeline/run.ts";
-import { PortCatalog } from "../../lib/port/catalog.ts";
 import { PortClient } from "../../lib/port/client.ts";
 import type { Source } from "../../lib/source/types.ts";
 import { type PortFake, startPortFake } from "../fakes/port/index.ts";

@@ -4,6 +4,7 @@
  * still land; the run fails and so deletes nothing; every item is counted.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_BATCH_FAILURES } from "../../lib/pipeline/caps.ts";
 import type { Failure, RunRecord } from "../../lib/pipeline/run.ts";
 import {
   BLUEPRINT,
@@ -191,6 +192,17 @@ describe("oversized items", () => {
     const [failure] = expectContained(world, run, 1);
     expect(failure?.item).toBe("huge");
     expect(failure?.message).toMatch(/raw item is \d{6} bytes, more than a message can carry \(262144\)/);
+  });
+
+  it("a page of many oversized items: every one counted, a capped sample kept in the batch record", async () => {
+    const huge = Array.from({ length: MAX_BATCH_FAILURES + 5 }, (_, i) => ({
+      id: `huge-${i}`,
+      blob: "z".repeat(3000),
+    }));
+    const { world, run } = await runWith(huge, { maxMessageBytes: 2048 });
+    const failures = expectContained(world, run, MAX_BATCH_FAILURES + 5);
+    expect(failures).toHaveLength(MAX_BATCH_FAILURES);
+    expect(failures[0]?.item).toBe("huge-0");
   });
 
   it("an entity larger than Port's 1 MiB request limit fails alone, named, without being sent", async () => {

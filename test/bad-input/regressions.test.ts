@@ -5,11 +5,11 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { DynamoRunStore } from "../../lib/aws/dynamodb-run-store.ts";
+import { PortCatalog } from "../../lib/catalog/port-catalog.ts";
 import { resyncLocal } from "../../lib/local/resync.ts";
 import { ConfigError, compileResource, loadConfig } from "../../lib/mapping/index.ts";
 import { ingest } from "../../lib/pipeline/ingest.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
-import { PortCatalog } from "../../lib/port/catalog.ts";
 import type { Source } from "../../lib/source/types.ts";
 import { newRun } from "../pipeline/run-store-contract.ts";
 import { type LocalDynamo, startDynalite } from "../support/dynalite.ts";

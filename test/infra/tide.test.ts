@@ -7,8 +7,8 @@ import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jqWasmSource } from "../../infra/bundling.ts";
-import { TIDE_STACK_OUTPUTS } from "../../infra/outputs.ts";
 import { RUN_TABLE_ACTIONS } from "../../infra/tide.ts";
+import { TIDE_STACK_OUTPUTS } from "../../lib/stack-outputs.ts";
 import { FIXTURE_CONFIG, getAtt, policyStatements, ref, type Synthesized, synthTide } from "./synth.ts";
 
 // One real synth (esbuild included) for the whole file: bundling is the slow part.

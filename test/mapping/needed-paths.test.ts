@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { atMostOneOutput, plainPath } from "../../lib/mapping/facts.ts";
 import { embed, jqEngine, PRELUDE } from "../../lib/mapping/jq.ts";
-import { type KeepPlan, neededPaths, trim } from "../../lib/mapping/needed-paths.ts";
+import { atMostOneOutput, plainPath } from "../../lib/mapping/optimiser/facts.ts";
+import { type KeepPlan, neededPaths, trim } from "../../lib/mapping/optimiser/needed-paths.ts";
 
 const ITEMS = [
   {

@@ -2,8 +2,9 @@
  * The soak's checks: each one a name, a verdict and what was found, so a failed soak says
  * exactly what went wrong without a debugger.
  */
+
+import { MAX_FAILURE_SAMPLES } from "../../lib/pipeline/caps.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
-import { MAX_FAILURE_SAMPLES } from "../../lib/pipeline/tally.ts";
 import type { World } from "../support/world.ts";
 import type { PhaseReport } from "./soak.ts";
 import { actualCatalog, type Catalog, diffCatalogs, expectedCatalog } from "./truth.ts";

@@ -8,11 +8,11 @@
 import type { Context } from "aws-lambda";
 import { fanoutHandler, ingestHandler } from "../../lib/aws/handlers.ts";
 import { buildRuntime, type Runtime } from "../../lib/aws/runtime.ts";
+import { PortCatalog } from "../../lib/catalog/port-catalog.ts";
 import { newRunId } from "../../lib/pipeline/ids.ts";
 import { type Logger, silentLogger } from "../../lib/pipeline/logger.ts";
 import type { Catalog } from "../../lib/pipeline/ports.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
-import { PortCatalog } from "../../lib/port/catalog.ts";
 import { PortClient } from "../../lib/port/client.ts";
 import { type LocalDynamo, startDynalite } from "../support/dynalite.ts";
 import { deployedEnv, runEnded } from "../support/lambda-world.ts";

@@ -1,5 +1,5 @@
+import { PortCatalog } from "../../lib/catalog/port-catalog.ts";
 import { compileResource, loadConfig, type PortAppConfig } from "../../lib/mapping/index.ts";
-import { PortCatalog } from "../../lib/port/catalog.ts";
 import { PortClient } from "../../lib/port/client.ts";
 import { githubDefaults } from "../../lib/source/github/defaults.ts";
 import { createGitHubSource, type GitHubSource } from "../../lib/source/github/index.ts";

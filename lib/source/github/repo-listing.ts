@@ -1,4 +1,5 @@
 import type { components } from "@octokit/openapi-types";
+import { TideError } from "../../errors.ts";
 import { header } from "../../http/index.ts";
 import { parseLinkHeader } from "../paginate/link.ts";
 import type { Page } from "../types.ts";
@@ -21,7 +22,7 @@ interface ListedPage {
 }
 
 /** The listing answered something other than a list: each kind names itself in the error. */
-export class NotAListError extends Error {
+export class NotAListError extends TideError {
   override readonly name = "NotAListError";
 }
 

@@ -1,7 +1,8 @@
+import { TideError } from "../../errors.ts";
 import { embed, jqEngine, PRELUDE } from "../../mapping/jq.ts";
 
 /** A jq expression of the HTTP source's config that failed on a response. */
-export class HttpJqError extends Error {
+export class HttpJqError extends TideError {
   override readonly name = "HttpJqError";
 }
 

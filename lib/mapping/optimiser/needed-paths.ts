@@ -14,9 +14,13 @@ import { type Node, type Pattern, parse } from "./jq-parse.ts";
  * place needs it whole. A use of the whole item itself, or anything not understood, gives
  * `undefined`: keep whole items. Where it is unsure, the analysis needs more, never less.
  *
+ * @param whyWhole told why, when whole items are needed (for the fallback's log line).
  * @returns what to keep of each item, or `undefined` when whole items are needed.
  */
-export function neededPaths(expressions: Iterable<string>): KeepPlan | undefined {
+export function neededPaths(
+  expressions: Iterable<string>,
+  whyWhole?: (reason: string) => void,
+): KeepPlan | undefined {
   const root = new Place();
   try {
     for (const expression of expressions) {
@@ -24,7 +28,12 @@ export function neededPaths(expressions: Iterable<string>): KeepPlan | undefined
       analysis.whole(analysis.eval(parse(expression), { places: new Set([root]), other: false }, GLOBALS));
     }
   } catch (error) {
-    if (error instanceof Unsupported || error instanceof WholeItem) return undefined;
+    if (error instanceof Unsupported || error instanceof WholeItem) {
+      whyWhole?.(
+        error instanceof Unsupported ? `jq the optimiser does not follow: ${error.message}` : error.message,
+      );
+      return undefined;
+    }
     throw error;
   }
   return root.plan();
@@ -79,7 +88,9 @@ const NOTHING: Values = { places: new Set(), other: false };
 type Env = ReadonlyMap<string, Values>;
 const GLOBALS: Env = new Map([["ENV", OTHER]]);
 
-class WholeItem extends Error {}
+class WholeItem extends Error {
+  override readonly message = "an expression reads the whole item";
+}
 
 function union(a: Values, b: Values): Values {
   if (b.places.size === 0) return a.other || !b.other ? a : { places: a.places, other: true };

@@ -7,9 +7,9 @@ import type {
   UpsertOutcome,
 } from "../pipeline/ports.ts";
 import type { RunStatus } from "../pipeline/run.ts";
-import type { ResyncState } from "./blueprint.ts";
-import type { PortClient } from "./client.ts";
-import type { Entity } from "./entity.ts";
+import type { ResyncState } from "../port/blueprint.ts";
+import type { PortClient } from "../port/client.ts";
+import type { Entity } from "../port/entity.ts";
 
 type ResyncReport = { status: RunStatus; start?: string; end?: string };
 
