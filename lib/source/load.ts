@@ -54,7 +54,9 @@ export async function loadSource(reference: string, cwd: string): Promise<Source
     const code = (error as { code?: string }).code;
     const problem =
       code === "ERR_MODULE_NOT_FOUND" &&
-      (error as Error).message.startsWith(`Cannot find module '${fileURLToPath(url)}'`)
+      [fileURLToPath(url), url].some((missing) =>
+        (error as Error).message.startsWith(`Cannot find module '${missing}'`),
+      )
         ? "no such file"
         : `could not be imported: ${(error as Error).message}`;
     throw new SourceModuleError(reference, problem);

@@ -247,6 +247,8 @@ describe("tide setup with a mapping of these kinds", () => {
       "githubDependabotAlert: created",
       "githubCodeScanAlerts: created",
       "githubSecretScanAlert: created",
+      // The world's Port has this integration already, without a mapping: it gets this one.
+      "integration github-test: updated, mapping from port-app-config.yml",
     ]);
     expect(run.stderr).toMatch(
       /the mapping writes to blueprint service, not a default github blueprint: create it in Port/,
