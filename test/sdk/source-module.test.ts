@@ -88,11 +88,14 @@ describe("a source module outside the tree", () => {
       expect(run.stdout).toMatch(/^sdkTeam: created$/m);
       expect(run.stdout).toMatch(/^sdkMember: created$/m);
       const again = await tide(["setup", "--source", "./users-api.mjs", "--json"], { cwd, env });
-      expect(JSON.parse(again.stdout).map((c: { action: string }) => c.action)).toEqual([
+      const changes: Array<{ identifier?: string; action?: string; integration?: { action: string } }> =
+        JSON.parse(again.stdout);
+      expect(changes.filter((c) => c.identifier).map((c) => c.action)).toEqual([
         "unchanged",
         "unchanged",
         "unchanged",
       ]);
+      expect(changes.find((c) => c.integration)?.integration?.action).toBe("unchanged");
     });
   });
 

@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileResource, loadConfig } from "../../lib/mapping/index.ts";
@@ -13,17 +12,11 @@ import { collect, type GitHubFake, githubFixture, itemsOf } from "./helpers.ts";
  * the items Tide's source gives have the same enrichment fields, of the same types.
  */
 
-/** `shared/ocean-reference/github/.port`, found from this file upwards (worktrees sit deeper than main). */
-function oceanPort(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, "shared", "ocean-reference", "github", ".port");
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error("shared/ocean-reference/github/.port not found above the test");
-}
+/** Ocean's reference files, vendored beside the GitHub fake (see its README). */
+const OCEAN = fileURLToPath(new URL("../fakes/github/ocean/", import.meta.url));
 
 async function examples(kind: string): Promise<Array<Record<string, unknown>>> {
-  const dir = join(oceanPort(), "examples", kind);
+  const dir = join(OCEAN, "examples", kind);
   const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
   return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8"))));
 }
