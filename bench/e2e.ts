@@ -7,8 +7,8 @@
 import { MemoryContentHashes } from "../lib/local/memory-content-hashes.ts";
 import { MemoryRunStore } from "../lib/local/memory-run-store.ts";
 import { resyncLocal } from "../lib/local/resync.ts";
+import type { Catalog, ContentHashes } from "../lib/pipeline/contracts/index.ts";
 import { DEFAULT_FANOUT_OPTIONS } from "../lib/pipeline/fanout.ts";
-import type { Catalog, ContentHashes } from "../lib/pipeline/ports.ts";
 import type { RunRecord } from "../lib/pipeline/run.ts";
 import type { Entity, PortStats } from "../lib/port/index.ts";
 import { enumerateKind, getKind } from "../lib/source/index.ts";

@@ -8,9 +8,9 @@
 
 import { MemoryRunStore } from "../lib/local/memory-run-store.ts";
 import type { PortAppConfig } from "../lib/mapping/index.ts";
+import type { Catalog, Queue } from "../lib/pipeline/contracts/index.ts";
 import { DEFAULT_FANOUT_OPTIONS, runFanout } from "../lib/pipeline/fanout.ts";
 import { silentLogger } from "../lib/pipeline/logger.ts";
-import type { Catalog, Queue } from "../lib/pipeline/ports.ts";
 import { createGitHubSource } from "../lib/source/github/index.ts";
 
 export interface MemoryChildResult {

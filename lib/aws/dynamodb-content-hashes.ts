@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
-import type { ContentHashes, WrittenHash } from "../pipeline/ports.ts";
+import type { ContentHashes, WrittenHash } from "../pipeline/contracts/index.ts";
 import { type Item, n, num, s, str } from "./run-table-codec.ts";
 
 /** Spreads one blueprint's hashes over partitions, below DynamoDB's per-partition write limit. */

@@ -13,8 +13,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { PortAppConfig } from "../mapping/index.ts";
 import { MAX_PROGRESS_ERRORS } from "../pipeline/caps.ts";
+import type { LockResult, RunStore, SettleOutcome } from "../pipeline/contracts/index.ts";
 import { partitionKey } from "../pipeline/ids.ts";
-import type { LockResult, RunStore, SettleOutcome } from "../pipeline/ports.ts";
 import type {
   BatchRecord,
   BatchResult,

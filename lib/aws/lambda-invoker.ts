@@ -1,6 +1,6 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import type { ContinueEvent, Invoker, ReconcileEvent } from "../pipeline/contracts/index.ts";
 import type { StartEvent } from "../pipeline/fanout.ts";
-import type { ContinueEvent, Invoker, ReconcileEvent } from "../pipeline/ports.ts";
 
 /**
  * Continues a fanout in a new invocation of the same function (`InvocationType: Event`),

@@ -4,8 +4,8 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { packGreedy } from "../pack.ts";
+import type { Queue } from "../pipeline/contracts/index.ts";
 import type { IngestMessage } from "../pipeline/message.ts";
-import type { Queue } from "../pipeline/ports.ts";
 
 export interface SqsQueueOptions {
   client: SQSClient;

@@ -5,7 +5,7 @@ import type {
   ReadableCatalog,
   UpsertOptions,
   UpsertOutcome,
-} from "../pipeline/ports.ts";
+} from "../pipeline/contracts/index.ts";
 import type { RunStatus } from "../pipeline/run.ts";
 import type { ResyncState } from "../port/blueprint.ts";
 import type { PortClient } from "../port/client.ts";

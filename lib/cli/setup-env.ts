@@ -4,7 +4,7 @@ import { PortCatalog } from "../catalog/port-catalog.ts";
 import { resyncStateOf } from "../integration/resync-state.ts";
 import { FileCatalog } from "../local/file-catalog.ts";
 import type { PortAppConfig } from "../mapping/index.ts";
-import type { ReadableCatalog } from "../pipeline/ports.ts";
+import type { ReadableCatalog } from "../pipeline/contracts/index.ts";
 import { PortClient } from "../port/client.ts";
 import { PortConfigError } from "../port/errors.ts";
 import { getSourceDefinition, resolveSettings, SettingsError, UnknownNameError } from "../source/index.ts";

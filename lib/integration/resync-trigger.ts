@@ -1,7 +1,7 @@
+import type { RunStore } from "../pipeline/contracts/index.ts";
 import type { StartEvent } from "../pipeline/fanout.ts";
 import { DEFAULT_FANOUT_OPTIONS } from "../pipeline/fanout.ts";
 import { newRunId } from "../pipeline/ids.ts";
-import type { RunStore } from "../pipeline/ports.ts";
 import type { ResyncStart } from "./changelog.ts";
 
 export interface LockedStartDeps {

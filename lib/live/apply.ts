@@ -1,5 +1,5 @@
+import type { Catalog, ContentHashes, UpsertOptions } from "../pipeline/contracts/index.ts";
 import type { Logger } from "../pipeline/logger.ts";
-import type { Catalog, ContentHashes, UpsertOptions } from "../pipeline/ports.ts";
 import { resourceFiles } from "../pipeline/resource-kind.ts";
 import { contentHash } from "../pipeline/unchanged.ts";
 import type { Entity } from "../port/entity.ts";

@@ -1,7 +1,7 @@
 import type { PortAppConfig } from "../mapping/index.ts";
+import type { Catalog, ContentHashes } from "../pipeline/contracts/index.ts";
 import { type Logger, silentLogger } from "../pipeline/logger.ts";
 import type { CompileResource } from "../pipeline/mappers.ts";
-import type { Catalog, ContentHashes } from "../pipeline/ports.ts";
 import type { ApplyOutcome } from "./apply.ts";
 import { EventMapping } from "./event-mapping.ts";
 import type { GitHubObjects } from "./github-api.ts";

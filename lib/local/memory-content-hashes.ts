@@ -1,4 +1,4 @@
-import type { ContentHashes, WrittenHash } from "../pipeline/ports.ts";
+import type { ContentHashes, WrittenHash } from "../pipeline/contracts/index.ts";
 
 /** Content hashes in memory: for local runs and tests (a process's later runs skip unchanged entities). */
 export class MemoryContentHashes implements ContentHashes {

@@ -1,6 +1,6 @@
+import type { Queue } from "../pipeline/contracts/index.ts";
 import type { ReceivedMessage } from "../pipeline/ingest.ts";
 import type { IngestMessage } from "../pipeline/message.ts";
-import type { Queue } from "../pipeline/ports.ts";
 
 export interface MemoryQueueOptions {
   /** Messages handed to one ingest call, like the SQS event source's `batchSize`. */

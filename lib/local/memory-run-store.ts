@@ -1,6 +1,6 @@
 import type { PortAppConfig } from "../mapping/index.ts";
 import { MAX_PROGRESS_ERRORS } from "../pipeline/caps.ts";
-import type { LockResult, RunStore, SettleOutcome } from "../pipeline/ports.ts";
+import type { LockResult, RunStore, SettleOutcome } from "../pipeline/contracts/index.ts";
 import type {
   BatchRecord,
   BatchResult,

@@ -6,7 +6,7 @@ import type {
   ReadableCatalog,
   UpsertOptions,
   UpsertOutcome,
-} from "../pipeline/ports.ts";
+} from "../pipeline/contracts/index.ts";
 import type { Entity } from "../port/entity.ts";
 
 export interface PlannedUpdate {

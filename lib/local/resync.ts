@@ -1,4 +1,5 @@
 import type { PortAppConfig } from "../mapping/index.ts";
+import type { Catalog, ContentHashes, Invoker, RunStore } from "../pipeline/contracts/index.ts";
 import {
   DEFAULT_FANOUT_OPTIONS,
   type FanoutDeps,
@@ -11,7 +12,6 @@ import { newRunId } from "../pipeline/ids.ts";
 import { ingest } from "../pipeline/ingest.ts";
 import { type Logger, silentLogger } from "../pipeline/logger.ts";
 import { type CompileResource, RunMappers } from "../pipeline/mappers.ts";
-import type { Catalog, ContentHashes, Invoker, RunStore } from "../pipeline/ports.ts";
 import type { RunRecord, Trigger } from "../pipeline/run.ts";
 import { sourceSecondLook } from "../pipeline/second-look.ts";
 import type { Source } from "../source/types.ts";

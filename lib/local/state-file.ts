@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { WrittenHash } from "../pipeline/ports.ts";
+import type { WrittenHash } from "../pipeline/contracts/index.ts";
 import type { RunRecord } from "../pipeline/run.ts";
 import { MemoryContentHashes } from "./memory-content-hashes.ts";
 

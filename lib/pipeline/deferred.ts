@@ -1,7 +1,7 @@
 import type { PortAppConfig } from "../mapping/index.ts";
+import type { UpsertOptions, UpsertOutcome } from "./contracts/index.ts";
 import type { FinishDeps } from "./finish.ts";
 import { relationTargets } from "./owned.ts";
-import type { UpsertOptions, UpsertOutcome } from "./ports.ts";
 import type { DeferredEntity, Failure, RunRecord } from "./run.ts";
 import { contentHash } from "./unchanged.ts";
 

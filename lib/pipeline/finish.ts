@@ -1,6 +1,6 @@
+import type { Catalog, ContentHashes, RunStore } from "./contracts/index.ts";
 import type { Logger } from "./logger.ts";
 import type { RunOutcomes } from "./outcomes.ts";
-import type { Catalog, ContentHashes, RunStore } from "./ports.ts";
 import { reconcile } from "./reconcile.ts";
 import type { RunRecord } from "./run.ts";
 import type { SecondLook } from "./second-look.ts";

@@ -3,12 +3,12 @@ import { clipKey, itemKey } from "../mapping/item-key.ts";
 import type { Entity } from "../port/entity.ts";
 import { MAX_BATCH_FAILURES } from "./caps.ts";
 import { addToCauses } from "./causes.ts";
+import type { ContentHashes, UpsertOptions, UpsertOutcome, WrittenHash } from "./contracts/index.ts";
 import { isDeferrable } from "./deferred.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import { mapMessages } from "./map-messages.ts";
 import type { RunMappers } from "./mappers.ts";
 import { type IngestMessage, parseMessage } from "./message.ts";
-import type { ContentHashes, UpsertOptions, UpsertOutcome, WrittenHash } from "./ports.ts";
 import type { BatchResult, Failure, RunRecord } from "./run.ts";
 import { contentHash, DEFAULT_REWRITE_AFTER_MS } from "./unchanged.ts";
 

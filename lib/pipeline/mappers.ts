@@ -1,5 +1,5 @@
 import type { PortAppConfig, ResourceMapper } from "../mapping/index.ts";
-import type { RunStore } from "./ports.ts";
+import type { RunRecords } from "./contracts/index.ts";
 import type { RunRecord } from "./run.ts";
 
 export type CompileResource = (config: PortAppConfig, resource: number) => Promise<ResourceMapper>;
@@ -18,11 +18,11 @@ const KEPT_RUNS = 4;
  * once per resource, not once per message.
  */
 export class RunMappers {
-  readonly #store: RunStore;
+  readonly #store: RunRecords;
   readonly #compile: CompileResource;
   readonly #runs = new Map<string, Promise<RunMapping>>();
 
-  constructor(store: RunStore, compile: CompileResource) {
+  constructor(store: RunRecords, compile: CompileResource) {
     this.#store = store;
     this.#compile = compile;
   }

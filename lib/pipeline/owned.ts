@@ -1,4 +1,4 @@
-import type { Catalog } from "./ports.ts";
+import type { Catalog } from "./contracts/index.ts";
 
 /** What Port holds for this integration: identifiers per blueprint and, when known, what each relates to. */
 export interface Owned {

@@ -1,7 +1,7 @@
 import type { PortAppConfig } from "../mapping/index.ts";
 import type { Entity } from "../port/entity.ts";
+import type { ReadableCatalog, UpsertOptions } from "./contracts/index.ts";
 import type { FinishDeps } from "./finish.ts";
-import type { ReadableCatalog, UpsertOptions } from "./ports.ts";
 import type { Failure, RunRecord } from "./run.ts";
 import { type LookResult, type Wanted, wantedKey } from "./second-look.ts";
 import { contentHash } from "./unchanged.ts";

@@ -1,6 +1,6 @@
 import type { Entity } from "../port/entity.ts";
 import type { FailureCause } from "./causes.ts";
-import type { ItemOrigin } from "./ports.ts";
+import type { ItemOrigin } from "./contracts/index.ts";
 
 /** How a run was started. */
 export type Trigger = "schedule" | "manual" | "cli" | "local" | "port";

@@ -4,9 +4,9 @@ import { getKind } from "../source/kinds.ts";
 import { lookAgain } from "../source/look-again.ts";
 import type { LookAgainScope, Source } from "../source/types.ts";
 import { literalBlueprint } from "./blueprints.ts";
+import type { ItemOrigin } from "./contracts/index.ts";
 import { selectorExtras } from "./fanout.ts";
 import type { RunMappers } from "./mappers.ts";
-import type { ItemOrigin } from "./ports.ts";
 import { resourceKind } from "./resource-kind.ts";
 import type { RunRecord } from "./run.ts";
 

@@ -1,6 +1,6 @@
 import { MAX_FAILURE_SAMPLES } from "./caps.ts";
 import { addToCauses, type FailureCause, mergeCauses } from "./causes.ts";
-import type { RunStore } from "./ports.ts";
+import type { BatchLedger } from "./contracts/index.ts";
 import type { DeferredEntity, Failure, KindSummary, RunRecord } from "./run.ts";
 
 export interface Tally {
@@ -17,7 +17,11 @@ export interface Tally {
 }
 
 /** Adds up the run's batches: the exact figures of a run, whatever was delivered twice. */
-export async function tallyBatches(store: RunStore, run: RunRecord, kindOf: (resource: number) => string) {
+export async function tallyBatches(
+  store: Pick<BatchLedger, "listBatches">,
+  run: RunRecord,
+  kindOf: (resource: number) => string,
+) {
   const kinds = new Map<number, KindSummary>();
   for (const resource of run.resources) {
     kinds.set(resource, {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Entity } from "../port/entity.ts";
-import type { UpsertOptions } from "./ports.ts";
+import type { UpsertOptions } from "./contracts/index.ts";
 
 /** A full rewrite at least this often, so an edit made in Port by hand is repaired. */
 export const DEFAULT_REWRITE_AFTER_MS = 24 * 60 * 60_000;

@@ -1,9 +1,9 @@
 import { afterEach, expect, it } from "vitest";
 import { MemoryQueue } from "../../lib/local/memory-queue.ts";
 import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
+import type { ContinueEvent } from "../../lib/pipeline/contracts/index.ts";
 import { DEFAULT_FANOUT_OPTIONS, runFanout } from "../../lib/pipeline/fanout.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
-import type { ContinueEvent } from "../../lib/pipeline/ports.ts";
 import { startWorld, type World } from "../support/world.ts";
 
 let world: World | undefined;

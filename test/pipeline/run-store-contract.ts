@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PortAppConfig } from "../../lib/mapping/index.ts";
-import type { RunStore } from "../../lib/pipeline/ports.ts";
+import type { RunStore } from "../../lib/pipeline/contracts/index.ts";
 import type { BatchResult, RunRecord } from "../../lib/pipeline/run.ts";
 
 const config = { resources: [{ kind: "repository" }] } as unknown as PortAppConfig;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
 import type { PortAppConfig } from "../../lib/mapping/index.ts";
+import type { Catalog, RunStore } from "../../lib/pipeline/contracts/index.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
-import type { Catalog, RunStore } from "../../lib/pipeline/ports.ts";
 import type { RunStatus } from "../../lib/pipeline/run.ts";
 import { DEFAULT_STALL_BOUNDS, endStalledRun } from "../../lib/pipeline/watchdog.ts";
 import { newRun } from "./run-store-contract.ts";

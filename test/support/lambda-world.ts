@@ -12,10 +12,10 @@ import {
 import type { Context } from "aws-lambda";
 import { fanoutHandler, ingestHandler } from "../../lib/aws/handlers.ts";
 import { buildRuntime, type Runtime } from "../../lib/aws/runtime.ts";
+import type { RunStore } from "../../lib/pipeline/contracts/index.ts";
 import { newRunId } from "../../lib/pipeline/ids.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
 import type { RunOutcomes } from "../../lib/pipeline/outcomes.ts";
-import type { RunStore } from "../../lib/pipeline/ports.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { type LocalDynamo, startDynalite } from "./dynalite.ts";
 import { type LocalSqs, startSqs } from "./sqs.ts";
@@ -223,7 +223,11 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
         const runId = newRunId();
         await fanout({ runId, trigger: "manual" }, context());
         for (let i = 0; i < invocations.length; i++) await invocations[i];
-        return await runEnded(runtime.store, runId, resync.timeoutMs ?? 60_000);
+        const ended = await runEnded(runtime.store, runId, resync.timeoutMs ?? 60_000);
+        // The step that ended the run (often a reconciliation invocation the ingest started)
+        // may still be returning, e.g. flushing its logs to Port: as with Lambda, wait for it.
+        for (let i = 0; i < invocations.length; i++) await invocations[i];
+        return ended;
       } finally {
         await poller.stop();
       }
