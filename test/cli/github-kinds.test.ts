@@ -9,7 +9,7 @@ import {
 } from "../../lib/source/github/defaults.ts";
 import type { CicdModel, FakeOrg } from "../fakes/github/index.ts";
 import { tide } from "../support/tide-cli.ts";
-import { INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { cliEnv, startWorld, type World } from "../support/world.ts";
 
 /**
  * Each GitHub kind of Ocean's documented mapping (`defaults/more-kinds.yml`), resynced alone
@@ -54,13 +54,7 @@ beforeAll(async () => {
 afterAll(() => world?.close());
 
 const env = () => ({
-  GITHUB_ORG: world.github.org.login,
-  GITHUB_TOKEN: world.github.token,
-  GITHUB_API_URL: world.github.url,
-  PORT_CLIENT_ID: world.port.credentials.clientId,
-  PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
-  PORT_BASE_URL: world.port.url,
-  TIDE_INTEGRATION_ID: INTEGRATION,
+  ...cliEnv(world),
 });
 
 type Truth = (org: FakeOrg, cicd: CicdModel) => string[];

@@ -7,7 +7,7 @@ import { createGitHubSource } from "../../lib/source/github/index.ts";
 import { getKind } from "../../lib/source/index.ts";
 import { collect, itemsOf } from "../source/helpers.ts";
 import { tide } from "../support/tide-cli.ts";
-import { INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { cliEnv, startWorld, type World } from "../support/world.ts";
 
 /**
  * Ocean compatibility, on Ocean's own material (vendored in `test/fakes/github/ocean/`): its
@@ -109,13 +109,7 @@ describe("Ocean's GitHub material", () => {
       const config = join(cwd, "ocean-default.yml");
       await writeFile(config, await readFile(oceanFile("resources/port-app-config.yml"), "utf8"));
       const env = {
-        GITHUB_ORG: world.github.org.login,
-        GITHUB_TOKEN: world.github.token,
-        GITHUB_API_URL: world.github.url,
-        PORT_CLIENT_ID: world.port.credentials.clientId,
-        PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
-        PORT_BASE_URL: world.port.url,
-        TIDE_INTEGRATION_ID: INTEGRATION,
+        ...cliEnv(world),
       };
       const validate = await tide(["validate", "--config", config], { cwd, env });
       expect(validate.code, validate.stdout + validate.stderr).toBe(0);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { githubDefaults } from "../../lib/source/github/defaults.ts";
 import { tide } from "../support/tide-cli.ts";
-import { INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { cliEnv, startWorld, type World } from "../support/world.ts";
 
 /**
  * The security alert and catalog-as-code kinds end to end: `tide resync --local` with
@@ -142,13 +142,7 @@ beforeEach(async () => {
 afterEach(async () => world.close());
 
 const env = () => ({
-  GITHUB_ORG: world.github.org.login,
-  GITHUB_TOKEN: world.github.token,
-  GITHUB_API_URL: world.github.url,
-  PORT_CLIENT_ID: world.port.credentials.clientId,
-  PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
-  PORT_BASE_URL: world.port.url,
-  TIDE_INTEGRATION_ID: INTEGRATION,
+  ...cliEnv(world),
 });
 
 const resync = (kind: string) => tide(["resync", "--local", "--kinds", kind], { cwd, env: env() });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliver, example, retarget } from "../live/webhooks.ts";
 import { tide } from "../support/tide-cli.ts";
-import { BLUEPRINTS, INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { BLUEPRINTS, cliEnv, INTEGRATION, startWorld, type World } from "../support/world.ts";
 
 const TIDE = new URL("../../bin/tide.js", import.meta.url).pathname;
 const SECRET = "serve-secret";
@@ -17,13 +17,7 @@ beforeAll(async () => {
   world = await startWorld({ github: { repos: 3, pullsPerRepo: 2, issuesPerRepo: 1, teams: 1, seed: 8 } });
   cwd = mkdtempSync(join(tmpdir(), "tide-serve-"));
   env = {
-    GITHUB_ORG: world.github.org.login,
-    GITHUB_TOKEN: world.github.token,
-    GITHUB_API_URL: world.github.url,
-    PORT_CLIENT_ID: world.port.credentials.clientId,
-    PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
-    PORT_BASE_URL: world.port.url,
-    TIDE_INTEGRATION_ID: INTEGRATION,
+    ...cliEnv(world),
     GITHUB_WEBHOOK_SECRET: SECRET,
   };
 });

@@ -7,7 +7,7 @@ import { githubDefaults } from "../../lib/source/github/defaults.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { PortFakeOptions } from "../fakes/port/index.ts";
 import { tide } from "../support/tide-cli.ts";
-import { BLUEPRINTS, INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { BLUEPRINTS, cliEnv, INTEGRATION, startWorld, type World } from "../support/world.ts";
 
 /** Tide as an integration in Port, through the `tide` command against the local Port. */
 
@@ -34,13 +34,7 @@ async function setUp(integrations: PortFakeOptions["integrations"], files: Recor
   const cwd = mkdtempSync(join(tmpdir(), "tide-native-"));
   for (const [name, doc] of Object.entries(files)) writeFileSync(join(cwd, name), stringify(doc));
   const env = {
-    GITHUB_ORG: world.github.org.login,
-    GITHUB_TOKEN: world.github.token,
-    GITHUB_API_URL: world.github.url,
-    PORT_CLIENT_ID: world.port.credentials.clientId,
-    PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
-    PORT_BASE_URL: world.port.url,
-    TIDE_INTEGRATION_ID: INTEGRATION,
+    ...cliEnv(world),
   };
   return {
     world,

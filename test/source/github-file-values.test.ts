@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tide } from "../support/tide-cli.ts";
-import { INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { cliEnv, startWorld, type World } from "../support/world.ts";
 
 /** A blueprint with the two file properties the mapping below fills. */
 const SERVICE = {
@@ -52,13 +52,7 @@ beforeEach(async () => {
 afterEach(async () => world.close());
 
 const env = () => ({
-  GITHUB_ORG: world.github.org.login,
-  GITHUB_TOKEN: world.github.token,
-  GITHUB_API_URL: world.github.url,
-  PORT_CLIENT_ID: world.port.credentials.clientId,
-  PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
-  PORT_BASE_URL: world.port.url,
-  TIDE_INTEGRATION_ID: INTEGRATION,
+  ...cliEnv(world),
 });
 
 describe("file:// values with the GitHub source (tide resync --local)", () => {

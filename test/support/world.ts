@@ -110,3 +110,16 @@ export async function startWorld(
   };
   return world;
 }
+
+/** The environment `tide` needs to run against a world's GitHub and Port, as a user sets it. */
+export function cliEnv(world: Pick<World, "github" | "port">): Record<string, string> {
+  return {
+    GITHUB_ORG: world.github.org.login,
+    GITHUB_TOKEN: world.github.token,
+    GITHUB_API_URL: world.github.url,
+    PORT_CLIENT_ID: world.port.credentials.clientId,
+    PORT_CLIENT_SECRET: world.port.credentials.clientSecret,
+    PORT_BASE_URL: world.port.url,
+    TIDE_INTEGRATION_ID: INTEGRATION,
+  };
+}
