@@ -146,7 +146,7 @@ export async function run(): Promise<BenchRow[]> {
     {
       group,
       name: "month: with what the stack keeps",
-      value: `${usd(month.total)} (+ ${stack.alarms} alarms ${usd(month.alarms)}, ${stack.secrets} secret ${usd(month.secrets)})`,
+      value: `${usd(month.total)} (+ ${stack.alarms} alarms ${usd(month.alarms)}, ${stack.secrets} secrets ${usd(month.secrets)})`,
       target: "≤ $1",
       pass: month.total <= 1,
     },
