@@ -13,6 +13,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   bundle: () => import("./bundle.ts"),
   live: () => import("./live.ts"),
   cost: () => import("./cost.ts"),
+  mix: () => import("./e2e-mix.ts"),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,144 @@
+/**
+ * `npm run bench -- mix`: the end-to-end resync of a realistic mix of GitHub kinds —
+ * repositories, pull requests, workflow runs, deployments and Dependabot alerts, with Ocean's
+ * mappings — from the GitHub fake to the Port fake (each in a worker thread, 50 ms a request),
+ * through Tide's local pipeline with its defaults, beside its floor.
+ */
+import { parse, stringify } from "yaml";
+import { PortCatalog } from "../lib/catalog/port-catalog.ts";
+import { MemoryContentHashes } from "../lib/local/memory-content-hashes.ts";
+import { MemoryRunStore } from "../lib/local/memory-run-store.ts";
+import { resyncLocal } from "../lib/local/resync.ts";
+import { compileResource, loadConfig } from "../lib/mapping/index.ts";
+import { PortClient } from "../lib/port/index.ts";
+import {
+  githubDefaults,
+  githubKindBlueprints,
+  githubMoreKindsConfig,
+} from "../lib/source/github/defaults.ts";
+import { createGitHubSource } from "../lib/source/github/index.ts";
+import { DEFAULT_MAX_CONCURRENCY } from "../lib/source/github/octokit.ts";
+import { enumerateKind, getKind } from "../lib/source/index.ts";
+import { startGitHubFakeWorker } from "../test/fakes/github/worker.ts";
+import { startPortFakeInWorker } from "../test/fakes/port/worker.ts";
+import type { BenchRow } from "./row.ts";
+
+const INTEGRATION = "bench-mix";
+const LATENCY_MS = 50;
+const REPOS = 400;
+/** Port requests in flight: the Port client's default. */
+const PORT_CONCURRENCY = 8;
+const PER_REQUEST = 20;
+
+/** Ocean's documented mapping of a Dependabot alert (the kind has none in Tide's defaults). */
+const DEPENDABOT = {
+  kind: "dependabot-alert",
+  selector: { query: "true", states: ["open", "fixed", "dismissed", "auto_dismissed"] },
+  port: {
+    entity: {
+      mappings: {
+        identifier: '.__repository + "-" + (.number | tostring)',
+        title: ".number | tostring",
+        blueprint: '"githubDependabotAlert"',
+        properties: {
+          state: ".state",
+          severity: ".security_advisory.severity",
+          packageName: ".dependency.package.name",
+          url: ".html_url",
+        },
+        relations: { repository: ".__repository" },
+      },
+    },
+  },
+};
+
+type Resource = { kind: string; selector?: Record<string, unknown> };
+
+async function mixConfig() {
+  const defaults = parse(await githubDefaults.portAppConfig()) as { resources: Resource[] };
+  const more = parse(await githubMoreKindsConfig()) as { resources: Resource[] };
+  const pick = (from: Resource[], kind: string) => from.filter((r) => r.kind === kind);
+  const resources = [
+    ...pick(defaults.resources, "repository"),
+    ...pick(defaults.resources, "pull-request").map((r) => ({
+      ...r,
+      selector: { ...r.selector, state: "all" },
+    })),
+    ...pick(more.resources, "workflow-run"),
+    ...pick(more.resources, "deployment"),
+    DEPENDABOT,
+  ];
+  return loadConfig(stringify({ ...defaults, resources }), "bench-mix.yml");
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const config = await mixConfig();
+  const [github, port] = await Promise.all([
+    startGitHubFakeWorker({
+      repos: REPOS,
+      pullsPerRepo: 10,
+      issuesPerRepo: 0,
+      teams: 0,
+      cicd: { workflowsPerRepo: 2, runsPerWorkflow: 10, deploymentsPerRepo: 5, environmentsPerRepo: 2 },
+      alertsPerRepo: { dependabot: 4, "code-scanning": 0, "secret-scanning": 0 },
+      latencyMs: LATENCY_MS,
+      rateLimit: { limit: 10_000_000 },
+      cacheResponses: true,
+      seed: 15,
+    }),
+    startPortFakeInWorker({
+      blueprints: structuredClone([...githubDefaults.blueprints, ...githubKindBlueprints]) as Array<
+        Record<string, unknown>
+      >,
+      integrations: [{ identifier: INTEGRATION, config: {} }],
+      faults: { latencyMs: LATENCY_MS },
+    }),
+  ]);
+  try {
+    const source = createGitHubSource({ org: github.login, apiUrl: github.url, token: github.token });
+    // One untimed pass renders every page once (the fake then only waits) and counts them.
+    const before = (await github.stats()).requests;
+    for (const spec of config.resources) {
+      const { query: _, ...selector } = spec.selector ?? {};
+      await enumerateKind(getKind(source, spec.kind), { selector, concurrency: 64, onPage: () => {} });
+    }
+    const pages = (await github.stats()).requests - before;
+    const client = new PortClient({
+      ...port.credentials,
+      baseUrl: port.url,
+      integrationId: INTEGRATION,
+      integrationType: "github",
+    });
+    const started = performance.now();
+    const { run } = await resyncLocal({
+      integrationId: INTEGRATION,
+      config,
+      source,
+      catalog: new PortCatalog(client, INTEGRATION),
+      compile: compileResource,
+      store: new MemoryRunStore(),
+      hashes: new MemoryContentHashes(),
+    });
+    const wallMs = performance.now() - started;
+    if (run.status !== "completed") throw new Error(`bench resync ended ${run.status}`);
+    const kinds = run.summary?.kinds ?? [];
+    const entities = kinds.reduce((n, k) => n + k.entities, 0);
+    const githubFloor = (pages * LATENCY_MS) / DEFAULT_MAX_CONCURRENCY;
+    const portFloor = (Math.ceil(entities / PER_REQUEST) * LATENCY_MS) / PORT_CONCURRENCY;
+    const floorMs = Math.max(githubFloor, portFloor);
+    const mix = kinds.map((k) => `${k.entities.toLocaleString("en")} ${k.kind}`).join(", ");
+    return [
+      {
+        group: "end-to-end",
+        name: `realistic mix, ${REPOS} repositories (${mix}), 50 ms per request, defaults`,
+        value:
+          `${(wallMs / 1000).toFixed(1)} s = ${(wallMs / floorMs).toFixed(2)}× floor ` +
+          `(floor ${(floorMs / 1000).toFixed(1)} s: ${pages.toLocaleString("en")} GitHub pages ÷ ${DEFAULT_MAX_CONCURRENCY} ` +
+          `vs ${Math.ceil(entities / PER_REQUEST).toLocaleString("en")} upserts ÷ ${PORT_CONCURRENCY})`,
+        target: "",
+      },
+    ];
+  } finally {
+    await Promise.all([github.close(), port.close()]);
+  }
+}
