@@ -18,9 +18,9 @@ import {
 } from "../lib/source/github/defaults.ts";
 import { createGitHubSource } from "../lib/source/github/index.ts";
 import { DEFAULT_MAX_CONCURRENCY } from "../lib/source/github/octokit.ts";
-import { enumerateKind, getKind } from "../lib/source/index.ts";
 import { startGitHubFakeWorker } from "../test/fakes/github/worker.ts";
 import { startPortFakeInWorker } from "../test/fakes/port/worker.ts";
+import { warmUp } from "./e2e.ts";
 import type { BenchRow } from "./row.ts";
 
 const INTEGRATION = "bench-mix";
@@ -98,10 +98,7 @@ export async function run(): Promise<BenchRow[]> {
     const source = createGitHubSource({ org: github.login, apiUrl: github.url, token: github.token });
     // One untimed pass renders every page once (the fake then only waits) and counts them.
     const before = (await github.stats()).requests;
-    for (const spec of config.resources) {
-      const { query: _, ...selector } = spec.selector ?? {};
-      await enumerateKind(getKind(source, spec.kind), { selector, concurrency: 64, onPage: () => {} });
-    }
+    await warmUp({ config, source });
     const pages = (await github.stats()).requests - before;
     const client = new PortClient({
       ...port.credentials,

@@ -106,7 +106,7 @@ async function tide(world: BenchWorld, store: MemoryRunStore, hashes: ContentHas
 }
 
 /** Reads every page once, untimed: the fake renders and keeps each one, so its thread only waits later. */
-async function warmUp(world: BenchWorld): Promise<void> {
+export async function warmUp(world: Pick<BenchWorld, "config" | "source">): Promise<void> {
   for (const spec of world.config.resources) {
     const { query: _, ...selector } = spec.selector ?? {};
     await enumerateKind(getKind(world.source, spec.kind), { selector, concurrency: 64, onPage: () => {} });
