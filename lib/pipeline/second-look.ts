@@ -104,7 +104,17 @@ export function sourceSecondLook(options: SourceLookOptions): SecondLook {
               kind,
               scope,
               { selector: selectorExtras(spec.selector), concurrency: options.concurrency },
-              async (page) => {
+              async (page, partition) => {
+                if (page.unreadable !== undefined) {
+                  // The partition's items are unknown, not absent (a repository GitHub blocked):
+                  // whatever was last listed there, or may have been, stays.
+                  for (const w of mine) {
+                    const elsewhere = w.origin?.kind === spec.kind && w.origin.partition !== partition;
+                    if (!elsewhere) result.undecided.add(wantedKey(w.blueprint, w.identifier));
+                  }
+                  result.problems.push(`${where}: ${partition ? `${partition}: ` : ""}${page.unreadable}`);
+                  return;
+                }
                 const mapped = await mapper.map(page.items);
                 if (mapped.failures.length > 0) {
                   const first = mapped.failures[0];

@@ -37,9 +37,12 @@ export interface KindContext<S extends ResolvedSettings = ResolvedSettings> {
 
 /**
  * What a kind's generator yields: an array of raw items (one page), or a page with the cursor
- * to resume after it (`null`: this was the last page).
+ * to resume after it (`null`: this was the last page). `unreadable` says a partition exists but
+ * could not be read (access blocked): entities last listed there are kept, never deleted.
  */
-export type KindYield = readonly unknown[] | { items: readonly unknown[]; cursor: Cursor | null };
+export type KindYield =
+  | readonly unknown[]
+  | { items: readonly unknown[]; cursor: Cursor | null; unreadable?: string };
 
 /** One kind: an async generator of pages, exactly like an Ocean `@ocean.on_resync("kind")` handler. */
 export type KindGenerator<S extends ResolvedSettings = ResolvedSettings> = (
@@ -189,12 +192,13 @@ async function* pagesOf<S extends ResolvedSettings>(
       yield { items: value, cursor: { restart: true, pages } satisfies RestartCursor };
       continue;
     }
-    const page = value as { items?: unknown; cursor?: unknown };
+    const page = value as { items?: unknown; cursor?: unknown; unreadable?: unknown };
     if (!page || !Array.isArray(page.items) || page.cursor === undefined)
       throw new TypeError(
         `kind ${name}: page ${pages} is neither an array of items nor { items: [...], cursor }`,
       );
-    yield { items: page.items, cursor: page.cursor as Cursor | null };
+    const unreadable = typeof page.unreadable === "string" ? { unreadable: page.unreadable } : {};
+    yield { items: page.items, cursor: page.cursor as Cursor | null, ...unreadable };
     if (page.cursor === null) return;
   }
 }

@@ -12,6 +12,11 @@ export interface Page<T = unknown> {
   items: T[];
   /** `null` when this was the last page. */
   cursor: Cursor | null;
+  /**
+   * Set when the partition exists but could not be read (GitHub blocked the repository):
+   * its items are unknown, not absent, so entities last listed there are never deleted.
+   */
+  unreadable?: string;
 }
 
 /** What every call into a source may carry. */

@@ -120,6 +120,42 @@ describe("reconciliation never deletes what is live", () => {
     expect(world.actual()).toEqual(world.expected());
   });
 
+  // Without knowing where a pull request was last listed, any of them may have been in the
+  // blocked repository: all absent pull requests wait for a run that can read it.
+  it.each([
+    ["knowing where each was last listed (content hashes), deletes the removed one's", true],
+    ["not knowing where each was last listed, keeps every absent one", false],
+  ])("keeps the pull requests of a repository GitHub blocked; %s", async (_, withHashes) => {
+    world = await startWorld({ github: { repos: 12, pullsPerRepo: 2, issuesPerRepo: 0, teams: 1, seed: 5 } });
+    const hashes = withHashes ? { hashes: new MemoryContentHashes() } : {};
+    await resync(world, hashes);
+    const pullsIn = (repo: string) =>
+      world!.port.entities(BLUEPRINTS.pullRequest).filter((e) => e.identifier.startsWith(`${repo}-`));
+    // Two repositories with open pull requests (the others' are closed or merged).
+    const [blocked, removed] = world.github.org.repoNames().filter((n) => pullsIn(n).length > 0) as [
+      string,
+      string,
+    ];
+    const blockedPulls = pullsIn(blocked).map((e) => e.identifier);
+    expect(blockedPulls.length).toBeGreaterThan(0);
+    const removedBefore = pullsIn(removed).length;
+
+    world.github.org.blockRepo(blocked, 451);
+    world.github.org.removeRepo(removed);
+    const { run } = await resync(world, hashes);
+
+    expect(run.status).toBe("completed");
+    // Blocked: still listed, its pull requests unreadable, so unknown rather than gone.
+    expect(pullsIn(blocked).map((e) => e.identifier)).toEqual(blockedPulls);
+    expect(world.port.entity(BLUEPRINTS.repository, blocked)).toBeDefined();
+    // Removed: gone from the listing and its pull requests 404. Its repository entity goes with
+    // them, or stays as long as kept pull requests relate to it.
+    const removedPulls = pullsIn(removed).length;
+    expect(world.port.entity(BLUEPRINTS.repository, removed) !== undefined).toBe(removedPulls > 0);
+    expect(removedPulls).toBe(withHashes ? 0 : removedBefore);
+    expect(run.summary?.deletion.unconfirmed).toBe(blockedPulls.length + removedPulls);
+  });
+
   it("writes again in the same run an entity deleted in Port by hand, whose content hash says unchanged", async () => {
     world = await startWorld();
     const hashes = new MemoryContentHashes();

@@ -183,7 +183,7 @@ describe("kinds partitioned by repository", () => {
     fake.org.blockRepo(name, 451);
     for (const kind of ["release", "tag", "workflow-run", "deployment-status"] as const) {
       expect(await collect(source.kinds[kind].pages({ partition: name })), kind).toEqual([
-        { items: [], cursor: null },
+        { items: [], cursor: null, unreadable: expect.stringContaining("blocked by GitHub (HTTP 451)") },
       ]);
     }
     expect(warnings).toEqual([

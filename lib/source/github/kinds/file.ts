@@ -55,7 +55,11 @@ export function fileKind(ctx: GitHubKindContext): Kind {
       if (repoName === undefined) throw new PartitionRequiredError(name);
       const patterns = patternsOf(options);
       const after = readCursor(options.cursor);
-      const repository = await readRepository(ctx, name, repoName, options);
+      const { repository, unreadable } = await readRepository(ctx, name, repoName, options);
+      if (unreadable !== undefined) {
+        yield { items: [], cursor: null, unreadable };
+        return;
+      }
       const targets = repository ? await findFiles(ctx, repoName, repository, patterns, options) : [];
       const rest = targets.filter((t) => !after || t.p > after.p || (t.p === after.p && t.path > after.path));
       if (rest.length === 0) {

@@ -31,7 +31,11 @@ export function folderKind(ctx: GitHubKindContext): Kind {
           `kind folder: a cursor is the next pattern's number, not ${JSON.stringify(from)}`,
         );
       }
-      const repository = await readRepository(ctx, name, repoName, options);
+      const { repository, unreadable } = await readRepository(ctx, name, repoName, options);
+      if (unreadable !== undefined) {
+        yield { items: [], cursor: null, unreadable };
+        return;
+      }
       const applying = repository
         ? patternsFor(patternsOf(options), repoName, String(repository.default_branch ?? "main"))
         : [];

@@ -99,8 +99,15 @@ export function patternsFor(
   });
 }
 
+/** What {@link readRepository} found: the repository, or why there is none. */
+export interface ReadRepository {
+  repository?: Record<string, unknown>;
+  /** Set when GitHub blocked the repository: its contents are unknown, not gone (a `Page.unreadable`). */
+  unreadable?: string;
+}
+
 /**
- * `GET /repos/{org}/{repo}`: the repository object items carry; undefined (with a warning) if
+ * `GET /repos/{org}/{repo}`: the repository object items carry; none (with a warning) if
  * it is gone (404) or GitHub blocked it (451, or 403 with a `block`), as the other per-repository
  * kinds skip it.
  */
@@ -109,7 +116,7 @@ export async function readRepository(
   kind: string,
   repo: string,
   options: CallOptions,
-): Promise<Record<string, unknown> | undefined> {
+): Promise<ReadRepository> {
   try {
     const { body } = await ctx.client.get(repoPath(ctx.org, repo), {
       signal: options.signal,
@@ -118,7 +125,7 @@ export async function readRepository(
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       throw new TypeError(`kind ${kind}: GET ${repoPath(ctx.org, repo)} did not return a repository`);
     }
-    return body as Record<string, unknown>;
+    return { repository: body as Record<string, unknown> };
   } catch (error) {
     if (!(error instanceof SourceHttpError)) throw error;
     const blocked = error.status === 451 || (error instanceof GitHubHttpError && error.block !== undefined);
@@ -129,6 +136,6 @@ export async function readRepository(
       kind,
       status: error.status,
     });
-    return undefined;
+    return blocked ? { unreadable: `repository blocked by GitHub (HTTP ${error.status})` } : {};
   }
 }

@@ -80,12 +80,15 @@ export function perRepository(ctx: GitHubKindContext, spec: PerRepository): Kind
         } else if (error.status === 451 || (error.status === 403 && block)) {
           // GitHub blocked the repository (a DMCA takedown, a disabled repository): it stays in
           // the org's listing, but nothing in it can be read. Skip it rather than fail every run.
-          ctx.warn(`github: skipped repository ${ctx.org}/${repo}: ${spec.label ?? name} blocked by GitHub`, {
+          const why = `${spec.label ?? name} blocked by GitHub`;
+          ctx.warn(`github: skipped repository ${ctx.org}/${repo}: ${why}`, {
             repository: repo,
             kind: name,
             status: error.status,
             reason: block?.reason,
           });
+          yield { items: [], cursor: null, unreadable: `${why} (HTTP ${error.status})` };
+          return;
         } else if (error.status !== 404 && error.status !== 410) {
           throw error;
         }
