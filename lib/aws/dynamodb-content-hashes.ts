@@ -1,11 +1,7 @@
 import { createHash } from "node:crypto";
-import {
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
-  type DynamoDBClient,
-  type WriteRequest,
-} from "@aws-sdk/client-dynamodb";
+import { BatchGetItemCommand, type DynamoDBClient, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import type { ContentHashes, WrittenHash } from "../pipeline/contracts/index.ts";
+import { batchWrite } from "./batch-write.ts";
 import { type Item, n, num, s, str } from "./run-table-codec.ts";
 
 /** Spreads one blueprint's hashes over partitions, below DynamoDB's per-partition write limit. */
@@ -82,18 +78,8 @@ export class DynamoContentHashes implements ContentHashes {
     );
   }
 
-  async #write(requests: WriteRequest[]): Promise<void> {
-    for (let i = 0; i < requests.length; i += 25) {
-      let pending: WriteRequest[] = requests.slice(i, i + 25);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-        const result = await this.#db.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.#table]: pending } }),
-        );
-        pending = result.UnprocessedItems?.[this.#table] ?? [];
-      }
-    }
+  #write(requests: WriteRequest[]): Promise<void> {
+    return batchWrite(this.#db, this.#table, requests);
   }
 }
 

@@ -237,6 +237,7 @@ export class DynamoRunStore implements RunStore {
       cursor: json(item, "cursor") ?? null,
       seq: num(item, "seq"),
       done: flag(item, "done"),
+      ...(item.validators ? { validators: json(item, "validators") as Checkpoint["validators"] } : {}),
     }));
   }
 
@@ -247,6 +248,7 @@ export class DynamoRunStore implements RunStore {
       cursor: s(JSON.stringify(checkpoint.cursor ?? null)),
       seq: n(checkpoint.seq),
       done: bool(checkpoint.done),
+      ...(checkpoint.validators ? { validators: s(JSON.stringify(checkpoint.validators)) } : {}),
       expiresAt: n(this.#expiresAt()),
     });
   }
@@ -397,6 +399,24 @@ export class DynamoRunStore implements RunStore {
     if (state === "done" && (await this.#conditional(new UpdateItemCommand(update("#state = :failed")))))
       return { applied: true, run: await this.getRun(runId) };
     return { applied: false, run: await this.getRun(runId) };
+  }
+
+  async recordUnchanged(runId: string, result: BatchResult): Promise<void> {
+    const { batch, resource, state, ...figures } = result;
+    // One conditional put, no transaction: it touches neither the sent nor the settled count.
+    await this.#conditional(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: {
+          ...keys.batch(runId, batch),
+          resource: n(resource),
+          state: s(state),
+          result: packed(figures),
+          expiresAt: n(this.#expiresAt()),
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
   }
 
   async countUnsettled(runId: string): Promise<number> {

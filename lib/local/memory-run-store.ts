@@ -176,6 +176,13 @@ export class MemoryRunStore implements RunStore {
     });
   }
 
+  async recordUnchanged(runId: string, result: BatchResult): Promise<void> {
+    const entry = this.#entry(runId);
+    if (entry.batches.has(result.batch)) return;
+    entry.run.progressAt = Date.now();
+    entry.batches.set(result.batch, { ...copy(result), counted: true });
+  }
+
   async getBatches(runId: string, batches: string[]): Promise<Map<string, BatchRecord>> {
     const entry = this.#entry(runId);
     const found = new Map<string, BatchRecord>();

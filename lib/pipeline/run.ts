@@ -1,4 +1,5 @@
 import type { Entity } from "../port/entity.ts";
+import type { PageValidator } from "../source/types.ts";
 import type { FailureCause } from "./causes.ts";
 import type { ItemOrigin } from "./contracts/index.ts";
 
@@ -47,6 +48,11 @@ export interface Checkpoint {
   /** Batches this partition has sent so far: numbers the next batch deterministically. */
   seq: number;
   done: boolean;
+  /**
+   * The validators of the pages delivered so far, for kinds that give them (conditional
+   * requests): once the run ends well, they become the partition's memo.
+   */
+  validators?: PageValidator[];
 }
 
 /** A failure kept for the summary: what failed, where, and why. */

@@ -17,6 +17,17 @@ export interface Page<T = unknown> {
    * its items are unknown, not absent, so entities last listed there are never deleted.
    */
   unreadable?: string;
+  /**
+   * What identifies this page's content for a conditional request (GitHub: its URL and
+   * ETag). Given by kinds that implement {@link Kind.unchanged}.
+   */
+  validator?: PageValidator;
+}
+
+/** A page's address and the validator its answer carried (an HTTP `ETag`). */
+export interface PageValidator {
+  url: string;
+  etag: string;
 }
 
 /** What every call into a source may carry. */
@@ -61,6 +72,13 @@ export interface Kind {
    * only moves forward): reconciliation then confirms no absence, so it deletes nothing of it.
    */
   listAgain?: boolean;
+  /**
+   * Optional capability: whether a partition's pages are all exactly as when they carried
+   * `validators` (conditional requests, e.g. `If-None-Match`; GitHub does not count a 304
+   * against the rate limit). `false` when any page changed or cannot be asked about: the
+   * caller then reads the partition as usual. Throws only what `pages` would (rate limits).
+   */
+  unchanged?(validators: readonly PageValidator[], options?: PageOptions): Promise<boolean>;
 }
 
 /**

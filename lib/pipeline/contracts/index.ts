@@ -6,5 +6,6 @@
 export type * from "./catalog.ts";
 export type * from "./content-hashes.ts";
 export type * from "./invoker.ts";
+export type * from "./partition-memos.ts";
 export type * from "./queue.ts";
 export type * from "./run-store.ts";

@@ -80,6 +80,11 @@ export interface BatchLedger {
    * through a DLQ redrive), and counts it settled on the run.
    */
   settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome>;
+  /**
+   * Records, settled at once and exactly once, a batch that needs no ingest (a partition the
+   * source says is unchanged since its memo): it counts in the tally, not as sent or settled.
+   */
+  recordUnchanged(runId: string, result: BatchResult): Promise<void>;
   /** Batches still waiting for an ingest: the exact check before reconciling. */
   countUnsettled(runId: string): Promise<number>;
   /** Every batch of the run, for reconciliation and the summary. */

@@ -67,6 +67,8 @@ export interface GitHubClientOptions {
 export interface GitHubRequestOptions {
   signal?: AbortSignal | undefined;
   waitBudgetMs?: number | undefined;
+  /** An ETag from an earlier answer: GitHub answers 304 (not counted against the rate limit) if unchanged. */
+  ifNoneMatch?: string | undefined;
 }
 
 export interface GitHubResponse {
@@ -74,6 +76,8 @@ export interface GitHubResponse {
   headers: Headers;
   /** The URL that answered, after any redirect (a renamed repository). */
   url: string;
+  /** True when GitHub answered 304 to `ifNoneMatch`: `body` is then empty. */
+  notModified?: boolean;
 }
 
 /**
@@ -139,7 +143,11 @@ export class GitHubClient {
         const res = await this.#octokit.request({
           method: "GET",
           url: url.href,
-          headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" },
+          headers: {
+            accept: "application/vnd.github+json",
+            "x-github-api-version": "2022-11-28",
+            ...(options.ifNoneMatch ? { "if-none-match": options.ifNoneMatch } : {}),
+          },
           request: { signal: options.signal, limit },
         });
         this.#gate.observe(res.headers as Headers);
@@ -153,6 +161,11 @@ export class GitHubClient {
         if (!(error instanceof RequestError)) throw error;
         const headers = (error.response?.headers ?? {}) as Headers;
         if (error.response) this.#gate.observe(headers);
+        // Octokit throws on 304; to a conditional request it is the answer "unchanged".
+        if (error.status === 304 && options.ifNoneMatch) {
+          this.pause.succeeded(started);
+          return { body: undefined, headers, url: url.href, notModified: true };
+        }
         if (limit.kind) {
           const delayMs =
             limit.kind === "secondary"

@@ -1,12 +1,12 @@
-import type { Page } from "../types.ts";
+import type { Page, PageValidator } from "../types.ts";
 
 export interface LinkPaginationOptions<T> {
   /** The first page's path or URL; not requested when resuming from `cursor`. */
   first: string;
   /** A cursor of an earlier page: the next page's path or URL. */
   cursor?: string;
-  /** Fetches one page: its items and its `Link` response header. */
-  fetchPage(url: string): Promise<{ items: T[]; link?: string | undefined }>;
+  /** Fetches one page: its items, its `Link` response header, and its validator if any. */
+  fetchPage(url: string): Promise<{ items: T[]; link?: string | undefined; validator?: PageValidator }>;
   /** Turns a `rel="next"` URL into the cursor to store, e.g. relative to the API base. */
   toCursor?(nextUrl: string): string;
   signal?: AbortSignal;
@@ -26,10 +26,10 @@ export async function* paginateLink<T>(options: LinkPaginationOptions<T>): Async
   let url: string | undefined = options.cursor ?? options.first;
   while (url !== undefined) {
     options.signal?.throwIfAborted();
-    const { items, link } = await options.fetchPage(url);
+    const { items, link, validator } = await options.fetchPage(url);
     const next = link ? parseLinkHeader(link).next : undefined;
     url = next;
-    yield { items, cursor: next === undefined ? null : toCursor(next) };
+    yield { items, cursor: next === undefined ? null : toCursor(next), ...(validator ? { validator } : {}) };
   }
 }
 

@@ -1,7 +1,7 @@
 import { header } from "../../../http/index.ts";
 import { PartitionRequiredError, SelectorError, SourceHttpError } from "../../errors.ts";
 import { paginateLink } from "../../paginate/link.ts";
-import type { CallOptions, Kind, Page, PageOptions } from "../../types.ts";
+import type { CallOptions, Kind, Page, PageOptions, PageValidator } from "../../types.ts";
 import { type GitHubClient, GitHubHttpError } from "../client.ts";
 import { type ListedRepo, NotAListError, type RepositoryListings } from "../repo-listing.ts";
 
@@ -35,6 +35,11 @@ export interface PerRepository {
    * off"), or undefined to fail the kind as any other error does.
    */
   skip?(error: SourceHttpError): string | undefined;
+  /**
+   * True when `pages` is one plain GitHub list whose items depend on nothing but its pages'
+   * answers: then an unchanged partition can be known by conditional requests alone.
+   */
+  conditional?: boolean;
 }
 
 /**
@@ -47,6 +52,9 @@ export function perRepository(ctx: GitHubKindContext, spec: PerRepository): Kind
   const { name } = spec;
   return {
     name,
+    ...(spec.conditional
+      ? { unchanged: (validators, options) => pagesUnchanged(ctx, validators, options) }
+      : {}),
     async *partitions(options: CallOptions = {}) {
       const path = reposPath(ctx, name, options);
       const { signal, waitBudgetMs } = options;
@@ -122,6 +130,7 @@ export function perRepositoryList(
     label: spec.label,
     wanted: spec.wanted,
     skip: spec.skip,
+    conditional: true,
     async *pages(repo, base, options) {
       const first = withPerPage(`${base}/${spec.resource(options.selector)}`);
       for await (const page of listPages(ctx, spec.name, first, options, spec.envelope)) {
@@ -181,9 +190,34 @@ export function listPages(
         const what = envelope === undefined ? "a list" : `a list in "${envelope}"`;
         throw new TypeError(`kind ${kind}: GET ${url.split("?")[0]} did not return ${what}`);
       }
-      return { items: list, link: header(headers, "link") };
+      const etag = header(headers, "etag");
+      return { items: list, link: header(headers, "link"), ...(etag ? { validator: { url, etag } } : {}) };
     },
   });
+}
+
+/**
+ * Asks GitHub, page by page, whether each page still has the ETag it had (`If-None-Match`;
+ * a 304 is not counted against the rate limit). Any other answer, or an error other than a
+ * rate limit, says "read it again": the caller's ordinary path then deals with it.
+ */
+async function pagesUnchanged(
+  ctx: GitHubKindContext,
+  validators: readonly PageValidator[],
+  options: PageOptions = {},
+): Promise<boolean> {
+  if (validators.length === 0) return false;
+  const { signal, waitBudgetMs } = options;
+  for (const { url, etag } of validators) {
+    try {
+      const res = await ctx.client.get(url, { signal, waitBudgetMs, ifNoneMatch: etag });
+      if (!res.notModified) return false;
+    } catch (error) {
+      if (error instanceof SourceHttpError) return false;
+      throw error;
+    }
+  }
+  return true;
 }
 
 /** Every item of a (short) GitHub list, all pages read. */
