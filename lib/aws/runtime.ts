@@ -10,7 +10,14 @@ import { PortLog } from "../integration/logs.ts";
 import { intervalMinutesOf, resyncStateOf } from "../integration/resync-state.ts";
 import { type IntegrationRun, openIntegrationRun } from "../integration/session.ts";
 import { compileConfig, compileResource, loadConfigFile, type PortAppConfig } from "../mapping/index.ts";
-import type { Catalog, ContentHashes, Invoker, Queue, RunStore } from "../pipeline/contracts/index.ts";
+import type {
+  Catalog,
+  ContentHashes,
+  Invoker,
+  PartitionMemos,
+  Queue,
+  RunStore,
+} from "../pipeline/contracts/index.ts";
 import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions, type StartEvent } from "../pipeline/fanout.ts";
 import type { Logger } from "../pipeline/logger.ts";
 import { RunMappers } from "../pipeline/mappers.ts";
@@ -22,6 +29,7 @@ import { loadSource } from "../source/load.ts";
 import type { Source } from "../source/types.ts";
 import { ownChangelogUrl } from "./changelog.ts";
 import { DynamoContentHashes } from "./dynamodb-content-hashes.ts";
+import { DynamoPartitionMemos } from "./dynamodb-partition-memos.ts";
 import { DynamoRunStore } from "./dynamodb-run-store.ts";
 import { LambdaInvoker } from "./lambda-invoker.ts";
 import { loadSecretSettings, loadSecretString } from "./secrets.ts";
@@ -44,6 +52,7 @@ export interface Runtime {
   queue: Queue;
   catalog: Catalog;
   hashes: ContentHashes;
+  memos: PartitionMemos;
   mappers: RunMappers;
   /** The source's second look for reconciliation (it builds the source only when used). */
   look: SecondLook;
@@ -163,6 +172,7 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
       return { logger: shipped.logger, close: () => shipped.close() };
     },
     hashes: new DynamoContentHashes(dynamo),
+    memos: new DynamoPartitionMemos(dynamo),
     mappers,
     look: sourceSecondLook({ source: () => runtime.source(), mappers }),
     fanoutOptions: {

@@ -1,5 +1,11 @@
 import type { PortAppConfig } from "../mapping/index.ts";
-import type { Catalog, ContentHashes, Invoker, RunStore } from "../pipeline/contracts/index.ts";
+import type {
+  Catalog,
+  ContentHashes,
+  Invoker,
+  PartitionMemos,
+  RunStore,
+} from "../pipeline/contracts/index.ts";
 import {
   DEFAULT_FANOUT_OPTIONS,
   type FanoutDeps,
@@ -27,6 +33,8 @@ export interface LocalResyncOptions {
   store?: RunStore;
   /** Content hashes to skip unchanged entities; pass the same one to later runs of the process. */
   hashes?: ContentHashes;
+  /** Partition memos to skip partitions the source says are unchanged; pass the same one to later runs. */
+  memos?: PartitionMemos;
   fullRewrite?: boolean;
   kinds?: string[];
   trigger?: Trigger;
@@ -83,7 +91,7 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
   });
   const mappers = new RunMappers(store, options.compile);
   const look = sourceSecondLook({ source: () => options.source, mappers });
-  const finish = { store, catalog: options.catalog, log, hashes: options.hashes, look };
+  const finish = { store, catalog: options.catalog, log, hashes: options.hashes, memos: options.memos, look };
   queue.consume((messages) => ingest({ ...finish, mappers, maxReceiveCount }, messages));
 
   const invocations: Array<Promise<FanoutResult>> = [];

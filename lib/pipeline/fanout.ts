@@ -1,14 +1,15 @@
 import { RetryLaterError } from "../http/errors.ts";
-import { compileConfig, configWarnings, type PortAppConfig } from "../mapping/index.ts";
+import { compileConfig, configWarnings, type PortAppConfig, type ResourceConfig } from "../mapping/index.ts";
 import { itemKey } from "../mapping/item-key.ts";
 import { findKind, kindNames } from "../source/kinds.ts";
-import type { Kind, Page, Source } from "../source/types.ts";
+import type { Kind, Page, PageValidator, Source } from "../source/types.ts";
 import { MAX_BATCH_FAILURES } from "./caps.ts";
 import type { ContinueEvent, Invoker, Queue, ReconcileEvent, WatchdogEvent } from "./contracts/index.ts";
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, finishReconciling, maybeFinish } from "./finish.ts";
 import { batchId, newRunId, partitionKey } from "./ids.ts";
 import type { Logger } from "./logger.ts";
+import { addValidator, skipUnchanged } from "./memo.ts";
 import { type IngestMessage, MESSAGE_VERSION } from "./message.ts";
 import { packItems } from "./pack.ts";
 import { forEachConcurrent } from "./pool.ts";
@@ -263,7 +264,11 @@ class Enumeration {
   }
 
   async run(): Promise<void> {
-    await Promise.all(this.#run.resources.map((resource) => this.#resource(resource)));
+    try {
+      await Promise.all(this.#run.resources.map((resource) => this.#resource(resource)));
+    } finally {
+      await this.#flushUnchanged();
+    }
   }
 
   #shouldStop(): boolean {
@@ -293,7 +298,7 @@ class Enumeration {
     const saved = new Map(
       (await store.getCheckpoints(this.#run.runId, resource)).map((c) => [c.partition, c]),
     );
-    if (!kind.partitions) return this.#partition(resource, kind, selector, "", saved.get(""));
+    if (!kind.partitions) return this.#partition(resource, spec, kind, selector, "", saved.get(""));
     const self = this;
     async function* partitions(listing: AsyncIterable<string>) {
       for await (const partition of listing) {
@@ -305,7 +310,7 @@ class Enumeration {
     try {
       const listing = kind.partitions({ selector, waitBudgetMs: this.#budget() });
       await forEachConcurrent(partitions(listing), this.#deps.options.partitionConcurrency, (partition) =>
-        this.#partition(resource, kind, selector, partition, saved.get(partition)),
+        this.#partition(resource, spec, kind, selector, partition, saved.get(partition)),
       );
     } catch (error) {
       // Rate limited while listing partitions: as for a page, the run continues later.
@@ -316,6 +321,7 @@ class Enumeration {
 
   async #partition(
     resource: number,
+    spec: ResourceConfig,
     kind: Kind,
     selector: Record<string, unknown>,
     partition: string,
@@ -323,9 +329,19 @@ class Enumeration {
   ): Promise<void> {
     if (checkpoint?.done) return;
     let seq = checkpoint?.seq ?? 0;
+    const { memos } = this.#deps;
+    // Validators are kept (in the checkpoints) only where a memo can come of them.
+    let validators =
+      memos && kind.unchanged ? (checkpoint?.validators ?? (checkpoint ? undefined : [])) : undefined;
     // One page is delivered (sent + checkpointed) while the next one is being fetched.
     let delivering: Promise<void> = Promise.resolve();
     try {
+      if (memos && !checkpoint) {
+        const deps = { memos, store: this.#deps.store };
+        const options = { selector, waitBudgetMs: this.#budget() };
+        const memo = await skipUnchanged(deps, this.#run, resource, spec, kind, partition, options);
+        if (memo) return this.#countUnchanged(resource, memo.items);
+      }
       const pages = kind.pages({
         selector,
         partition: partition === "" ? undefined : partition,
@@ -341,10 +357,11 @@ class Enumeration {
         const page: Page = next.done ? { items: [], cursor: null } : next.value;
         last = page.cursor === null;
         if (page.items.length > 0) this.#deps.examples?.offer(kindName(this.#config, resource), page.items);
+        validators = addValidator(validators, page.validator);
         const packed = packAll(page.items, this.#deps.options.maxMessageBytes);
         const first = seq;
         seq += packed.chunks.length + (packed.rejected.length > 0 ? 1 : 0);
-        delivering = this.#deliver(resource, partition, page, packed, first);
+        delivering = this.#deliver(resource, partition, page, packed, first, validators);
         delivering.catch(() => {});
       }
       if (!last) await iterator.return?.();
@@ -363,6 +380,7 @@ class Enumeration {
     page: Page,
     packed: Packing,
     first: number,
+    validators: PageValidator[] | undefined,
   ): Promise<void> {
     const { store, queue } = this.#deps;
     const runId = this.#run.runId;
@@ -396,6 +414,7 @@ class Enumeration {
       cursor: page.cursor,
       seq: end,
       done: page.cursor === null,
+      ...(validators ? { validators } : {}),
     });
     await store.addProgress(runId, resource, {
       pages: 1,
@@ -406,6 +425,22 @@ class Enumeration {
       this.#lockTouchedAt = Date.now();
       await store.touchLock(this.#run.integrationId, runId);
     }
+  }
+
+  /** An unchanged partition's figures, for progress displays: one write per resource and invocation. */
+  #unchanged = new Map<number, { pages: number; items: number }>();
+
+  #countUnchanged(resource: number, items: number): void {
+    const so = this.#unchanged.get(resource) ?? { pages: 0, items: 0 };
+    this.#unchanged.set(resource, { pages: so.pages + 1, items: so.items + items });
+  }
+
+  /** Writes the progress of the unchanged partitions counted so far. */
+  async #flushUnchanged(): Promise<void> {
+    const counted = [...this.#unchanged];
+    this.#unchanged.clear();
+    for (const [resource, { pages, items }] of counted)
+      await this.#deps.store.addProgress(this.#run.runId, resource, { pages, items });
   }
 
   /** The source asked to come back later: stop here; a continuation resumes then. */

@@ -1,4 +1,4 @@
-import type { Catalog, ContentHashes, RunStore } from "./contracts/index.ts";
+import type { Catalog, ContentHashes, PartitionMemos, RunStore } from "./contracts/index.ts";
 import type { Logger } from "./logger.ts";
 import type { RunOutcomes } from "./outcomes.ts";
 import { reconcile } from "./reconcile.ts";
@@ -12,6 +12,11 @@ export interface FinishDeps {
   log: Logger;
   /** Forgotten for deleted entities, so one that comes back is written again. */
   hashes?: ContentHashes;
+  /**
+   * Partition memos (see `memo.ts`): the fanout skips a partition whose pages the source says
+   * are unchanged since its memo; reconciliation of a run without failures writes them.
+   */
+  memos?: PartitionMemos;
   /**
    * A second look at the source, to confirm absence before deleting and to repair what Port
    * lost. Without it reconciliation deletes nothing (and says so).

@@ -4,6 +4,7 @@ import { MAX_FAILURE_SAMPLES, MAX_REASON_FAILURES } from "./caps.ts";
 import { addToCauses, sortCauses } from "./causes.ts";
 import { retryDeferred } from "./deferred.ts";
 import type { FinishDeps } from "./finish.ts";
+import { rememberPartitions } from "./memo.ts";
 import { type Owned, protectedTargets, readOwned, relationTargets, touchedBy } from "./owned.ts";
 import { repair } from "./repair.ts";
 import type { RunRecord, RunSummary } from "./run.ts";
@@ -64,8 +65,10 @@ export async function reconcile(
     );
   }
   const blueprints = deletableBlueprints(config, run, tally);
-  if (blueprints.length === 0)
+  if (blueprints.length === 0) {
+    await remember(deps, run, config);
     return summary("completed", nothing("no blueprint is fully covered by this run", { retried }));
+  }
 
   const owned = await readOwned(deps.catalog, [
     ...new Set([...blueprints, ...writtenBlueprints(config, tally)]),
@@ -162,7 +165,22 @@ export async function reconcile(
       deleted,
     );
   }
+  await remember(deps, run, config);
   return summary("completed", deletion, deleted);
+}
+
+/** Memos of the partitions this run read in full; a run that cannot write them is still complete. */
+async function remember(deps: FinishDeps, run: RunRecord, config: PortAppConfig): Promise<void> {
+  if (!deps.memos) return;
+  try {
+    const written = await rememberPartitions({ memos: deps.memos, store: deps.store }, run, config);
+    if (written > 0) deps.log.info("partition memos written", { runId: run.runId, written });
+  } catch (error) {
+    deps.log.warn("could not write partition memos: the next run reads those partitions again", {
+      runId: run.runId,
+      error: (error as Error).message,
+    });
+  }
 }
 
 /** Deferred entities upserted again; what still fails joins the run's failures. Returns how many went through. */

@@ -135,7 +135,7 @@ export function perRepositoryList(
       const first = withPerPage(`${base}/${spec.resource(options.selector)}`);
       for await (const page of listPages(ctx, spec.name, first, options, spec.envelope)) {
         const items = page.items.flatMap((item) => spec.shape(item as RawItem, repo) ?? []);
-        yield { items, cursor: page.cursor };
+        yield { items, cursor: page.cursor, ...(page.validator ? { validator: page.validator } : {}) };
       }
     },
   });
