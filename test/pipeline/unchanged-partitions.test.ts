@@ -87,9 +87,10 @@ describe("an unchanged resync", () => {
     expect(pullsIn(removed)).toEqual([]);
     expect(world.actual()).toEqual(world.expected());
     // Every other repository's pages: asked about and unchanged. Not 304: the changed
-    // repository's pull requests (asked, then read) and the removed one's (the second look).
+    // repository's pull requests and issues (GitHub lists pull requests among issues), each
+    // asked about then read, and the removed one's pull requests (the second look: 404).
     const { notModified, perRepository } = counted(world);
-    expect(perRepository - notModified).toBe(3);
+    expect(perRepository - notModified).toBe(5);
   });
 
   it("reads a resource again after its mapping changed, and everything with a full rewrite", async () => {
