@@ -161,6 +161,25 @@ export function runStoreContract(
       expect([...found.keys()].sort()).toEqual(["0:-:0", "0:-:1"]);
     });
 
+    it("records an unchanged partition's batch settled at once, exactly once, without counting it sent", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      await store.registerBatch(runId, "0:-:0", 0);
+      const unchanged = { ...result("0:abc:unchanged", "done", ["u1", "u2"]), unchanged: 2 };
+      await store.recordUnchanged(runId, unchanged);
+      await store.recordUnchanged(runId, { ...unchanged, seen: { githubRepository: ["other"] } });
+      const run = await store.getRun(runId);
+      expect({ sent: run?.sent, settled: run?.settled }).toEqual({ sent: 1, settled: 0 });
+      expect(await store.countUnsettled(runId)).toBe(1);
+      const batches = [];
+      for await (const batch of store.listBatches(runId)) batches.push(batch);
+      expect(batches.find((b) => b.batch === "0:abc:unchanged")).toMatchObject({
+        state: "done",
+        unchanged: 2,
+        seen: { githubRepository: ["u1", "u2"] },
+      });
+    });
+
     it("settles concurrent deliveries of one batch exactly once", async () => {
       const runId = id();
       await store.createRun(newRun(runId), config);
@@ -195,6 +214,7 @@ export function runStoreContract(
         cursor: null,
         seq: 2,
         done: true,
+        validators: [{ url: "/repos/acme/repo-a/pulls?per_page=100", etag: 'W/"abc"' }],
       });
       await store.saveCheckpoint(runId, {
         resource: 1,
@@ -208,7 +228,14 @@ export function runStoreContract(
       ]);
       const second = await store.getCheckpoints(runId, 1);
       expect(second).toHaveLength(2);
-      expect(second).toContainEqual({ resource: 1, partition: "repo-a", cursor: null, seq: 2, done: true });
+      expect(second).toContainEqual({
+        resource: 1,
+        partition: "repo-a",
+        cursor: null,
+        seq: 2,
+        done: true,
+        validators: [{ url: "/repos/acme/repo-a/pulls?per_page=100", etag: 'W/"abc"' }],
+      });
     });
 
     it("adds live progress and keeps a bounded sample of errors", async () => {
