@@ -95,6 +95,7 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
       compile: compileResource,
       store,
       hashes: state.hashes,
+      memos: state.memos,
       signal: stop.signal,
       kinds: flags.kinds,
       concurrency: flags.concurrency,

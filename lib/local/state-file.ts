@@ -1,8 +1,9 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { WrittenHash } from "../pipeline/contracts/index.ts";
+import type { PartitionMemo, WrittenHash } from "../pipeline/contracts/index.ts";
 import type { RunRecord } from "../pipeline/run.ts";
 import { MemoryContentHashes } from "./memory-content-hashes.ts";
+import { MemoryPartitionMemos } from "./memory-partition-memos.ts";
 
 /** One past local run, as `.tide/state.json` keeps it. */
 export interface LocalRunEntry {
@@ -18,6 +19,8 @@ export interface LocalRunEntry {
 
 interface TargetState {
   hashes: Array<[string, WrittenHash]>;
+  /** Partition memos (absent in files of earlier versions). */
+  memos?: Array<[string, PartitionMemo]>;
   runs: LocalRunEntry[];
 }
 
@@ -38,11 +41,12 @@ const KEEP_RUNS = 50;
  *
  * @example
  * const state = await LocalState.open(".tide/state.json", "port https://api.port.io");
- * await resyncLocal({ ...options, hashes: state.hashes });
+ * await resyncLocal({ ...options, hashes: state.hashes, memos: state.memos });
  * await state.save(run);
  */
 export class LocalState {
   readonly hashes: MemoryContentHashes;
+  readonly memos: MemoryPartitionMemos;
   readonly #path: string;
   readonly #target: string;
   readonly #file: StateFile;
@@ -52,6 +56,7 @@ export class LocalState {
     this.#target = target;
     this.#file = file;
     this.hashes = new MemoryContentHashes(fresh ? [] : (file.targets[target]?.hashes ?? []));
+    this.memos = new MemoryPartitionMemos(fresh ? [] : (file.targets[target]?.memos ?? []));
   }
 
   /** Reads the state file (none yet: empty). With `fresh`, starts from no hashes (and saves anew). */
@@ -91,6 +96,7 @@ export class LocalState {
     };
     this.#file.targets[this.#target] = {
       hashes: this.hashes.entries(),
+      memos: this.memos.entries(),
       runs: [entry, ...this.runs].slice(0, KEEP_RUNS),
     };
     await mkdir(dirname(this.#path), { recursive: true });

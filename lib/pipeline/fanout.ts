@@ -336,12 +336,7 @@ class Enumeration {
     // One page is delivered (sent + checkpointed) while the next one is being fetched.
     let delivering: Promise<void> = Promise.resolve();
     try {
-      if (memos && !checkpoint) {
-        const deps = { memos, store: this.#deps.store };
-        const options = { selector, waitBudgetMs: this.#budget() };
-        const memo = await skipUnchanged(deps, this.#run, resource, spec, kind, partition, options);
-        if (memo) return this.#countUnchanged(resource, memo.items);
-      }
+      let ask = memos !== undefined && !checkpoint;
       const pages = kind.pages({
         selector,
         partition: partition === "" ? undefined : partition,
@@ -351,6 +346,14 @@ class Enumeration {
       const iterator = pages[Symbol.asyncIterator]();
       let last = false;
       while (!last && !this.#shouldStop()) {
+        if (ask && memos) {
+          // Asked here, as the first page would be: time is checked the same with memos or without.
+          ask = false;
+          const deps = { memos, store: this.#deps.store };
+          const options = { selector, waitBudgetMs: this.#budget() };
+          const memo = await skipUnchanged(deps, this.#run, resource, spec, kind, partition, options);
+          if (memo) return this.#countUnchanged(resource, memo.items);
+        }
         const next = await iterator.next();
         await delivering;
         // A source may end without a last page saying so: close the partition all the same.

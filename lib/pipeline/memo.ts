@@ -53,14 +53,14 @@ export async function skipUnchanged(
     partition: partition === "" ? undefined : partition,
   });
   if (!same) return undefined;
-  const entities = Object.values(memo.seen).reduce((sum, ids) => sum + ids.length, 0);
+  const unchanged = Object.values(memo.seen).reduce((sum, ids) => sum + ids.length, 0);
   await deps.store.recordUnchanged(run.runId, {
     batch: unchangedBatchId(resource, partition),
     resource,
     state: "done",
     items: memo.items,
-    entities,
-    unchanged: entities,
+    entities: 0,
+    unchanged,
     filtered: memo.filtered,
     failures: [],
     failureCount: 0,

@@ -46,6 +46,30 @@ describe("a resync through SQS and DynamoDB, driven like Lambda", () => {
     }
   });
 
+  it("2b. an unchanged resync sends no pull request or issue to SQS: their pages answer 304 (memos in DynamoDB)", async () => {
+    const { world, aws } = await start();
+    await aws.resync();
+    const queue = aws.runtime.queue;
+    const sent: string[] = [];
+    aws.runtime.queue = {
+      ...queue,
+      send: async (messages) => {
+        sent.push(...messages.map((m) => m.kind));
+        await queue.send(messages);
+      },
+    };
+    world.github.resetStats();
+    world.port.resetRequests();
+    const run = await aws.resync();
+    aws.runtime.queue = queue;
+    expect(run.status).toBe("completed");
+    expect(new Set(sent)).not.toContain("pull-request");
+    expect(new Set(sent)).not.toContain("issue");
+    expect(world.github.stats.byStatus[304]).toBeGreaterThan(0);
+    expect(world.port.requestCount("bulkUpsert")).toBe(0);
+    expect(world.actual()).toEqual(world.expected());
+  });
+
   it("3. deletes nothing when the source suddenly returns nothing", async () => {
     const { world, aws } = await start();
     await aws.resync();
