@@ -47,7 +47,10 @@ function stackShape(): StackShape {
   };
 }
 
-async function measure(): Promise<{ first: RunUse; unchanged: RunUse }> {
+/** What a run used, and the GitHub requests it made (a 304 is not counted against the rate limit). */
+type MeasuredRun = RunUse & { github: { requests: number; notModified: number } };
+
+async function measure(): Promise<{ first: MeasuredRun; unchanged: MeasuredRun }> {
   let world: World | undefined;
   let aws: LambdaWorld | undefined;
   const meters: Partial<Record<"sqs" | "dynamodb", MeteredEndpoint>> = {};
@@ -71,8 +74,9 @@ async function measure(): Promise<{ first: RunUse; unchanged: RunUse }> {
       },
       onInvoke: (fn, ms) => durations[fn].push(Math.ceil(ms)),
     });
-    const once = async (): Promise<RunUse> => {
+    const once = async (): Promise<MeasuredRun> => {
       for (const m of Object.values(meters)) m.reset();
+      world!.github.resetStats();
       durations.fanout.length = 0;
       durations.ingest.length = 0;
       const run = await aws!.resync({ timeoutMs: 600_000 });
@@ -87,6 +91,11 @@ async function measure(): Promise<{ first: RunUse; unchanged: RunUse }> {
         sqsRequests: meters.sqs!.use.billedRequests,
         dynamoReadUnits: meters.dynamodb!.use.readUnits,
         dynamoWriteUnits: meters.dynamodb!.use.writeUnits,
+        // A 304 to a conditional request is not counted against GitHub's rate limit.
+        github: {
+          requests: world!.github.stats.requests,
+          notModified: world!.github.stats.byStatus[304] ?? 0,
+        },
       };
     };
     const first = await once();
@@ -115,7 +124,19 @@ export async function run(): Promise<BenchRow[]> {
   );
   const ocean = oceanMonthCost();
   const group = "cost";
+  const { github } = unchanged;
+  const counted = github.requests - github.notModified;
+  const share = (n: number) => `${((100 * n) / first.github.requests).toFixed(1)}%`;
   return [
+    {
+      group,
+      name: "GitHub requests of the unchanged run, against the first",
+      value:
+        `${github.requests} of ${first.github.requests} (${share(github.requests)}); counted against the rate limit ` +
+        `${counted} (${share(counted)}, the other ${github.notModified} answered 304)`,
+      target: "≤ 10% counted",
+      pass: counted <= 0.1 * first.github.requests,
+    },
     { group, name: `counted: first run, ${first.entities} entities`, value: per(first), target: "" },
     {
       group,
