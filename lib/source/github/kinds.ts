@@ -1,8 +1,8 @@
 import type { components } from "@octokit/openapi-types";
 import { SelectorError } from "../errors.ts";
 import type { Kind } from "../types.ts";
+import { badCursor } from "./kinds/lists.ts";
 import {
-  badCursor,
   choice,
   type GitHubKindContext,
   list,

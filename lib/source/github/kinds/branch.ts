@@ -1,15 +1,6 @@
 import type { Kind } from "../../types.ts";
-import {
-  flag,
-  type GitHubKindContext,
-  getObject,
-  list,
-  listPages,
-  perRepository,
-  type RawItem,
-  unsupported,
-  withPerPage,
-} from "./shared.ts";
+import { getObject, listPages, withPerPage } from "./lists.ts";
+import { flag, type GitHubKindContext, list, perRepository, type RawItem, unsupported } from "./shared.ts";
 
 /**
  * `branch`: `GET /repos/{org}/{repo}/branches`, each tagged `__repository`, `__organization`,

@@ -1,14 +1,7 @@
 import type { Kind } from "../../types.ts";
 import { deploymentFilter } from "./deployment.ts";
-import {
-  type GitHubKindContext,
-  listAll,
-  listPages,
-  PER_PAGE,
-  perRepository,
-  type RawItem,
-  withPerPage,
-} from "./shared.ts";
+import { listAll, listPages, PER_PAGE, withPerPage } from "./lists.ts";
+import { type GitHubKindContext, perRepository, type RawItem } from "./shared.ts";
 
 /**
  * `deployment-status`: per repository, every status of every deployment

@@ -1,5 +1,6 @@
 import type { Kind } from "../../types.ts";
-import { type GitHubKindContext, getObject } from "./shared.ts";
+import { getObject } from "./lists.ts";
+import type { GitHubKindContext } from "./shared.ts";
 
 /** `organization`: the configured org, as `GET /orgs/{org}` answers it (one item). */
 export function organizationKind(ctx: GitHubKindContext): Kind {

@@ -1,5 +1,6 @@
 import type { CallOptions } from "../../types.ts";
-import { type GitHubKindContext, getObject, type RawItem } from "./shared.ts";
+import { getObject } from "./lists.ts";
+import type { GitHubKindContext, RawItem } from "./shared.ts";
 
 /**
  * Ocean reads users and team members through GitHub's GraphQL API; its mappings expect that

@@ -1,5 +1,6 @@
 import type { Kind } from "../../types.ts";
-import { type GitHubKindContext, getObject, listPages, perRepository, withPerPage } from "./shared.ts";
+import { getObject, listPages, withPerPage } from "./lists.ts";
+import { type GitHubKindContext, perRepository } from "./shared.ts";
 
 /**
  * `tag`: `GET /repos/{org}/{repo}/tags`, each tagged `__repository`, `__organization` and, as

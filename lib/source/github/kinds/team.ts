@@ -1,14 +1,7 @@
 import type { Kind } from "../../types.ts";
+import { listAll, listPages, PER_PAGE } from "./lists.ts";
 import { Profiles } from "./people.ts";
-import {
-  flag,
-  type GitHubKindContext,
-  listAll,
-  listPages,
-  PER_PAGE,
-  type RawItem,
-  unsupported,
-} from "./shared.ts";
+import { flag, type GitHubKindContext, type RawItem, unsupported } from "./shared.ts";
 
 /**
  * `team`: `GET /orgs/{org}/teams`, each tagged `__organization`. Selector `members` (default

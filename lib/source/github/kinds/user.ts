@@ -1,6 +1,7 @@
 import type { Kind } from "../../types.ts";
+import { listPages, PER_PAGE } from "./lists.ts";
 import { Profiles } from "./people.ts";
-import { type GitHubKindContext, listPages, PER_PAGE, type RawItem, unsupported } from "./shared.ts";
+import { type GitHubKindContext, type RawItem, unsupported } from "./shared.ts";
 
 /**
  * `user`: the org's members (`GET /orgs/{org}/members`), each as Ocean's GraphQL user —

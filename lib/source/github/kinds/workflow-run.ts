@@ -1,14 +1,7 @@
 import { SelectorError } from "../../errors.ts";
 import type { Cursor, Kind, PageOptions } from "../../types.ts";
-import {
-  type GitHubKindContext,
-  list,
-  listAll,
-  PER_PAGE,
-  perRepository,
-  type RawItem,
-  text,
-} from "./shared.ts";
+import { listAll, PER_PAGE } from "./lists.ts";
+import { type GitHubKindContext, list, perRepository, type RawItem, text } from "./shared.ts";
 
 /** Ocean reads at most this many runs per workflow (and status): the latest ones. */
 export const RUNS_PER_WORKFLOW = 100;
