@@ -48,6 +48,17 @@ const numbers = defineSource({
         yield [1];
       },
     },
+    blocked: {
+      async *partitions() {
+        yield "open";
+        yield "locked";
+      },
+      async *pages({ partition }) {
+        if (partition === "locked")
+          yield { items: [], cursor: null, unreadable: "access revoked (HTTP 403)" };
+        else yield { items: [1], cursor: null };
+      },
+    },
     broken: async function* () {
       yield { things: [] } as never;
     },
@@ -57,6 +68,14 @@ const numbers = defineSource({
 const create = (env: Record<string, string> = {}) => numbers.create(resolveSettings(numbers, env));
 
 describe("defineSource", () => {
+  it("a partition that cannot be read is passed on as unreadable, not as empty", async () => {
+    const kind = getKind(create(), "blocked");
+    expect(await collect(kind.pages({ partition: "locked" }))).toEqual([
+      { items: [], cursor: null, unreadable: "access revoked (HTTP 403)" },
+    ]);
+    expect(await collect(kind.pages({ partition: "open" }))).toEqual([{ items: [1], cursor: null }]);
+  });
+
   it("a kind yielding arrays: its pages, then a last one; after a continuation it starts again", async () => {
     const kind = getKind(create(), "plain");
     const pages = await collect(kind.pages());
