@@ -216,7 +216,15 @@ describe("issue kind", () => {
       (item) => (item as Item).id,
     );
     expect(pages).toHaveLength(3);
-    expect(pages[0]).toEqual({ items: [], cursor: expect.any(String) });
+    // Its ETag too: a later resync asks whether the page changed (If-None-Match).
+    expect(pages[0]).toEqual({
+      items: [],
+      cursor: expect.any(String),
+      validator: {
+        url: expect.stringMatching(/\/issues\?state=all&per_page=100$/),
+        etag: expect.stringMatching(/^W\/"/),
+      },
+    });
     expect(ids(itemsOf(pages))).toEqual(ids(fake.org.issues(repo, "all").filter((i) => !i.pull_request)));
   });
 });
