@@ -25,6 +25,8 @@ export interface ServiceUse {
   writeUnits: number;
   /** Receives that found the queue empty (not billed per run, see below). */
   emptyReceives: number;
+  /** DynamoDB request units by API action: where a run's units go. */
+  unitsByAction: Record<string, number>;
 }
 
 const SQS_CHUNK = 64 * 1024;
@@ -45,7 +47,14 @@ const SQS_REQUEST_PAYLOAD = new Set(["SendMessage", "SendMessageBatch"]);
 const SQS_RESPONSE_PAYLOAD = new Set(["ReceiveMessage"]);
 
 export function emptyUse(): ServiceUse {
-  return { requests: {}, billedRequests: 0, readUnits: 0, writeUnits: 0, emptyReceives: 0 };
+  return {
+    requests: {},
+    billedRequests: 0,
+    readUnits: 0,
+    writeUnits: 0,
+    emptyReceives: 0,
+    unitsByAction: {},
+  };
 }
 
 /** The counted use of one service behind one proxy, and the proxy's address to give clients. */
@@ -144,6 +153,7 @@ function countCapacity(use: ServiceUse, action: string, request: Buffer, respons
   const reads = ["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"].includes(action);
   if (reads) use.readUnits += units;
   else use.writeUnits += units;
+  use.unitsByAction[action] = (use.unitsByAction[action] ?? 0) + units;
   use.billedRequests += units;
 }
 
