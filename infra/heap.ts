@@ -3,18 +3,19 @@ import { join } from "node:path";
 
 /**
  * V8's heap for a function of `memoryMb`, the one rule the stack, the benchmarks and the tests
- * share. Lambda's runtime gives the young generation a tenth of the memory (51 MB semi-spaces
- * at 1024 MB, where V8 itself stops at 16 MB): semi-spaces that large fill with short-lived page
- * bodies before a scavenge, and RSS shows them. The old space gets three quarters, the rest
- * being Node's code, buffers and jq-wasm's memory; the semi-space V8's low-memory ratio
- * (1/256 of the heap), within V8's own bounds.
+ * share: the heap V8 itself picks on a machine with that much memory. V8 sizes its heap from
+ * physical memory, but on Lambda it sees the host's, so the runtime passes flags of its own: a
+ * tenth of the memory for the young generation (51 MB semi-spaces at 1024 MB, where V8 itself
+ * stops at 16) and nine tenths for the old. Semi-spaces that large fill with short-lived page
+ * bodies before a scavenge, and an old space that large lets garbage pile up, all of it in RSS.
+ * V8's own rule: a quarter of the memory for the old space, 1/128 of that per semi-space.
  *
  * @example
- * heapFlags(1024); // ["--max-old-space-size=768", "--max-semi-space-size=3"]
+ * heapFlags(1024); // ["--max-old-space-size=256", "--max-semi-space-size=2"]
  */
 export function heapFlags(memoryMb: number): string[] {
-  const oldSpace = Math.floor((memoryMb * 3) / 4);
-  const semiSpace = Math.min(16, Math.max(1, Math.floor(oldSpace / 256)));
+  const oldSpace = Math.floor(memoryMb / 4);
+  const semiSpace = Math.min(16, Math.max(1, Math.floor(oldSpace / 128)));
   return [`--max-old-space-size=${oldSpace}`, `--max-semi-space-size=${semiSpace}`];
 }
 

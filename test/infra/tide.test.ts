@@ -85,7 +85,7 @@ describe("functions", () => {
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: "Tide",
         // V8's heap for 1024 MB (infra/heap.ts), kept against the runtime's own by the wrapper.
-        NODE_OPTIONS: "--enable-source-maps --max-old-space-size=768 --max-semi-space-size=3",
+        NODE_OPTIONS: "--enable-source-maps --max-old-space-size=256 --max-semi-space-size=2",
         AWS_LAMBDA_EXEC_WRAPPER: "/var/task/heap-wrapper.sh",
         MALLOC_ARENA_MAX: "2",
         // The ingest hands reconciliation to a fanout invocation of its own.
