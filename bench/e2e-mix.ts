@@ -111,6 +111,7 @@ export async function run(): Promise<BenchRow[]> {
     const timeline: string[] = [];
     let lastRoutes = statsBefore.byRoute;
     const loopBefore = performance.eventLoopUtilization();
+    const cpuBefore = process.threadCpuUsage();
     const started = performance.now();
     const sampler = setInterval(async () => {
       const now = await github.stats();
@@ -134,6 +135,9 @@ export async function run(): Promise<BenchRow[]> {
     });
     const wallMs = performance.now() - started;
     const loop = performance.eventLoopUtilization(loopBefore);
+    // This thread only (the fakes have their own): CPU the pipeline used, however busy the machine.
+    const cpu = process.threadCpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     clearInterval(sampler);
     if (process.env.TIDE_BENCH_TRACE) console.error(timeline.join("\n"));
     const meanInFlight = ((await github.stats()).inFlightMs - statsBefore.inFlightMs) / wallMs;
@@ -153,7 +157,8 @@ export async function run(): Promise<BenchRow[]> {
           `(floor ${(floorMs / 1000).toFixed(1)} s: ${pages.toLocaleString("en")} GitHub pages ÷ ${DEFAULT_MAX_CONCURRENCY} ` +
           `vs ${Math.ceil(entities / PER_REQUEST).toLocaleString("en")} upserts ÷ ${PORT_CONCURRENCY}); ` +
           `GitHub ${meanInFlight.toFixed(1)} of ${DEFAULT_MAX_CONCURRENCY} in flight on average; ` +
-          `the pipeline's event loop busy ${(loop.utilization * 100).toFixed(0)}% of the time`,
+          `the pipeline's event loop busy ${(loop.utilization * 100).toFixed(0)}% of the time, ` +
+          `its thread's CPU ${(cpuMs / 1000).toFixed(1)} s`,
         target: "",
       },
     ];
