@@ -121,10 +121,17 @@ export async function run(): Promise<BenchRow[]> {
   try {
     const script = await bundleChild(dir);
     const config = JSON.stringify(await benchConfig(["pull-request"]));
-    small = await measure(script, config, 1_000, stack);
-    large = await measure(script, config, 10_000, stack);
-    runtime = await measure(script, config, 1_000, runtimeOnly);
-    fewer = await measure(script, config, 1_000, stack, FEWER_PARTITIONS);
+    // The long 1M run last; each result on stderr as it comes (the runs take minutes).
+    const progress = (what: string, r: MemoryChildResult) => {
+      console.error(
+        `memory: ${what}: peak RSS ${r.peakSampledMB.toFixed(0)} MB, ${(r.wallMs / 1000).toFixed(0)} s`,
+      );
+      return r;
+    };
+    small = progress("100k, as deployed", await measure(script, config, 1_000, stack));
+    runtime = progress("100k, the runtime's flags", await measure(script, config, 1_000, runtimeOnly));
+    fewer = progress("100k, 4 partitions", await measure(script, config, 1_000, stack, FEWER_PARTITIONS));
+    large = progress("1M, as deployed", await measure(script, config, 10_000, stack));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
