@@ -95,14 +95,17 @@ export function prebuiltBundle(name: TideFunctionName): string | undefined {
   return existsSync(join(dir, "index.mjs")) ? dir : undefined;
 }
 
+let heapWrapper: string | undefined;
+
 /**
  * CDK bundling options for {@link NodejsFunction} from source: local esbuild (no Docker), then the
  * mapping, jq.wasm and the heap wrapper (infra/heap.ts) are copied next to `index.mjs`.
  */
 export function tideBundling(configFile: string, sourceModule?: string): BundlingOptions {
   const wasm = jqWasmSource();
-  // Bundling runs shell commands: the wrapper is written once here, then copied with its mode.
-  const wrapper = writeHeapWrapper(mkdtempSync(join(tmpdir(), "tide-heap-wrapper-")));
+  // Bundling runs shell commands: the wrapper is written once a process, then copied with its mode.
+  heapWrapper ??= writeHeapWrapper(mkdtempSync(join(tmpdir(), "tide-heap-wrapper-")));
+  const wrapper = heapWrapper;
   return {
     format: OutputFormat.ESM,
     mainFields: [...LAMBDA_ESBUILD.mainFields],
