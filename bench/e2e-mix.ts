@@ -106,7 +106,24 @@ export async function run(): Promise<BenchRow[]> {
       integrationId: INTEGRATION,
       integrationType: "github",
     });
+    const statsBefore = await github.stats();
+    // TIDE_BENCH_TRACE=1: each second, requests in flight and answered by route, on stderr.
+    const timeline: string[] = [];
+    let lastRoutes = statsBefore.byRoute;
+    const loopBefore = performance.eventLoopUtilization();
+    const cpuBefore = process.threadCpuUsage();
     const started = performance.now();
+    const sampler = setInterval(async () => {
+      const now = await github.stats();
+      const moved = Object.entries(now.byRoute)
+        .map(([route, n]) => [route.split("/").slice(-2).join("/"), n - (lastRoutes[route] ?? 0)] as const)
+        .filter(([, n]) => n > 0)
+        .map(([route, n]) => `${route}:${n}`);
+      lastRoutes = now.byRoute;
+      timeline.push(
+        `${((performance.now() - started) / 1000).toFixed(1)}s inFlight=${now.inFlight} ${moved.join(" ")}`,
+      );
+    }, 1000);
     const { run } = await resyncLocal({
       integrationId: INTEGRATION,
       config,
@@ -117,6 +134,13 @@ export async function run(): Promise<BenchRow[]> {
       hashes: new MemoryContentHashes(),
     });
     const wallMs = performance.now() - started;
+    const loop = performance.eventLoopUtilization(loopBefore);
+    // This thread only (the fakes have their own): CPU the pipeline used, however busy the machine.
+    const cpu = process.threadCpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    clearInterval(sampler);
+    if (process.env.TIDE_BENCH_TRACE) console.error(timeline.join("\n"));
+    const meanInFlight = ((await github.stats()).inFlightMs - statsBefore.inFlightMs) / wallMs;
     if (run.status !== "completed") throw new Error(`bench resync ended ${run.status}`);
     const kinds = run.summary?.kinds ?? [];
     const entities = kinds.reduce((n, k) => n + k.entities, 0);
@@ -131,7 +155,10 @@ export async function run(): Promise<BenchRow[]> {
         value:
           `${(wallMs / 1000).toFixed(1)} s = ${(wallMs / floorMs).toFixed(2)}× floor ` +
           `(floor ${(floorMs / 1000).toFixed(1)} s: ${pages.toLocaleString("en")} GitHub pages ÷ ${DEFAULT_MAX_CONCURRENCY} ` +
-          `vs ${Math.ceil(entities / PER_REQUEST).toLocaleString("en")} upserts ÷ ${PORT_CONCURRENCY})`,
+          `vs ${Math.ceil(entities / PER_REQUEST).toLocaleString("en")} upserts ÷ ${PORT_CONCURRENCY}); ` +
+          `GitHub ${meanInFlight.toFixed(1)} of ${DEFAULT_MAX_CONCURRENCY} in flight on average; ` +
+          `the pipeline's event loop busy ${(loop.utilization * 100).toFixed(0)}% of the time, ` +
+          `its thread's CPU ${(cpuMs / 1000).toFixed(1)} s`,
         target: "",
       },
     ];

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DockerImage } from "aws-cdk-lib";
@@ -18,6 +19,7 @@ import {
   SourceMapMode,
 } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { Construct } from "constructs";
+import { HEAP_WRAPPER_NAME, writeHeapWrapper } from "./heap.ts";
 
 /** Where the bundled mapping lands inside the function's package. */
 export const BUNDLED_CONFIG_NAME = "port-app-config.yml";
@@ -93,12 +95,17 @@ export function prebuiltBundle(name: TideFunctionName): string | undefined {
   return existsSync(join(dir, "index.mjs")) ? dir : undefined;
 }
 
+let heapWrapper: string | undefined;
+
 /**
  * CDK bundling options for {@link NodejsFunction} from source: local esbuild (no Docker), then the
- * mapping and jq.wasm are copied next to `index.mjs`.
+ * mapping, jq.wasm and the heap wrapper (infra/heap.ts) are copied next to `index.mjs`.
  */
 export function tideBundling(configFile: string, sourceModule?: string): BundlingOptions {
   const wasm = jqWasmSource();
+  // Bundling runs shell commands: the wrapper is written once a process, then copied with its mode.
+  heapWrapper ??= writeHeapWrapper(mkdtempSync(join(tmpdir(), "tide-heap-wrapper-")));
+  const wrapper = heapWrapper;
   return {
     format: OutputFormat.ESM,
     mainFields: [...LAMBDA_ESBUILD.mainFields],
@@ -117,6 +124,7 @@ export function tideBundling(configFile: string, sourceModule?: string): Bundlin
         `cp ${sh(configFile)} ${sh(join(outputDir, BUNDLED_CONFIG_NAME))}`,
         `mkdir -p ${sh(join(outputDir, dirname(BUNDLED_JQ_WASM)))}`,
         `cp ${sh(wasm)} ${sh(join(outputDir, BUNDLED_JQ_WASM))}`,
+        `cp -p ${sh(wrapper)} ${sh(join(outputDir, HEAP_WRAPPER_NAME))}`,
         ...(sourceModule === undefined ? [] : [sourceBundleCommand(sourceModule, outputDir)]),
       ],
     },
@@ -192,6 +200,7 @@ export function tideFunction(scope: Construct, id: string, props: TideFunctionPr
         tryBundle(outputDir: string): boolean {
           cpSync(prebuilt, outputDir, { recursive: true });
           copyFileSync(configFile, join(outputDir, BUNDLED_CONFIG_NAME));
+          writeHeapWrapper(outputDir);
           if (sourceModule !== undefined) {
             execFileSync(esbuildBin(), sourceBundleArgs(sourceModule, outputDir), { stdio: "inherit" });
           }

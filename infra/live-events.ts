@@ -16,6 +16,7 @@ import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { defaultEntry, tideFunction } from "./bundling.ts";
+import { memoryEnvironment } from "./heap.ts";
 import { acknowledge } from "./nag.ts";
 import type { ResolvedTideProps } from "./props.ts";
 
@@ -179,7 +180,7 @@ export class TideLiveEvents extends Construct {
       environment: {
         ...environment,
         POWERTOOLS_SERVICE_NAME: `tide-live-${name.toLowerCase()}`,
-        NODE_OPTIONS: "--enable-source-maps",
+        ...memoryEnvironment(memorySize),
       },
     });
   }

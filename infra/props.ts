@@ -143,6 +143,8 @@ export const RESERVED_ENVIRONMENT = [
   "POWERTOOLS_SERVICE_NAME",
   "POWERTOOLS_METRICS_NAMESPACE",
   "NODE_OPTIONS",
+  "AWS_LAMBDA_EXEC_WRAPPER",
+  "MALLOC_ARENA_MAX",
 ] as const;
 
 /** Applies defaults and checks ranges; throws {@link TidePropError} naming the prop. */

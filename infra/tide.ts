@@ -18,6 +18,7 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { TideAlarms } from "./alarms.ts";
 import { BUNDLED_CONFIG_PATH, BUNDLED_SOURCE_PATH, tideBundling, tideFunction } from "./bundling.ts";
+import { memoryEnvironment } from "./heap.ts";
 import { TideLiveEvents } from "./live-events.ts";
 import { acknowledge } from "./nag.ts";
 import { type ResolvedTideProps, resolveTideProps, sourceModuleOf, type TideProps } from "./props.ts";
@@ -152,7 +153,6 @@ export class Tide extends Construct {
       GITHUB_API_URL: settings.githubApiUrl,
       ...(settings.githubOrg === undefined ? {} : { GITHUB_ORG: settings.githubOrg }),
       POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
-      NODE_OPTIONS: "--enable-source-maps",
     };
     const lambda = (name: "Fanout" | "Ingest", entry: string, memorySize: number, timeout: Duration) => {
       const logGroup = new LogGroup(this, `${name}Logs`, {
@@ -177,7 +177,11 @@ export class Tide extends Construct {
         bundling,
         sourceModule,
         description: `Tide ${settings.integrationId}: ${name === "Fanout" ? "enumerates the source" : "maps and upserts to Port"}`,
-        environment: { ...environment, POWERTOOLS_SERVICE_NAME: `tide-${name.toLowerCase()}` },
+        environment: {
+          ...environment,
+          ...memoryEnvironment(memorySize),
+          POWERTOOLS_SERVICE_NAME: `tide-${name.toLowerCase()}`,
+        },
       });
     };
     this.fanout = lambda("Fanout", settings.fanoutEntry, settings.fanoutMemorySize, settings.fanoutTimeout);

@@ -51,7 +51,14 @@ describe("live events in the stack", () => {
     });
     const env = (props(ids.webhook).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env).sort()).toEqual(
-      ["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", "TIDE_EVENTS_QUEUE_URL", "TIDE_SECRET_ARN"].sort(),
+      [
+        "NODE_OPTIONS",
+        "AWS_LAMBDA_EXEC_WRAPPER",
+        "MALLOC_ARENA_MAX",
+        "POWERTOOLS_SERVICE_NAME",
+        "TIDE_EVENTS_QUEUE_URL",
+        "TIDE_SECRET_ARN",
+      ].sort(),
     );
     expect(props(ids.webhook).Timeout).toBe(10);
     const outputs = Object.values(s.template.toJSON().Outputs as Record<string, { Value: unknown }>);

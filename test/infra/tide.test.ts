@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -84,7 +84,10 @@ describe("functions", () => {
         GITHUB_API_URL: "https://api.github.com",
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: "Tide",
-        NODE_OPTIONS: "--enable-source-maps",
+        // V8's heap for 1024 MB (infra/heap.ts), kept against the runtime's own by the wrapper.
+        NODE_OPTIONS: "--enable-source-maps --max-old-space-size=256 --max-semi-space-size=2",
+        AWS_LAMBDA_EXEC_WRAPPER: "/var/task/heap-wrapper.sh",
+        MALLOC_ARENA_MAX: "2",
         // The ingest hands reconciliation to a fanout invocation of its own.
         ...(id === ids.ingest ? { TIDE_FANOUT_FUNCTION: ref(ids.fanout) } : {}),
         TIDE_SCHEDULE: "rate(6 hours)",
@@ -99,11 +102,12 @@ describe("functions", () => {
   const assetOf = (id: string) =>
     join(s.outdir, `asset.${(functionProps(id).Code as { S3Key: string }).S3Key.replace(/\.zip$/, "")}`);
 
-  it("ship a minified ESM bundle with its source map, the mapping and jq.wasm beside it", () => {
+  it("ship a minified ESM bundle with its source map, the mapping, jq.wasm and the heap wrapper beside it", () => {
     for (const id of [ids.fanout, ids.ingest]) {
       const asset = assetOf(id);
       expect(readdirSync(asset).sort()).toEqual([
         "build",
+        "heap-wrapper.sh",
         "index.mjs",
         "index.mjs.map",
         "port-app-config.yml",
@@ -116,6 +120,8 @@ describe("functions", () => {
         readFileSync(FIXTURE_CONFIG, "utf8"),
       );
       expect(readFileSync(join(asset, "build", "jq.wasm")).equals(readFileSync(jqWasmSource()))).toBe(true);
+      // Lambda's runtime refuses a wrapper it cannot execute.
+      expect(statSync(join(asset, "heap-wrapper.sh")).mode & 0o111).toBe(0o111);
     }
   });
 

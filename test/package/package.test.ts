@@ -181,7 +181,13 @@ app.synth();
     expect(assets).toHaveLength(4);
     for (const asset of assets) {
       const dir = join(project, "cdk.out", asset);
-      expect(readdirSync(dir).sort()).toEqual(["build", "index.mjs", "index.mjs.map", "port-app-config.yml"]);
+      expect(readdirSync(dir).sort()).toEqual([
+        "build",
+        "heap-wrapper.sh",
+        "index.mjs",
+        "index.mjs.map",
+        "port-app-config.yml",
+      ]);
       expect(existsSync(join(dir, "build", "jq.wasm"))).toBe(true);
     }
   });

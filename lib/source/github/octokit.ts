@@ -16,6 +16,18 @@ export type TideOctokit = InstanceType<typeof TideOctokit>;
 export const DEFAULT_MAX_CONCURRENCY = 10;
 
 /**
+ * Each answer's Response, by its body. Asked not to parse (see `client.ts`), Octokit keeps
+ * only the body stream, and undici cancels the body of a Response that was garbage-collected.
+ */
+const answers = new WeakMap<object, Response>();
+
+/** The text of a body Octokit handed back unparsed; "" for none. */
+export function answerText(body: unknown): Promise<string> {
+  const answer = typeof body === "object" && body !== null ? answers.get(body) : undefined;
+  return answer ? answer.text() : Promise.resolve("");
+}
+
+/**
  * What the throttling plugin saw on one request: set by its handlers, read by the client
  * once the request failed. A class, so that Octokit's option merging passes it by reference.
  */
@@ -55,7 +67,15 @@ export function createOctokit(options: OctokitOptions): { octokit: TideOctokit; 
     // A fresh timeout for each attempt: one signal for all of them would fail every retry at once.
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return undiciFetch(url, { ...(init as object), signal, dispatcher }) as unknown as Promise<Response>;
+    const answer = undiciFetch(url, {
+      ...(init as object),
+      signal,
+      dispatcher,
+    }) as unknown as Promise<Response>;
+    return answer.then((res) => {
+      if (res.body) answers.set(res.body, res);
+      return res;
+    });
   };
   const record =
     (kind: "secondary" | "primary") =>

@@ -55,6 +55,8 @@ export interface GitHubFakeStats {
   byRoute: Record<string, number>;
   inFlight: number;
   maxInFlight: number;
+  /** Requests in flight integrated over time (ms): over an interval, ÷ its length is the mean in flight. */
+  inFlightMs: number;
   installationTokens: number;
   /** Answers by status, e.g. `{ 200: 40, 403: 1 }`. */
   byStatus: Record<number, number>;
@@ -373,12 +375,17 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     return fault;
   };
 
+  let changedAt = performance.now();
+  const inFlightBy = (delta: number) => {
+    const at = performance.now();
+    fake.stats.inFlightMs += fake.stats.inFlight * (at - changedAt);
+    changedAt = at;
+    fake.stats.inFlight += delta;
+  };
   const server = createServer((req, res) => {
-    fake.stats.inFlight += 1;
+    inFlightBy(1);
     fake.stats.maxInFlight = Math.max(fake.stats.maxInFlight, fake.stats.inFlight);
-    res.on("close", () => {
-      fake.stats.inFlight -= 1;
-    });
+    res.on("close", () => inFlightBy(-1));
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -410,5 +417,13 @@ const SECONDARY_DOCS =
   "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 
 function emptyStats(): GitHubFakeStats {
-  return { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, installationTokens: 0, byStatus: {} };
+  return {
+    requests: 0,
+    byRoute: {},
+    inFlight: 0,
+    maxInFlight: 0,
+    inFlightMs: 0,
+    installationTokens: 0,
+    byStatus: {},
+  };
 }
