@@ -54,6 +54,8 @@ export async function skipUnchanged(
   });
   if (!same) return undefined;
   const unchanged = Object.values(memo.seen).reduce((sum, ids) => sum + ids.length, 0);
+  // Nothing to count or keep (a repository without open pull requests): no record to write.
+  if (unchanged === 0 && memo.items === 0) return memo;
   await deps.store.recordUnchanged(run.runId, {
     batch: unchangedBatchId(resource, partition),
     resource,
