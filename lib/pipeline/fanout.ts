@@ -9,7 +9,8 @@ import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, finishReconciling, maybeFinish } from "./finish.ts";
 import { batchId, newRunId, partitionKey } from "./ids.ts";
 import type { Logger } from "./logger.ts";
-import { type IngestMessage, MESSAGE_VERSION } from "./message.ts";
+import type { IngestMessage, MessagePart } from "./message.ts";
+import { Outbox } from "./outbox.ts";
 import { packItems } from "./pack.ts";
 import { forEachConcurrent } from "./pool.ts";
 import { resourceFiles, resourceKind } from "./resource-kind.ts";
@@ -19,6 +20,11 @@ import { DEFAULT_STALL_BOUNDS, endStalledRun, isStalled } from "./watchdog.ts";
 export interface FanoutOptions {
   /** The largest message body, in bytes (SQS allows up to 1 MiB; 256 KiB keeps batches small). */
   maxMessageBytes: number;
+  /**
+   * How long a resource's message waits for more pages (of any of its partitions) before it
+   * goes part full: small pages (a repository's 7 pull requests) then travel together.
+   */
+  lingerMs: number;
   /** Partitions of one resource (e.g. repositories for pull requests) enumerated at once. */
   partitionConcurrency: number;
   /** Below this much remaining invocation time, save cursors and continue in a new invocation. */
@@ -29,6 +35,7 @@ export interface FanoutOptions {
 
 export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
   maxMessageBytes: 256 * 1024,
+  lingerMs: 50,
   partitionConcurrency: 16,
   marginMs: 90_000,
   lockStaleAfterMs: 20 * 60_000,
@@ -254,6 +261,10 @@ class Enumeration {
   readonly #config: PortAppConfig;
   #lockTouchedAt = Date.now();
   #remaining: number;
+  /** Per resource: where its pages' parts wait to share a message. */
+  readonly #outboxes = new Map<number, Outbox>();
+  /** Per resource: deliveries of partitions' last pages, still waiting for their message. */
+  readonly #tails = new Map<number, Array<Promise<void>>>();
 
   constructor(deps: FanoutDeps, run: RunRecord, config: PortAppConfig) {
     this.#deps = deps;
@@ -279,7 +290,6 @@ class Enumeration {
   }
 
   async #resource(resource: number): Promise<void> {
-    const { store } = this.#deps;
     const spec = this.#config.resources[resource];
     const listed = spec && findKind(this.#deps.source, spec.kind);
     if (!spec || !listed) return;
@@ -289,7 +299,28 @@ class Enumeration {
     } catch (error) {
       return this.#failed(resource, "files", error);
     }
-    const selector = selectorExtras(spec.selector);
+    const outbox = new Outbox({
+      runId: this.#run.runId,
+      resource,
+      kind: spec.kind,
+      maxBytes: this.#deps.options.maxMessageBytes,
+      lingerMs: this.#deps.options.lingerMs,
+      send: (message) => this.#send(message),
+    });
+    this.#outboxes.set(resource, outbox);
+    this.#tails.set(resource, []);
+    try {
+      await this.#enumerate(resource, kind, spec.selector);
+    } finally {
+      // Enumeration end, stop or hand-off: what waits goes now, and every page is checkpointed.
+      await outbox.flush();
+      await Promise.all(this.#tails.get(resource) ?? []);
+    }
+  }
+
+  async #enumerate(resource: number, kind: Kind, query: Record<string, unknown> | undefined): Promise<void> {
+    const { store } = this.#deps;
+    const selector = selectorExtras(query);
     const saved = new Map(
       (await store.getCheckpoints(this.#run.runId, resource)).map((c) => [c.partition, c]),
     );
@@ -348,13 +379,29 @@ class Enumeration {
         delivering.catch(() => {});
       }
       if (!last) await iterator.return?.();
-      await delivering;
     } catch (error) {
       await delivering.catch(() => {});
-      if (error instanceof RetryLaterError) return this.#retryLater(error);
-      await this.#failed(resource, partitionKey(partition), error, partition);
-      await this.#checkpoint(resource, partition, { cursor: null, seq, done: true });
+      return this.#partitionFailed(resource, partition, seq, error);
     }
+    // The last page may wait for its message to fill: the partition's slot is free meanwhile.
+    this.#tails
+      .get(resource)
+      ?.push(delivering.catch((error) => this.#partitionFailed(resource, partition, seq, error)));
+  }
+
+  async #partitionFailed(resource: number, partition: string, seq: number, error: unknown): Promise<void> {
+    if (error instanceof RetryLaterError) return this.#retryLater(error);
+    await this.#failed(resource, partitionKey(partition), error, partition);
+    await this.#checkpoint(resource, partition, { cursor: null, seq, done: true });
+  }
+
+  /** Registers every part of a message, then sends it: a part is in the ledger before any ingest can settle it. */
+  async #send(message: IngestMessage): Promise<void> {
+    const { store, queue } = this.#deps;
+    await Promise.all(
+      message.parts.map((p) => store.registerBatch(message.runId, p.batch, message.resource)),
+    );
+    await queue.send([message]);
   }
 
   async #deliver(
@@ -364,24 +411,21 @@ class Enumeration {
     packed: Packing,
     first: number,
   ): Promise<void> {
-    const { store, queue } = this.#deps;
+    const { store } = this.#deps;
     const runId = this.#run.runId;
     const kind = kindName(this.#config, resource);
-    const messages: IngestMessage[] = packed.chunks.map((items, i) => ({
-      v: MESSAGE_VERSION,
-      runId,
-      resource,
-      kind,
-      batch: batchId(resource, partition, first + i),
-      // Recorded with what it writes, so reconciliation can look at just this partition again.
-      ...(partition !== "" && Buffer.byteLength(JSON.stringify(partition)) <= MAX_PARTITION_BYTES
+    const outbox = this.#outboxes.get(resource) as Outbox;
+    // Recorded with what it writes, so reconciliation can look at just this partition again.
+    const carried =
+      partition !== "" && Buffer.byteLength(JSON.stringify(partition)) <= MAX_PARTITION_BYTES
         ? { partition }
-        : {}),
-      items,
-    }));
-    let end = first + messages.length;
-    await Promise.all(messages.map((m) => store.registerBatch(runId, m.batch, resource)));
-    if (messages.length > 0) await queue.send(messages);
+        : {};
+    const parts = packed.chunks.map(({ items, bytes }, i) => {
+      const part: MessagePart = { batch: batchId(resource, partition, first + i), ...carried, items };
+      return outbox.add(part, bytes);
+    });
+    let end = first + parts.length;
+    await Promise.all(parts);
     if (packed.rejected.length > 0) {
       // Items no message can carry fail here, as a batch of their own, so the run
       // counts them and ends failed rather than deleting their entities.
@@ -400,7 +444,7 @@ class Enumeration {
     await store.addProgress(runId, resource, {
       pages: 1,
       items: page.items.length,
-      batches: messages.length,
+      batches: parts.length,
     });
     if (Date.now() - this.#lockTouchedAt > LOCK_TOUCH_INTERVAL_MS) {
       this.#lockTouchedAt = Date.now();
@@ -451,7 +495,7 @@ class Enumeration {
 }
 
 interface Packing {
-  chunks: unknown[][];
+  chunks: Array<{ items: unknown[]; bytes: number }>;
   /** Items no message can carry, and why. */
   rejected: Array<{ index: number; message: string }>;
 }
@@ -466,7 +510,7 @@ function packAll(items: readonly unknown[], maxBytes: number): Packing {
     } else if ("unsendable" in packed) {
       const { index, reason } = packed.unsendable;
       packing.rejected.push({ index, message: `raw item cannot be put in a message: ${reason}` });
-    } else packing.chunks.push(packed.items);
+    } else packing.chunks.push(packed);
   }
   return packing;
 }

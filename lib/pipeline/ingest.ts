@@ -8,7 +8,13 @@ import { isDeferrable } from "./deferred.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import { mapMessages } from "./map-messages.ts";
 import type { RunMappers } from "./mappers.ts";
-import { type IngestMessage, parseMessage } from "./message.ts";
+import {
+  batchesOf,
+  type IngestBatch,
+  type IngestMessageV1,
+  type MessagePart,
+  parseMessage,
+} from "./message.ts";
 import type { BatchResult, Failure, RunRecord } from "./run.ts";
 import { contentHash, DEFAULT_REWRITE_AFTER_MS } from "./unchanged.ts";
 
@@ -30,14 +36,15 @@ export interface ReceivedMessage {
   receiveCount: number;
 }
 
+/** Counts are of batches (a message's parts), except `retry`. */
 export interface IngestReport {
   /** Messages to deliver again (SQS `batchItemFailures`). */
   retry: string[];
   ingested: number;
-  /** Messages another delivery had already settled: nothing was done twice. */
+  /** Batches another delivery had already settled: nothing was done twice. */
   duplicates: number;
   /**
-   * Messages of a run that is no longer the integration's latest (a DLQ redrive after a later
+   * Batches of a run that is no longer the integration's latest (a DLQ redrive after a later
    * run): not written, since that run may have deleted what they hold since.
    */
   stale: number;
@@ -51,7 +58,7 @@ export interface IngestReport {
 
 interface Work {
   received: ReceivedMessage;
-  message: IngestMessage;
+  message: IngestBatch;
   result: BatchResult;
   /** Transient upsert failures: retry the message unless this is its last receive. */
   transient: Failure[];
@@ -77,12 +84,15 @@ export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Pro
     failures: 0,
     fastPathFallbacks: 0,
   };
-  const byRun = new Map<string, Array<{ received: ReceivedMessage; message: IngestMessage }>>();
+  const byRun = new Map<string, Delivered[]>();
   const unreadable: Array<{ received: ReceivedMessage; error: Error }> = [];
   for (const r of received) {
     try {
       const message = parseMessage(r.body);
-      byRun.set(message.runId, [...(byRun.get(message.runId) ?? []), { received: r, message }]);
+      const list = byRun.get(message.runId) ?? [];
+      // Each part is a batch of its own: settled once, a duplicate skipped, whatever its neighbours do.
+      for (const batch of batchesOf(message)) list.push({ received: r, message: batch });
+      byRun.set(message.runId, list);
     } catch (error) {
       deps.log.error("unreadable message: it will go to the dead-letter queue", {
         messageId: r.id,
@@ -106,13 +116,17 @@ export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Pro
       }
     }),
   );
+  report.retry = [...new Set(report.retry)];
   return report;
 }
+
+/** A batch (a message's part) and the message that brought it. */
+type Delivered = { received: ReceivedMessage; message: IngestBatch };
 
 async function ingestRun(
   deps: IngestDeps,
   runId: string,
-  messages: Array<{ received: ReceivedMessage; message: IngestMessage }>,
+  messages: Delivered[],
   report: IngestReport,
 ): Promise<void> {
   const settled = await deps.store.getBatches(
@@ -291,7 +305,7 @@ type Entry = { entity: Entity; work: Work; itemIndex: number };
 async function failBatches(
   deps: IngestDeps,
   runId: string,
-  messages: Array<{ received: ReceivedMessage; message: IngestMessage }>,
+  messages: Delivered[],
   reason: string,
   report: IngestReport,
 ): Promise<void> {
@@ -320,25 +334,50 @@ async function failBatches(
 }
 
 /**
- * On its last receive, a message that cannot be read but still names its run and batch fails
- * that batch, so the run finishes (as failed) instead of waiting for it forever.
+ * On its last receive, a message that cannot be read but still names its run and batches
+ * fails those batches, so the run finishes (as failed) instead of waiting for them forever.
  */
 async function failUnreadable(deps: IngestDeps, received: ReceivedMessage, error: Error): Promise<void> {
-  let value: Partial<IngestMessage> | null;
+  let value: (Partial<IngestMessageV1> & { parts?: unknown }) | null;
   try {
-    value = JSON.parse(received.body) as Partial<IngestMessage> | null;
+    value = JSON.parse(received.body) as typeof value;
   } catch {
     return; // not even JSON: nothing names a run
   }
-  const { runId, batch, resource } = value ?? {};
-  if (typeof runId !== "string" || typeof batch !== "string" || !Number.isInteger(resource)) return;
+  const { runId, resource } = value ?? {};
+  if (typeof runId !== "string" || !Number.isInteger(resource)) return;
+  const parts = (Array.isArray(value?.parts) ? value.parts : [value]) as Array<Partial<MessagePart> | null>;
+  const kind = typeof value?.kind === "string" ? value.kind : `#${resource}`;
+  for (const part of parts) {
+    if (typeof part?.batch !== "string") continue;
+    const items = Array.isArray(part.items) ? part.items.length : 0;
+    await failUnreadableBatch(deps, received, error, {
+      runId,
+      resource: resource as number,
+      kind,
+      batch: part.batch,
+      items,
+    });
+  }
+}
+
+async function failUnreadableBatch(
+  deps: IngestDeps,
+  received: ReceivedMessage,
+  error: Error,
+  {
+    runId,
+    resource,
+    kind,
+    batch,
+    items,
+  }: { runId: string; resource: number; kind: string; batch: string; items: number },
+): Promise<void> {
   try {
     if ((await deps.store.getBatches(runId, [batch])).get(batch)?.state !== "sent") return;
-    const items = Array.isArray(value?.items) ? value.items.length : 0;
-    const kind = typeof value?.kind === "string" ? value.kind : `#${resource}`;
     const outcome = await deps.store.settleBatch(runId, {
       batch,
-      resource: resource as number,
+      resource,
       state: "failed",
       items,
       entities: 0,
