@@ -41,6 +41,9 @@ import {
   str,
 } from "./run-table-codec.ts";
 
+/** DynamoDB's most items in one `TransactWriteItems`. */
+const MAX_TRANSACTION_ITEMS = 100;
+
 export interface DynamoRunStoreOptions {
   client: DynamoDBClient;
   tableName: string;
@@ -344,6 +347,34 @@ export class DynamoRunStore implements RunStore {
     ]);
   }
 
+  async registerBatches(runId: string, batches: string[], resource: number): Promise<void> {
+    const unique = [...new Set(batches)];
+    // One transaction for a message's parts (99 puts and the run's count at most): a part
+    // costs its put alone, not a put and a count. If any was registered before (a fanout
+    // retried after a crash), none is written and each is registered on its own instead.
+    for (let i = 0; i < unique.length; i += MAX_TRANSACTION_ITEMS - 1) {
+      const chunk = unique.slice(i, i + MAX_TRANSACTION_ITEMS - 1);
+      if (chunk.length === 1) {
+        await this.registerBatch(runId, chunk[0] as string, resource);
+        continue;
+      }
+      const puts = chunk.map((batch) => ({
+        Put: {
+          TableName: this.#table,
+          Item: {
+            ...keys.batch(runId, batch),
+            resource: n(resource),
+            state: s("sent"),
+            expiresAt: n(this.#expiresAt()),
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      }));
+      if (await this.#transaction([...puts, this.#countOnRun(runId, "sent", chunk.length)])) continue;
+      for (const batch of chunk) await this.registerBatch(runId, batch, resource);
+    }
+  }
+
   async getBatches(runId: string, batches: string[]): Promise<Map<string, BatchRecord>> {
     const found = new Map<string, BatchRecord>();
     const unique = [...new Set(batches)];
@@ -431,7 +462,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   /** Adds one to a counter of the run, and marks the run as making progress (for the watchdog). */
-  #countOnRun(runId: string, counter: "sent" | "settled") {
+  #countOnRun(runId: string, counter: "sent" | "settled", count = 1) {
     return {
       Update: {
         TableName: this.#table,
@@ -439,7 +470,7 @@ export class DynamoRunStore implements RunStore {
         UpdateExpression: "ADD #counter :one SET progressAt = :now",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeNames: { "#counter": counter },
-        ExpressionAttributeValues: { ":one": n(1), ":now": n(Date.now()) },
+        ExpressionAttributeValues: { ":one": n(count), ":now": n(Date.now()) },
       },
     };
   }

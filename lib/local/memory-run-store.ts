@@ -156,6 +156,10 @@ export class MemoryRunStore implements RunStore {
     return [...this.#entry(runId).progress.values()].sort((a, b) => a.resource - b.resource).map(copy);
   }
 
+  async registerBatches(runId: string, batches: string[], resource: number): Promise<void> {
+    for (const batch of batches) await this.registerBatch(runId, batch, resource);
+  }
+
   async registerBatch(runId: string, batch: string, resource: number): Promise<void> {
     const entry = this.#entry(runId);
     if (entry.batches.has(batch)) return;

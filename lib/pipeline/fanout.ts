@@ -398,8 +398,10 @@ class Enumeration {
   /** Registers every part of a message, then sends it: a part is in the ledger before any ingest can settle it. */
   async #send(message: IngestMessage): Promise<void> {
     const { store, queue } = this.#deps;
-    await Promise.all(
-      message.parts.map((p) => store.registerBatch(message.runId, p.batch, message.resource)),
+    await store.registerBatches(
+      message.runId,
+      message.parts.map((p) => p.batch),
+      message.resource,
     );
     await queue.send([message]);
   }

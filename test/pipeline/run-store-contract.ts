@@ -125,6 +125,29 @@ export function runStoreContract(
       expect(run?.summary).toEqual(summary);
     });
 
+    it("registers a message's batches together, each counted once even if some were registered before", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      await store.registerBatches(runId, ["0:a:0", "0:b:0"], 0);
+      expect((await store.getRun(runId))?.sent).toBe(2);
+      // A fanout retried after a crash sends a message again, with one new part.
+      await store.registerBatches(runId, ["0:a:0", "0:b:0", "0:c:0"], 0);
+      await store.registerBatches(
+        runId,
+        Array.from({ length: 150 }, (_, i) => `0:d:${i}`),
+        0,
+      );
+      expect((await store.getRun(runId))?.sent).toBe(153);
+      expect(await store.countUnsettled(runId)).toBe(153);
+      const batches = await store.getBatches(runId, ["0:a:0", "0:c:0", "0:d:149"]);
+      const rows = [...batches.values()].map((b) => [b.batch, b.state, b.resource]);
+      expect(rows.sort()).toEqual([
+        ["0:a:0", "sent", 0],
+        ["0:c:0", "sent", 0],
+        ["0:d:149", "sent", 0],
+      ]);
+    });
+
     it("counts a batch sent once however often it is registered, and settled once however often delivered", async () => {
       const runId = id();
       await store.createRun(newRun(runId), config);

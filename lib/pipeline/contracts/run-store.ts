@@ -74,6 +74,11 @@ export interface RunProgress {
 export interface BatchLedger {
   /** Records a batch as sent; a second registration of the same batch changes nothing. */
   registerBatch(runId: string, batch: string, resource: number): Promise<void>;
+  /**
+   * Records the batches of one message as sent, in as few writes as the store allows; as
+   * {@link registerBatch} for each, so batches registered before are counted once.
+   */
+  registerBatches(runId: string, batches: string[], resource: number): Promise<void>;
   getBatches(runId: string, batches: string[]): Promise<Map<string, BatchRecord>>;
   /**
    * Records a batch as done or failed, exactly once (a failed batch may later become done
