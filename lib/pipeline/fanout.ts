@@ -79,6 +79,8 @@ export type FanoutResult =
   | { outcome: "stopped"; runId: string; status: string };
 
 const LOCK_TOUCH_INTERVAL_MS = 30_000;
+/** Live progress is for watching: one write a second per resource, not one a page. */
+const PROGRESS_INTERVAL_MS = 1_000;
 /** A partition name a message carries: within the envelope's room (`ENVELOPE_BYTES`). */
 const MAX_PARTITION_BYTES = 200;
 
@@ -265,6 +267,8 @@ class Enumeration {
   readonly #outboxes = new Map<number, Outbox>();
   /** Per resource: deliveries of partitions' last pages, still waiting for their message. */
   readonly #tails = new Map<number, Array<Promise<void>>>();
+  /** Per resource: pages delivered since its progress was last written, and when that was. */
+  readonly #unwritten = new Map<number, { pages: number; items: number; batches: number; at: number }>();
 
   constructor(deps: FanoutDeps, run: RunRecord, config: PortAppConfig) {
     this.#deps = deps;
@@ -315,6 +319,7 @@ class Enumeration {
       // Enumeration end, stop or hand-off: what waits goes now, and every page is checkpointed.
       await outbox.flush();
       await Promise.all(this.#tails.get(resource) ?? []);
+      await this.#progress(resource, { pages: 0, items: 0, batches: 0 }, true);
     }
   }
 
@@ -443,15 +448,24 @@ class Enumeration {
       seq: end,
       done: page.cursor === null,
     });
-    await store.addProgress(runId, resource, {
-      pages: 1,
-      items: page.items.length,
-      batches: parts.length,
-    });
+    await this.#progress(resource, { pages: 1, items: page.items.length, batches: parts.length });
     if (Date.now() - this.#lockTouchedAt > LOCK_TOUCH_INTERVAL_MS) {
       this.#lockTouchedAt = Date.now();
       await store.touchLock(this.#run.integrationId, runId);
     }
+  }
+
+  /** Adds to a resource's live progress; writes it at most once a second, and at the end (`last`). */
+  async #progress(resource: number, delta: { pages: number; items: number; batches: number }, last = false) {
+    const p = this.#unwritten.get(resource) ?? { pages: 0, items: 0, batches: 0, at: 0 };
+    p.pages += delta.pages;
+    p.items += delta.items;
+    p.batches += delta.batches;
+    this.#unwritten.set(resource, p);
+    if (p.pages === 0 || (!last && Date.now() - p.at < PROGRESS_INTERVAL_MS)) return;
+    const { pages, items, batches } = p;
+    this.#unwritten.set(resource, { pages: 0, items: 0, batches: 0, at: Date.now() });
+    await this.#deps.store.addProgress(this.#run.runId, resource, { pages, items, batches });
   }
 
   /** The source asked to come back later: stop here; a continuation resumes then. */

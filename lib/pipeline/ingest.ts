@@ -1,7 +1,7 @@
 import { ConfigError, type MapResult } from "../mapping/index.ts";
 import { clipKey, itemKey } from "../mapping/item-key.ts";
 import type { Entity } from "../port/entity.ts";
-import { MAX_BATCH_FAILURES } from "./caps.ts";
+import { MAX_BATCH_FAILURES, MAX_PROGRESS_ERRORS } from "./caps.ts";
 import { addToCauses } from "./causes.ts";
 import type { ContentHashes, UpsertOptions, UpsertOutcome, WrittenHash } from "./contracts/index.ts";
 import { isDeferrable } from "./deferred.ts";
@@ -257,6 +257,9 @@ async function ingestRun(
     }),
   );
 
+  // Live progress per resource, one write a delivery rather than one a batch.
+  const progress = new Map<number, { entities: number; failures: number; errors: Failure[] }>();
+  const settledRuns: Array<RunRecord | undefined> = [];
   for (const item of work) {
     const last = item.received.receiveCount >= deps.maxReceiveCount;
     if (item.transient.length > 0 && !last) {
@@ -278,25 +281,38 @@ async function ingestRun(
     if (item.result.failures.length > 0) item.result.causes = addToCauses([], item.result.failures);
     item.result.failures = item.result.failures.slice(0, MAX_BATCH_FAILURES);
     const outcome = await deps.store.settleBatch(runId, item.result);
+    settledRuns.push(outcome.run);
     if (!outcome.applied) {
       report.duplicates++;
-      await maybeFinish(deps, outcome.run);
       continue;
     }
     report.ingested++;
     report.items += item.result.items;
     report.entities += item.result.entities;
     report.failures += item.result.failureCount;
+    const p = progress.get(item.message.resource) ?? { entities: 0, failures: 0, errors: [] };
+    // Progress counts every entity dealt with, written or unchanged, so a second run's
+    // progress (mostly unchanged) still advances to its total.
+    p.entities += item.result.entities + item.result.unchanged;
+    p.failures += item.result.failureCount;
+    if (p.errors.length < MAX_PROGRESS_ERRORS) p.errors.push(...item.result.failures);
+    progress.set(item.message.resource, p);
+  }
+  for (const [resource, { entities, failures, errors }] of progress) {
     await deps.store.addProgress(
       runId,
-      item.message.resource,
-      // Progress counts every entity dealt with, written or unchanged, so a second run's
-      // progress (mostly unchanged) still advances to its total.
-      { entities: item.result.entities + item.result.unchanged, failures: item.result.failureCount },
-      item.result.failures,
+      resource,
+      { entities, failures },
+      errors.slice(0, MAX_PROGRESS_ERRORS),
     );
-    await maybeFinish(deps, outcome.run);
   }
+  // After the progress, so a finished run's progress is complete too; the latest look at
+  // the run (the most batches settled) is the one that may find it finished.
+  const newest = settledRuns.reduce<RunRecord | undefined>(
+    (a, b) => (b && (!a || b.settled > a.settled) ? b : a),
+    undefined,
+  );
+  if (newest) await maybeFinish(deps, newest);
 }
 
 type Entry = { entity: Entity; work: Work; itemIndex: number };
