@@ -8,15 +8,10 @@ import { isDeferrable } from "./deferred.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import { mapMessages } from "./map-messages.ts";
 import type { RunMappers } from "./mappers.ts";
-import {
-  batchesOf,
-  type IngestBatch,
-  type IngestMessageV1,
-  type MessagePart,
-  parseMessage,
-} from "./message.ts";
+import { batchesOf, type IngestBatch, parseMessage } from "./message.ts";
 import type { BatchResult, Failure, RunRecord } from "./run.ts";
 import { contentHash, DEFAULT_REWRITE_AFTER_MS } from "./unchanged.ts";
+import { failUnreadable } from "./unreadable.ts";
 
 export interface IngestDeps extends FinishDeps {
   mappers: RunMappers;
@@ -346,69 +341,6 @@ async function failBatches(
     report.ingested++;
     report.failures += Math.max(1, message.items.length);
     await maybeFinish(deps, outcome.run);
-  }
-}
-
-/**
- * On its last receive, a message that cannot be read but still names its run and batches
- * fails those batches, so the run finishes (as failed) instead of waiting for them forever.
- */
-async function failUnreadable(deps: IngestDeps, received: ReceivedMessage, error: Error): Promise<void> {
-  let value: (Partial<IngestMessageV1> & { parts?: unknown }) | null;
-  try {
-    value = JSON.parse(received.body) as typeof value;
-  } catch {
-    return; // not even JSON: nothing names a run
-  }
-  const { runId, resource } = value ?? {};
-  if (typeof runId !== "string" || !Number.isInteger(resource)) return;
-  const parts = (Array.isArray(value?.parts) ? value.parts : [value]) as Array<Partial<MessagePart> | null>;
-  const kind = typeof value?.kind === "string" ? value.kind : `#${resource}`;
-  for (const part of parts) {
-    if (typeof part?.batch !== "string") continue;
-    const items = Array.isArray(part.items) ? part.items.length : 0;
-    await failUnreadableBatch(deps, received, error, {
-      runId,
-      resource: resource as number,
-      kind,
-      batch: part.batch,
-      items,
-    });
-  }
-}
-
-async function failUnreadableBatch(
-  deps: IngestDeps,
-  received: ReceivedMessage,
-  error: Error,
-  {
-    runId,
-    resource,
-    kind,
-    batch,
-    items,
-  }: { runId: string; resource: number; kind: string; batch: string; items: number },
-): Promise<void> {
-  try {
-    if ((await deps.store.getBatches(runId, [batch])).get(batch)?.state !== "sent") return;
-    const outcome = await deps.store.settleBatch(runId, {
-      batch,
-      resource,
-      state: "failed",
-      items,
-      entities: 0,
-      unchanged: 0,
-      filtered: 0,
-      failures: [{ kind, batch, message: `unreadable message ${received.id}: ${error.message}` }],
-      failureCount: Math.max(1, items),
-      seen: {},
-    });
-    if (outcome.applied) await maybeFinish(deps, outcome.run);
-  } catch (failure) {
-    deps.log.error("could not record an unreadable message as failed", {
-      messageId: received.id,
-      error: (failure as Error).message,
-    });
   }
 }
 
