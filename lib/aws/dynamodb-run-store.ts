@@ -43,6 +43,18 @@ import {
 
 /** DynamoDB's most items in one `TransactWriteItems`. */
 const MAX_TRANSACTION_ITEMS = 100;
+/** The update that settles one batch, if it is in the state `ConditionExpression` says. */
+type SettleUpdate = {
+  TableName: string;
+  Key: Item;
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Item;
+};
+
+/** Under DynamoDB's 4 MB a transaction, with room for keys and names. */
+const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
 
 export interface DynamoRunStoreOptions {
   client: DynamoDBClient;
@@ -397,12 +409,59 @@ export class DynamoRunStore implements RunStore {
     return found;
   }
 
-  async settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome> {
+  async settleBatches(runId: string, results: BatchResult[]): Promise<SettleOutcome[]> {
+    const outcomes: SettleOutcome[] = new Array(results.length);
+    // One transaction for many batches (each its update, one count on the run), within
+    // DynamoDB's 100 items and 4 MB. A batch twice in one delivery, or one settled before
+    // (the transaction then writes nothing), is settled on its own as before.
+    const alone: number[] = [];
+    let chunk: Array<{ index: number; update: SettleUpdate }> = [];
+    let bytes = 0;
+    const seen = new Set<string>();
+    const commit = async () => {
+      if (
+        chunk.length > 1 &&
+        (await this.#settleTogether(
+          runId,
+          chunk.map((c) => c.update),
+        ))
+      ) {
+        const run = await this.getRun(runId);
+        for (const { index } of chunk) outcomes[index] = { applied: true, run };
+      } else alone.push(...chunk.map((c) => c.index));
+      chunk = [];
+      bytes = 0;
+    };
+    for (const [index, result] of results.entries()) {
+      if (seen.has(result.batch)) {
+        alone.push(index);
+        continue;
+      }
+      seen.add(result.batch);
+      const update = this.#settleUpdate(runId, result, "attribute_not_exists(pk) OR #state = :sent");
+      const size = (update.ExpressionAttributeValues[":result"]?.B?.length ?? 0) + 1024;
+      if (chunk.length >= MAX_TRANSACTION_ITEMS - 1 || bytes + size > MAX_TRANSACTION_BYTES) await commit();
+      chunk.push({ index, update });
+      bytes += size;
+    }
+    await commit();
+    for (const index of alone.sort((a, b) => a - b))
+      outcomes[index] = await this.settleBatch(runId, results[index] as BatchResult);
+    return outcomes;
+  }
+
+  #settleTogether(runId: string, updates: Array<SettleUpdate>) {
+    return this.#transaction([
+      ...updates.map((update) => ({ Update: update })),
+      this.#countOnRun(runId, "settled", updates.length),
+    ]);
+  }
+
+  #settleUpdate(runId: string, result: BatchResult, from: string): SettleUpdate {
     const { batch, resource, state, ...figures } = result;
-    const key = keys.batch(runId, batch);
-    const update = (from: string) => ({
+    return {
       TableName: this.#table,
-      Key: key,
+      Key: keys.batch(runId, batch),
       UpdateExpression: "SET #state = :state, #resource = :resource, #result = :result, expiresAt = :expires",
       ConditionExpression: from,
       ExpressionAttributeNames: { "#state": "state", "#resource": "resource", "#result": "result" },
@@ -413,7 +472,12 @@ export class DynamoRunStore implements RunStore {
         ":expires": n(this.#expiresAt()),
         ...(from.includes(":sent") ? { ":sent": s("sent") } : { ":failed": s("failed") }),
       },
-    });
+    };
+  }
+
+  async settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome> {
+    const { state } = result;
+    const update = (from: string) => this.#settleUpdate(runId, result, from);
     // Settled and counted on the run in one transaction: a crash between the two cannot
     // leave a batch settled but uncounted (its redelivery would be dropped as a duplicate).
     if (

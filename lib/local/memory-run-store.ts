@@ -190,6 +190,12 @@ export class MemoryRunStore implements RunStore {
     return found;
   }
 
+  async settleBatches(runId: string, results: BatchResult[]): Promise<SettleOutcome[]> {
+    const outcomes: SettleOutcome[] = [];
+    for (const result of results) outcomes.push(await this.settleBatch(runId, result));
+    return outcomes;
+  }
+
   async settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome> {
     const entry = this.#runs.get(runId);
     if (!entry) return { applied: false, run: undefined };

@@ -3,7 +3,13 @@ import { clipKey, itemKey } from "../mapping/item-key.ts";
 import type { Entity } from "../port/entity.ts";
 import { MAX_BATCH_FAILURES, MAX_PROGRESS_ERRORS } from "./caps.ts";
 import { addToCauses } from "./causes.ts";
-import type { ContentHashes, UpsertOptions, UpsertOutcome, WrittenHash } from "./contracts/index.ts";
+import type {
+  ContentHashes,
+  SettleOutcome,
+  UpsertOptions,
+  UpsertOutcome,
+  WrittenHash,
+} from "./contracts/index.ts";
 import { isDeferrable } from "./deferred.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import { mapMessages } from "./map-messages.ts";
@@ -255,6 +261,7 @@ async function ingestRun(
   // Live progress per resource, one write a delivery rather than one a batch.
   const progress = new Map<number, { entities: number; failures: number; errors: Failure[] }>();
   const settledRuns: Array<RunRecord | undefined> = [];
+  const settling: Work[] = [];
   for (const item of work) {
     const last = item.received.receiveCount >= deps.maxReceiveCount;
     if (item.transient.length > 0 && !last) {
@@ -275,7 +282,15 @@ async function ingestRun(
     // Every failure is counted, by cause; a sample of them is kept, so a batch row stays small.
     if (item.result.failures.length > 0) item.result.causes = addToCauses([], item.result.failures);
     item.result.failures = item.result.failures.slice(0, MAX_BATCH_FAILURES);
-    const outcome = await deps.store.settleBatch(runId, item.result);
+    settling.push(item);
+  }
+  // The delivery's batches settled together: each exactly once, in as few writes as the store allows.
+  const outcomes = await deps.store.settleBatches(
+    runId,
+    settling.map((item) => item.result),
+  );
+  for (const [index, item] of settling.entries()) {
+    const outcome = outcomes[index] as SettleOutcome;
     settledRuns.push(outcome.run);
     if (!outcome.applied) {
       report.duplicates++;

@@ -85,6 +85,11 @@ export interface BatchLedger {
    * through a DLQ redrive), and counts it settled on the run.
    */
   settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome>;
+  /**
+   * As {@link settleBatch} for each result, in order, in as few writes as the store allows
+   * (one delivery's batches); an outcome per result.
+   */
+  settleBatches(runId: string, results: BatchResult[]): Promise<SettleOutcome[]>;
   /** Batches still waiting for an ingest: the exact check before reconciling. */
   countUnsettled(runId: string): Promise<number>;
   /** Every batch of the run, for reconciliation and the summary. */
