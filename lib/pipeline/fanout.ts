@@ -309,7 +309,7 @@ class Enumeration {
       kind: spec.kind,
       maxBytes: this.#deps.options.maxMessageBytes,
       lingerMs: this.#deps.options.lingerMs,
-      send: (message) => this.#send(message),
+      send: (messages) => this.#send(messages),
     });
     this.#outboxes.set(resource, outbox);
     this.#tails.set(resource, []);
@@ -400,15 +400,17 @@ class Enumeration {
     await this.#checkpoint(resource, partition, { cursor: null, seq, done: true });
   }
 
-  /** Registers every part of a message, then sends it: a part is in the ledger before any ingest can settle it. */
-  async #send(message: IngestMessage): Promise<void> {
+  /** Registers every part of the messages, then sends them: a part is in the ledger before any ingest can settle it. */
+  async #send(messages: IngestMessage[]): Promise<void> {
     const { store, queue } = this.#deps;
-    await store.registerBatches(
-      message.runId,
-      message.parts.map((p) => p.batch),
-      message.resource,
-    );
-    await queue.send([message]);
+    for (const m of messages) {
+      await store.registerBatches(
+        m.runId,
+        m.parts.map((p) => p.batch),
+        m.resource,
+      );
+    }
+    await queue.send(messages);
   }
 
   async #deliver(

@@ -8,8 +8,13 @@ export interface OutboxOptions {
   maxBytes: number;
   /** How long the first part waits for others before its message goes anyway. */
   lingerMs: number;
-  /** Sends one message (registering its parts first); rejects if it could not. */
-  send: (message: IngestMessage) => Promise<void>;
+  /**
+   * Full messages sent together (one queue call, so one delivery when the ingest is idle):
+   * SQS's 10 a `SendMessageBatch`. Default 10.
+   */
+  maxMessages?: number;
+  /** Sends messages (registering their parts first); rejects if it could not. */
+  send: (messages: IngestMessage[]) => Promise<void>;
 }
 
 interface Pending {
@@ -20,8 +25,8 @@ interface Pending {
 
 /**
  * Packs the parts of one resource's pages, across its partitions, into messages of up to
- * `maxBytes`: a message goes when the next part would not fit, when its first part has
- * waited `lingerMs`, or on {@link flush} (enumeration end, stop, hand-off). Parts keep the
+ * `maxBytes`: messages go when `maxMessages` are full, when the first part has waited
+ * `lingerMs`, or on {@link flush} (enumeration end, stop, hand-off). Parts keep the
  * order they were added in. Each `add` resolves once the message holding the part was sent,
  * so a page's checkpoint never runs ahead of its items.
  */
@@ -30,6 +35,8 @@ export class Outbox {
   /** The message's envelope with no parts: `{"v":2,…,"parts":[]}`. */
   readonly #baseBytes: number;
   #pending: Pending | undefined;
+  /** Full messages waiting for the linger, or for `maxMessages` of them. */
+  #full: Pending[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   /** Messages sent so far. */
@@ -49,12 +56,13 @@ export class Outbox {
     const items = itemsBytes ?? Buffer.byteLength(JSON.stringify(part.items));
     // The part's own envelope, plus the comma before it.
     const bytes = Buffer.byteLength(JSON.stringify({ ...part, items: [] })) - 2 + items + 1;
-    if (this.#pending && this.#pending.bytes + bytes > this.#options.maxBytes) this.#send();
+    if (this.#pending && this.#pending.bytes + bytes > this.#options.maxBytes) this.#close();
     const pending = this.#pending ?? this.#open();
     pending.parts.push(part);
     pending.bytes += bytes;
     const sent = new Promise<void>((resolve, reject) => pending.settle.push({ resolve, reject }));
-    if (this.#options.lingerMs <= 0 || pending.bytes >= this.#options.maxBytes) this.#send();
+    if (pending.bytes >= this.#options.maxBytes) this.#close();
+    if (this.#options.lingerMs <= 0) this.#send();
     return sent;
   }
 
@@ -66,23 +74,33 @@ export class Outbox {
 
   #open(): Pending {
     this.#pending = { parts: [], bytes: this.#baseBytes, settle: [] };
-    this.#timer = setTimeout(() => this.#send(), this.#options.lingerMs);
+    this.#timer ??= setTimeout(() => this.#send(), this.#options.lingerMs);
     return this.#pending;
   }
 
-  #send(): void {
-    const pending = this.#pending;
-    if (!pending) return;
-    clearTimeout(this.#timer);
+  /** The message being filled is full: it waits with the others, or they all go. */
+  #close(): void {
+    if (!this.#pending) return;
+    this.#full.push(this.#pending);
     this.#pending = undefined;
+    if (this.#full.length >= (this.#options.maxMessages ?? 10)) this.#send();
+  }
+
+  #send(): void {
+    this.#close();
+    const messages = this.#full;
+    if (messages.length === 0) return;
+    clearTimeout(this.#timer);
+    this.#full = [];
     this.#timer = undefined;
-    this.sent++;
-    const sending = this.#options.send(this.#message(pending.parts)).then(
+    this.sent += messages.length;
+    const settle = messages.flatMap((m) => m.settle);
+    const sending = this.#options.send(messages.map((m) => this.#message(m.parts))).then(
       () => {
-        for (const s of pending.settle) s.resolve();
+        for (const s of settle) s.resolve();
       },
       (error: unknown) => {
-        for (const s of pending.settle) s.reject(error);
+        for (const s of settle) s.reject(error);
       },
     );
     this.#inFlight.add(sending);

@@ -6,21 +6,26 @@ import { packItems } from "../../lib/pipeline/pack.ts";
 afterEach(() => vi.useRealTimers());
 
 /** An outbox whose messages are kept as the queue would get them: serialised. */
-function outbox(options: { maxBytes?: number; lingerMs?: number; fail?: boolean } = {}) {
+function outbox(
+  options: { maxBytes?: number; lingerMs?: number; maxMessages?: number; fail?: boolean } = {},
+) {
   const bodies: string[] = [];
+  const calls: number[] = [];
   const box = new Outbox({
     runId: "20261202T000000Z-abcdef",
     resource: 1,
     kind: "pull-request",
     maxBytes: options.maxBytes ?? 256 * 1024,
     lingerMs: options.lingerMs ?? 50,
-    send: async (message: IngestMessage) => {
+    maxMessages: options.maxMessages,
+    send: async (messages: IngestMessage[]) => {
       if (options.fail) throw new Error("SQS refused the message");
-      bodies.push(JSON.stringify(message));
+      calls.push(messages.length);
+      for (const message of messages) bodies.push(JSON.stringify(message));
     },
   });
   const messages = () => bodies.map((b) => parseMessage(b));
-  return { box, bodies, messages };
+  return { box, bodies, messages, calls };
 }
 
 const pr = (repo: string, n: number) => ({ id: `${repo}-${n}`, title: `Pull request ${n} of ${repo}` });
@@ -32,16 +37,17 @@ const page = (repo: string, count: number, seq = 0): MessagePart => ({
 const batches = (messages: IngestMessage[]) => messages.map((m) => m.parts.map((p) => p.batch));
 
 describe("the outbox of a resource", () => {
-  it("sends a message once the next part would not fit, each body within the limit", async () => {
-    const { box, bodies, messages } = outbox({ maxBytes: 1_000, lingerMs: 60_000 });
-    const sent = ["a", "b", "c", "d", "e", "f"].map((repo) => box.add(page(repo, 3)));
-    expect(bodies.length).toBeGreaterThan(0); // without waiting for the linger
+  it("closes a message once the next part would not fit, and sends full messages together", async () => {
+    const { box, bodies, messages, calls } = outbox({ maxBytes: 1_000, lingerMs: 60_000, maxMessages: 2 });
+    const sent = ["a", "b", "c", "d", "e", "f"].map((repo) => box.add(page(repo, 8)));
+    expect(calls).toEqual([2]); // two full messages went without waiting for the linger
     await box.flush();
     await Promise.all(sent);
     expect(bodies.length).toBeLessThan(6);
+    expect(calls.reduce((a, b) => a + b)).toBe(bodies.length);
     for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(1_000);
     expect(batches(messages()).flat()).toEqual(["1:a:0", "1:b:0", "1:c:0", "1:d:0", "1:e:0", "1:f:0"]);
-    expect(messages().flatMap((m) => m.parts.flatMap((p) => p.items))).toHaveLength(18);
+    expect(messages().flatMap((m) => m.parts.flatMap((p) => p.items))).toHaveLength(48);
   });
 
   it("fills messages exactly as far as the limit allows, with the sizes packItems measured", async () => {
@@ -95,9 +101,10 @@ describe("the outbox of a resource", () => {
   });
 
   it("with no linger, sends each part at once (one page, one message)", async () => {
-    const { box, messages } = outbox({ lingerMs: 0 });
+    const { box, messages, calls } = outbox({ lingerMs: 0 });
     await Promise.all([box.add(page("a", 1)), box.add(page("b", 1))]);
     expect(batches(messages())).toEqual([["1:a:0"], ["1:b:0"]]);
+    expect(calls).toEqual([1, 1]);
   });
 
   it("rejects the parts of a message that could not be sent, so their pages are not checkpointed", async () => {
