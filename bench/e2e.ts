@@ -8,7 +8,7 @@ import { MemoryContentHashes } from "../lib/local/memory-content-hashes.ts";
 import { MemoryRunStore } from "../lib/local/memory-run-store.ts";
 import { resyncLocal } from "../lib/local/resync.ts";
 import type { Catalog, ContentHashes } from "../lib/pipeline/contracts/index.ts";
-import { DEFAULT_FANOUT_OPTIONS } from "../lib/pipeline/fanout.ts";
+import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions } from "../lib/pipeline/fanout.ts";
 import type { RunRecord } from "../lib/pipeline/run.ts";
 import type { Entity, PortStats } from "../lib/port/index.ts";
 import { enumerateKind, getKind } from "../lib/source/index.ts";
@@ -18,8 +18,8 @@ import { OriginProbe, type ProbeReport } from "./port-probe.ts";
 import type { BenchRow } from "./row.ts";
 import { floorMs as enumerationFloorMs } from "./source.ts";
 
-const SHAPE: Shape = { repos: 5_000, pullsPerRepo: 19, latencyMs: 50 };
-const ENTITIES = SHAPE.repos * (1 + SHAPE.pullsPerRepo);
+export const SHAPE: Shape = { repos: 5_000, pullsPerRepo: 19, latencyMs: 50 };
+export const ENTITIES = SHAPE.repos * (1 + SHAPE.pullsPerRepo);
 /** Defaults throughout: the fanout's partition concurrency, resyncLocal's ingest workers and batch size. */
 const PARTITIONS = DEFAULT_FANOUT_OPTIONS.partitionConcurrency;
 const INGEST_WORKERS = 4;
@@ -30,7 +30,20 @@ const PER_PAGE = 100;
 const PER_REQUEST = 20;
 const CALIBRATION_ENTITIES = 20_000;
 
-interface TideResult {
+/** What the pipeline runs with: resyncLocal's ingest workers and batch size, fanout options. */
+export interface TideSettings {
+  workers: number;
+  batchSize: number;
+  fanout: Partial<FanoutOptions>;
+}
+
+const DEFAULTS: TideSettings = {
+  workers: INGEST_WORKERS,
+  batchSize: BATCH_SIZE,
+  fanout: { partitionConcurrency: PARTITIONS },
+};
+
+export interface TideResult {
   run: RunRecord;
   wallMs: number;
   /** Until the last upsert answered: what (a) and (b) are timed to. */
@@ -70,7 +83,12 @@ function diff(after: PortStats, before: PortStats): PortStats {
   return { requests, retries: after.retries - before.retries, total: after.total - before.total };
 }
 
-async function tide(world: BenchWorld, store: MemoryRunStore, hashes: ContentHashes): Promise<TideResult> {
+export async function tide(
+  world: BenchWorld,
+  store: MemoryRunStore,
+  hashes: ContentHashes,
+  settings = DEFAULTS,
+): Promise<TideResult> {
   const { catalog, marks } = timed(world.catalog);
   const before = world.client.stats;
   const serverBefore = await world.portRequests();
@@ -85,9 +103,9 @@ async function tide(world: BenchWorld, store: MemoryRunStore, hashes: ContentHas
     compile: world.compile,
     store,
     hashes,
-    concurrency: INGEST_WORKERS,
-    batchSize: BATCH_SIZE,
-    fanout: { partitionConcurrency: PARTITIONS },
+    concurrency: settings.workers,
+    batchSize: settings.batchSize,
+    fanout: settings.fanout,
   });
   const ended = performance.now();
   const lastUpsert = marks.lastUpsert || ended;
@@ -135,7 +153,7 @@ async function calibrate(world: BenchWorld): Promise<ProbeReport & { wallMs: num
 }
 
 /** The floor and its inputs: what no client could beat with these latencies and bounds. */
-function floor(concurrency: number) {
+export function floor(concurrency: number) {
   const { repos, pullsPerRepo, latencyMs } = SHAPE;
   const listingPages = Math.ceil(repos / PER_PAGE);
   const repositoryMs = listingPages * latencyMs;
@@ -153,7 +171,7 @@ function floor(concurrency: number) {
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const perEntity = (requests: number, entities: number) => (requests / entities).toFixed(4);
-const sum = (run: RunRecord, field: "entities" | "unchanged") =>
+export const sum = (run: RunRecord, field: "entities" | "unchanged") =>
   (run.summary?.kinds ?? []).reduce((n, k) => n + k[field], 0);
 
 function baselineRow(label: string, result: BaselineResult): { row: BenchRow; ms: number } {

@@ -9,6 +9,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   mapping: () => import("./mapping.ts"),
   source: () => import("./source.ts"),
   e2e: () => import("./e2e.ts"),
+  "e2e-sweep": () => import("./e2e-sweep.ts"),
   memory: () => import("./memory.ts"),
   bundle: () => import("./bundle.ts"),
   live: () => import("./live.ts"),
@@ -16,10 +17,13 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   mix: () => import("./e2e-mix.ts"),
 };
 
+/** Run only when named: several whole resyncs, to choose settings rather than to check them. */
+const onlyWhenNamed = new Set(["e2e-sweep"]);
+
 const wanted = process.argv.slice(2);
 const rows: BenchRow[] = [];
 for (const [name, load] of Object.entries(modules)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  if (wanted.length > 0 ? !wanted.includes(name) : onlyWhenNamed.has(name)) continue;
   const mod = await load();
   rows.push(...(await mod.run()));
 }

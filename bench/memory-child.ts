@@ -43,7 +43,7 @@ const queue: Queue = {
   async send(messages) {
     for (const message of messages) {
       counted.messages++;
-      counted.items += message.items.length;
+      for (const part of message.parts) counted.items += part.items.length;
       counted.messageBytes += Buffer.byteLength(JSON.stringify(message));
     }
   },

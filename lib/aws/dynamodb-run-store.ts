@@ -41,6 +41,21 @@ import {
   str,
 } from "./run-table-codec.ts";
 
+/** DynamoDB's most items in one `TransactWriteItems`. */
+const MAX_TRANSACTION_ITEMS = 100;
+/** The update that settles one batch, if it is in the state `ConditionExpression` says. */
+type SettleUpdate = {
+  TableName: string;
+  Key: Item;
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Item;
+};
+
+/** Under DynamoDB's 4 MB a transaction, with room for keys and names. */
+const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
+
 export interface DynamoRunStoreOptions {
   client: DynamoDBClient;
   tableName: string;
@@ -346,6 +361,34 @@ export class DynamoRunStore implements RunStore {
     ]);
   }
 
+  async registerBatches(runId: string, batches: string[], resource: number): Promise<void> {
+    const unique = [...new Set(batches)];
+    // One transaction for a message's parts (99 puts and the run's count at most): a part
+    // costs its put alone, not a put and a count. If any was registered before (a fanout
+    // retried after a crash), none is written and each is registered on its own instead.
+    for (let i = 0; i < unique.length; i += MAX_TRANSACTION_ITEMS - 1) {
+      const chunk = unique.slice(i, i + MAX_TRANSACTION_ITEMS - 1);
+      if (chunk.length === 1) {
+        await this.registerBatch(runId, chunk[0] as string, resource);
+        continue;
+      }
+      const puts = chunk.map((batch) => ({
+        Put: {
+          TableName: this.#table,
+          Item: {
+            ...keys.batch(runId, batch),
+            resource: n(resource),
+            state: s("sent"),
+            expiresAt: n(this.#expiresAt()),
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      }));
+      if (await this.#transaction([...puts, this.#countOnRun(runId, "sent", chunk.length)])) continue;
+      for (const batch of chunk) await this.registerBatch(runId, batch, resource);
+    }
+  }
+
   async getBatches(runId: string, batches: string[]): Promise<Map<string, BatchRecord>> {
     const found = new Map<string, BatchRecord>();
     const unique = [...new Set(batches)];
@@ -368,12 +411,59 @@ export class DynamoRunStore implements RunStore {
     return found;
   }
 
-  async settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome> {
+  async settleBatches(runId: string, results: BatchResult[]): Promise<SettleOutcome[]> {
+    const outcomes: SettleOutcome[] = new Array(results.length);
+    // One transaction for many batches (each its update, one count on the run), within
+    // DynamoDB's 100 items and 4 MB. A batch twice in one delivery, or one settled before
+    // (the transaction then writes nothing), is settled on its own as before.
+    const alone: number[] = [];
+    let chunk: Array<{ index: number; update: SettleUpdate }> = [];
+    let bytes = 0;
+    const seen = new Set<string>();
+    const commit = async () => {
+      if (
+        chunk.length > 1 &&
+        (await this.#settleTogether(
+          runId,
+          chunk.map((c) => c.update),
+        ))
+      ) {
+        const run = await this.getRun(runId);
+        for (const { index } of chunk) outcomes[index] = { applied: true, run };
+      } else alone.push(...chunk.map((c) => c.index));
+      chunk = [];
+      bytes = 0;
+    };
+    for (const [index, result] of results.entries()) {
+      if (seen.has(result.batch)) {
+        alone.push(index);
+        continue;
+      }
+      seen.add(result.batch);
+      const update = this.#settleUpdate(runId, result, "attribute_not_exists(pk) OR #state = :sent");
+      const size = (update.ExpressionAttributeValues[":result"]?.B?.length ?? 0) + 1024;
+      if (chunk.length >= MAX_TRANSACTION_ITEMS - 1 || bytes + size > MAX_TRANSACTION_BYTES) await commit();
+      chunk.push({ index, update });
+      bytes += size;
+    }
+    await commit();
+    for (const index of alone.sort((a, b) => a - b))
+      outcomes[index] = await this.settleBatch(runId, results[index] as BatchResult);
+    return outcomes;
+  }
+
+  #settleTogether(runId: string, updates: Array<SettleUpdate>) {
+    return this.#transaction([
+      ...updates.map((update) => ({ Update: update })),
+      this.#countOnRun(runId, "settled", updates.length),
+    ]);
+  }
+
+  #settleUpdate(runId: string, result: BatchResult, from: string): SettleUpdate {
     const { batch, resource, state, ...figures } = result;
-    const key = keys.batch(runId, batch);
-    const update = (from: string) => ({
+    return {
       TableName: this.#table,
-      Key: key,
+      Key: keys.batch(runId, batch),
       UpdateExpression: "SET #state = :state, #resource = :resource, #result = :result, expiresAt = :expires",
       ConditionExpression: from,
       ExpressionAttributeNames: { "#state": "state", "#resource": "resource", "#result": "result" },
@@ -384,7 +474,12 @@ export class DynamoRunStore implements RunStore {
         ":expires": n(this.#expiresAt()),
         ...(from.includes(":sent") ? { ":sent": s("sent") } : { ":failed": s("failed") }),
       },
-    });
+    };
+  }
+
+  async settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome> {
+    const { state } = result;
+    const update = (from: string) => this.#settleUpdate(runId, result, from);
     // Settled and counted on the run in one transaction: a crash between the two cannot
     // leave a batch settled but uncounted (its redelivery would be dropped as a duplicate).
     if (
@@ -451,7 +546,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   /** Adds one to a counter of the run, and marks the run as making progress (for the watchdog). */
-  #countOnRun(runId: string, counter: "sent" | "settled") {
+  #countOnRun(runId: string, counter: "sent" | "settled", count = 1) {
     return {
       Update: {
         TableName: this.#table,
@@ -459,7 +554,7 @@ export class DynamoRunStore implements RunStore {
         UpdateExpression: "ADD #counter :one SET progressAt = :now",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeNames: { "#counter": counter },
-        ExpressionAttributeValues: { ":one": n(1), ":now": n(Date.now()) },
+        ExpressionAttributeValues: { ":one": n(count), ":now": n(Date.now()) },
       },
     };
   }

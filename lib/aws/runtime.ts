@@ -178,6 +178,7 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
     fanoutOptions: {
       ...DEFAULT_FANOUT_OPTIONS,
       maxMessageBytes: positive(env, "TIDE_MAX_MESSAGE_BYTES", DEFAULT_FANOUT_OPTIONS.maxMessageBytes),
+      lingerMs: positive(env, "TIDE_LINGER_MS", DEFAULT_FANOUT_OPTIONS.lingerMs),
       partitionConcurrency: positive(
         env,
         "TIDE_PARTITION_CONCURRENCY",

@@ -156,6 +156,10 @@ export class MemoryRunStore implements RunStore {
     return [...this.#entry(runId).progress.values()].sort((a, b) => a.resource - b.resource).map(copy);
   }
 
+  async registerBatches(runId: string, batches: string[], resource: number): Promise<void> {
+    for (const batch of batches) await this.registerBatch(runId, batch, resource);
+  }
+
   async registerBatch(runId: string, batch: string, resource: number): Promise<void> {
     const entry = this.#entry(runId);
     if (entry.batches.has(batch)) return;
@@ -191,6 +195,12 @@ export class MemoryRunStore implements RunStore {
       if (batch) found.set(id, strip(batch));
     }
     return found;
+  }
+
+  async settleBatches(runId: string, results: BatchResult[]): Promise<SettleOutcome[]> {
+    const outcomes: SettleOutcome[] = [];
+    for (const result of results) outcomes.push(await this.settleBatch(runId, result));
+    return outcomes;
   }
 
   async settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome> {

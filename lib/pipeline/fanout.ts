@@ -10,7 +10,8 @@ import { type FinishDeps, finishReconciling, maybeFinish } from "./finish.ts";
 import { batchId, newRunId, partitionKey } from "./ids.ts";
 import type { Logger } from "./logger.ts";
 import { addValidator, skipUnchanged } from "./memo.ts";
-import { type IngestMessage, MESSAGE_VERSION } from "./message.ts";
+import type { IngestMessage, MessagePart } from "./message.ts";
+import { Outbox } from "./outbox.ts";
 import { packItems } from "./pack.ts";
 import { forEachConcurrent } from "./pool.ts";
 import { resourceFiles, resourceKind } from "./resource-kind.ts";
@@ -20,6 +21,11 @@ import { DEFAULT_STALL_BOUNDS, endStalledRun, isStalled } from "./watchdog.ts";
 export interface FanoutOptions {
   /** The largest message body, in bytes (SQS allows up to 1 MiB; 256 KiB keeps batches small). */
   maxMessageBytes: number;
+  /**
+   * How long a resource's message waits for more pages (of any of its partitions) before it
+   * goes part full: small pages (a repository's 7 pull requests) then travel together.
+   */
+  lingerMs: number;
   /** Partitions of one resource (e.g. repositories for pull requests) enumerated at once. */
   partitionConcurrency: number;
   /** Below this much remaining invocation time, save cursors and continue in a new invocation. */
@@ -30,6 +36,7 @@ export interface FanoutOptions {
 
 export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
   maxMessageBytes: 256 * 1024,
+  lingerMs: 50,
   partitionConcurrency: 16,
   marginMs: 90_000,
   lockStaleAfterMs: 20 * 60_000,
@@ -73,6 +80,8 @@ export type FanoutResult =
   | { outcome: "stopped"; runId: string; status: string };
 
 const LOCK_TOUCH_INTERVAL_MS = 30_000;
+/** Live progress is for watching: one write a second per resource, not one a page. */
+const PROGRESS_INTERVAL_MS = 1_000;
 /** A partition name a message carries: within the envelope's room (`ENVELOPE_BYTES`). */
 const MAX_PARTITION_BYTES = 200;
 
@@ -255,6 +264,12 @@ class Enumeration {
   readonly #config: PortAppConfig;
   #lockTouchedAt = Date.now();
   #remaining: number;
+  /** Per resource: where its pages' parts wait to share a message. */
+  readonly #outboxes = new Map<number, Outbox>();
+  /** Per resource: deliveries of partitions' last pages, still waiting for their message. */
+  readonly #tails = new Map<number, Array<Promise<void>>>();
+  /** Per resource: pages delivered since its progress was last written, and when that was. */
+  readonly #unwritten = new Map<number, { pages: number; items: number; batches: number; at: number }>();
 
   constructor(deps: FanoutDeps, run: RunRecord, config: PortAppConfig) {
     this.#deps = deps;
@@ -264,11 +279,7 @@ class Enumeration {
   }
 
   async run(): Promise<void> {
-    try {
-      await Promise.all(this.#run.resources.map((resource) => this.#resource(resource)));
-    } finally {
-      await this.#flushUnchanged();
-    }
+    await Promise.all(this.#run.resources.map((resource) => this.#resource(resource)));
   }
 
   #shouldStop(): boolean {
@@ -284,7 +295,6 @@ class Enumeration {
   }
 
   async #resource(resource: number): Promise<void> {
-    const { store } = this.#deps;
     const spec = this.#config.resources[resource];
     const listed = spec && findKind(this.#deps.source, spec.kind);
     if (!spec || !listed) return;
@@ -294,6 +304,28 @@ class Enumeration {
     } catch (error) {
       return this.#failed(resource, "files", error);
     }
+    const outbox = new Outbox({
+      runId: this.#run.runId,
+      resource,
+      kind: spec.kind,
+      maxBytes: this.#deps.options.maxMessageBytes,
+      lingerMs: this.#deps.options.lingerMs,
+      send: (messages) => this.#send(messages),
+    });
+    this.#outboxes.set(resource, outbox);
+    this.#tails.set(resource, []);
+    try {
+      await this.#enumerate(resource, spec, kind);
+    } finally {
+      // Enumeration end, stop or hand-off: what waits goes now, and every page is checkpointed.
+      await outbox.flush();
+      await Promise.all(this.#tails.get(resource) ?? []);
+      await this.#progress(resource, { pages: 0, items: 0, batches: 0 }, true);
+    }
+  }
+
+  async #enumerate(resource: number, spec: ResourceConfig, kind: Kind): Promise<void> {
+    const { store } = this.#deps;
     const selector = selectorExtras(spec.selector);
     const saved = new Map(
       (await store.getCheckpoints(this.#run.runId, resource)).map((c) => [c.partition, c]),
@@ -352,7 +384,8 @@ class Enumeration {
           const deps = { memos, store: this.#deps.store };
           const options = { selector, waitBudgetMs: this.#budget() };
           const memo = await skipUnchanged(deps, this.#run, resource, spec, kind, partition, options);
-          if (memo) return this.#countUnchanged(resource, memo.items);
+          if (memo)
+            return this.#progress(resource, { pages: memo.validators.length, items: memo.items, batches: 0 });
         }
         const next = await iterator.next();
         await delivering;
@@ -368,13 +401,33 @@ class Enumeration {
         delivering.catch(() => {});
       }
       if (!last) await iterator.return?.();
-      await delivering;
     } catch (error) {
       await delivering.catch(() => {});
-      if (error instanceof RetryLaterError) return this.#retryLater(error);
-      await this.#failed(resource, partitionKey(partition), error, partition);
-      await this.#checkpoint(resource, partition, { cursor: null, seq, done: true });
+      return this.#partitionFailed(resource, partition, seq, error);
     }
+    // The last page may wait for its message to fill: the partition's slot is free meanwhile.
+    this.#tails
+      .get(resource)
+      ?.push(delivering.catch((error) => this.#partitionFailed(resource, partition, seq, error)));
+  }
+
+  async #partitionFailed(resource: number, partition: string, seq: number, error: unknown): Promise<void> {
+    if (error instanceof RetryLaterError) return this.#retryLater(error);
+    await this.#failed(resource, partitionKey(partition), error, partition);
+    await this.#checkpoint(resource, partition, { cursor: null, seq, done: true });
+  }
+
+  /** Registers every part of the messages, then sends them: a part is in the ledger before any ingest can settle it. */
+  async #send(messages: IngestMessage[]): Promise<void> {
+    const { store, queue } = this.#deps;
+    for (const m of messages) {
+      await store.registerBatches(
+        m.runId,
+        m.parts.map((p) => p.batch),
+        m.resource,
+      );
+    }
+    await queue.send(messages);
   }
 
   async #deliver(
@@ -385,24 +438,21 @@ class Enumeration {
     first: number,
     validators: PageValidator[] | undefined,
   ): Promise<void> {
-    const { store, queue } = this.#deps;
+    const { store } = this.#deps;
     const runId = this.#run.runId;
     const kind = kindName(this.#config, resource);
-    const messages: IngestMessage[] = packed.chunks.map((items, i) => ({
-      v: MESSAGE_VERSION,
-      runId,
-      resource,
-      kind,
-      batch: batchId(resource, partition, first + i),
-      // Recorded with what it writes, so reconciliation can look at just this partition again.
-      ...(partition !== "" && Buffer.byteLength(JSON.stringify(partition)) <= MAX_PARTITION_BYTES
+    const outbox = this.#outboxes.get(resource) as Outbox;
+    // Recorded with what it writes, so reconciliation can look at just this partition again.
+    const carried =
+      partition !== "" && Buffer.byteLength(JSON.stringify(partition)) <= MAX_PARTITION_BYTES
         ? { partition }
-        : {}),
-      items,
-    }));
-    let end = first + messages.length;
-    await Promise.all(messages.map((m) => store.registerBatch(runId, m.batch, resource)));
-    if (messages.length > 0) await queue.send(messages);
+        : {};
+    const parts = packed.chunks.map(({ items, bytes }, i) => {
+      const part: MessagePart = { batch: batchId(resource, partition, first + i), ...carried, items };
+      return outbox.add(part, bytes);
+    });
+    let end = first + parts.length;
+    await Promise.all(parts);
     if (packed.rejected.length > 0) {
       // Items no message can carry fail here, as a batch of their own, so the run
       // counts them and ends failed rather than deleting their entities.
@@ -419,31 +469,24 @@ class Enumeration {
       done: page.cursor === null,
       ...(validators ? { validators } : {}),
     });
-    await store.addProgress(runId, resource, {
-      pages: 1,
-      items: page.items.length,
-      batches: messages.length,
-    });
+    await this.#progress(resource, { pages: 1, items: page.items.length, batches: parts.length });
     if (Date.now() - this.#lockTouchedAt > LOCK_TOUCH_INTERVAL_MS) {
       this.#lockTouchedAt = Date.now();
       await store.touchLock(this.#run.integrationId, runId);
     }
   }
 
-  /** An unchanged partition's figures, for progress displays: one write per resource and invocation. */
-  #unchanged = new Map<number, { pages: number; items: number }>();
-
-  #countUnchanged(resource: number, items: number): void {
-    const so = this.#unchanged.get(resource) ?? { pages: 0, items: 0 };
-    this.#unchanged.set(resource, { pages: so.pages + 1, items: so.items + items });
-  }
-
-  /** Writes the progress of the unchanged partitions counted so far. */
-  async #flushUnchanged(): Promise<void> {
-    const counted = [...this.#unchanged];
-    this.#unchanged.clear();
-    for (const [resource, { pages, items }] of counted)
-      await this.#deps.store.addProgress(this.#run.runId, resource, { pages, items });
+  /** Adds to a resource's live progress; writes it at most once a second, and at the end (`last`). */
+  async #progress(resource: number, delta: { pages: number; items: number; batches: number }, last = false) {
+    const p = this.#unwritten.get(resource) ?? { pages: 0, items: 0, batches: 0, at: 0 };
+    p.pages += delta.pages;
+    p.items += delta.items;
+    p.batches += delta.batches;
+    this.#unwritten.set(resource, p);
+    if (p.pages === 0 || (!last && Date.now() - p.at < PROGRESS_INTERVAL_MS)) return;
+    const { pages, items, batches } = p;
+    this.#unwritten.set(resource, { pages: 0, items: 0, batches: 0, at: Date.now() });
+    await this.#deps.store.addProgress(this.#run.runId, resource, { pages, items, batches });
   }
 
   /** The source asked to come back later: stop here; a continuation resumes then. */
@@ -489,7 +532,7 @@ class Enumeration {
 }
 
 interface Packing {
-  chunks: unknown[][];
+  chunks: Array<{ items: unknown[]; bytes: number }>;
   /** Items no message can carry, and why. */
   rejected: Array<{ index: number; message: string }>;
 }
@@ -504,7 +547,7 @@ function packAll(items: readonly unknown[], maxBytes: number): Packing {
     } else if ("unsendable" in packed) {
       const { index, reason } = packed.unsendable;
       packing.rejected.push({ index, message: `raw item cannot be put in a message: ${reason}` });
-    } else packing.chunks.push(packed.items);
+    } else packing.chunks.push(packed);
   }
   return packing;
 }

@@ -1,16 +1,23 @@
 import { ConfigError, type MapResult } from "../mapping/index.ts";
 import { clipKey, itemKey } from "../mapping/item-key.ts";
 import type { Entity } from "../port/entity.ts";
-import { MAX_BATCH_FAILURES } from "./caps.ts";
+import { MAX_BATCH_FAILURES, MAX_PROGRESS_ERRORS } from "./caps.ts";
 import { addToCauses } from "./causes.ts";
-import type { ContentHashes, UpsertOptions, UpsertOutcome, WrittenHash } from "./contracts/index.ts";
+import type {
+  ContentHashes,
+  SettleOutcome,
+  UpsertOptions,
+  UpsertOutcome,
+  WrittenHash,
+} from "./contracts/index.ts";
 import { isDeferrable } from "./deferred.ts";
 import { type FinishDeps, maybeFinish } from "./finish.ts";
 import { mapMessages } from "./map-messages.ts";
 import type { RunMappers } from "./mappers.ts";
-import { type IngestMessage, parseMessage } from "./message.ts";
+import { batchesOf, type IngestBatch, parseMessage } from "./message.ts";
 import type { BatchResult, Failure, RunRecord } from "./run.ts";
 import { contentHash, DEFAULT_REWRITE_AFTER_MS } from "./unchanged.ts";
+import { failUnreadable } from "./unreadable.ts";
 
 export interface IngestDeps extends FinishDeps {
   mappers: RunMappers;
@@ -30,14 +37,15 @@ export interface ReceivedMessage {
   receiveCount: number;
 }
 
+/** Counts are of batches (a message's parts), except `retry`. */
 export interface IngestReport {
   /** Messages to deliver again (SQS `batchItemFailures`). */
   retry: string[];
   ingested: number;
-  /** Messages another delivery had already settled: nothing was done twice. */
+  /** Batches another delivery had already settled: nothing was done twice. */
   duplicates: number;
   /**
-   * Messages of a run that is no longer the integration's latest (a DLQ redrive after a later
+   * Batches of a run that is no longer the integration's latest (a DLQ redrive after a later
    * run): not written, since that run may have deleted what they hold since.
    */
   stale: number;
@@ -51,7 +59,7 @@ export interface IngestReport {
 
 interface Work {
   received: ReceivedMessage;
-  message: IngestMessage;
+  message: IngestBatch;
   result: BatchResult;
   /** Transient upsert failures: retry the message unless this is its last receive. */
   transient: Failure[];
@@ -77,12 +85,15 @@ export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Pro
     failures: 0,
     fastPathFallbacks: 0,
   };
-  const byRun = new Map<string, Array<{ received: ReceivedMessage; message: IngestMessage }>>();
+  const byRun = new Map<string, Delivered[]>();
   const unreadable: Array<{ received: ReceivedMessage; error: Error }> = [];
   for (const r of received) {
     try {
       const message = parseMessage(r.body);
-      byRun.set(message.runId, [...(byRun.get(message.runId) ?? []), { received: r, message }]);
+      const list = byRun.get(message.runId) ?? [];
+      // Each part is a batch of its own: settled once, a duplicate skipped, whatever its neighbours do.
+      for (const batch of batchesOf(message)) list.push({ received: r, message: batch });
+      byRun.set(message.runId, list);
     } catch (error) {
       deps.log.error("unreadable message: it will go to the dead-letter queue", {
         messageId: r.id,
@@ -106,13 +117,17 @@ export async function ingest(deps: IngestDeps, received: ReceivedMessage[]): Pro
       }
     }),
   );
+  report.retry = [...new Set(report.retry)];
   return report;
 }
+
+/** A batch (a message's part) and the message that brought it. */
+type Delivered = { received: ReceivedMessage; message: IngestBatch };
 
 async function ingestRun(
   deps: IngestDeps,
   runId: string,
-  messages: Array<{ received: ReceivedMessage; message: IngestMessage }>,
+  messages: Delivered[],
   report: IngestReport,
 ): Promise<void> {
   const settled = await deps.store.getBatches(
@@ -243,6 +258,10 @@ async function ingestRun(
     }),
   );
 
+  // Live progress per resource, one write a delivery rather than one a batch.
+  const progress = new Map<number, { entities: number; failures: number; errors: Failure[] }>();
+  const settledRuns: Array<RunRecord | undefined> = [];
+  const settling: Work[] = [];
   for (const item of work) {
     const last = item.received.receiveCount >= deps.maxReceiveCount;
     if (item.transient.length > 0 && !last) {
@@ -263,26 +282,47 @@ async function ingestRun(
     // Every failure is counted, by cause; a sample of them is kept, so a batch row stays small.
     if (item.result.failures.length > 0) item.result.causes = addToCauses([], item.result.failures);
     item.result.failures = item.result.failures.slice(0, MAX_BATCH_FAILURES);
-    const outcome = await deps.store.settleBatch(runId, item.result);
+    settling.push(item);
+  }
+  // The delivery's batches settled together: each exactly once, in as few writes as the store allows.
+  const outcomes = await deps.store.settleBatches(
+    runId,
+    settling.map((item) => item.result),
+  );
+  for (const [index, item] of settling.entries()) {
+    const outcome = outcomes[index] as SettleOutcome;
+    settledRuns.push(outcome.run);
     if (!outcome.applied) {
       report.duplicates++;
-      await maybeFinish(deps, outcome.run);
       continue;
     }
     report.ingested++;
     report.items += item.result.items;
     report.entities += item.result.entities;
     report.failures += item.result.failureCount;
+    const p = progress.get(item.message.resource) ?? { entities: 0, failures: 0, errors: [] };
+    // Progress counts every entity dealt with, written or unchanged, so a second run's
+    // progress (mostly unchanged) still advances to its total.
+    p.entities += item.result.entities + item.result.unchanged;
+    p.failures += item.result.failureCount;
+    if (p.errors.length < MAX_PROGRESS_ERRORS) p.errors.push(...item.result.failures);
+    progress.set(item.message.resource, p);
+  }
+  for (const [resource, { entities, failures, errors }] of progress) {
     await deps.store.addProgress(
       runId,
-      item.message.resource,
-      // Progress counts every entity dealt with, written or unchanged, so a second run's
-      // progress (mostly unchanged) still advances to its total.
-      { entities: item.result.entities + item.result.unchanged, failures: item.result.failureCount },
-      item.result.failures,
+      resource,
+      { entities, failures },
+      errors.slice(0, MAX_PROGRESS_ERRORS),
     );
-    await maybeFinish(deps, outcome.run);
   }
+  // After the progress, so a finished run's progress is complete too; the latest look at
+  // the run (the most batches settled) is the one that may find it finished.
+  const newest = settledRuns.reduce<RunRecord | undefined>(
+    (a, b) => (b && (!a || b.settled > a.settled) ? b : a),
+    undefined,
+  );
+  if (newest) await maybeFinish(deps, newest);
 }
 
 type Entry = { entity: Entity; work: Work; itemIndex: number };
@@ -291,7 +331,7 @@ type Entry = { entity: Entity; work: Work; itemIndex: number };
 async function failBatches(
   deps: IngestDeps,
   runId: string,
-  messages: Array<{ received: ReceivedMessage; message: IngestMessage }>,
+  messages: Delivered[],
   reason: string,
   report: IngestReport,
 ): Promise<void> {
@@ -316,44 +356,6 @@ async function failBatches(
     report.ingested++;
     report.failures += Math.max(1, message.items.length);
     await maybeFinish(deps, outcome.run);
-  }
-}
-
-/**
- * On its last receive, a message that cannot be read but still names its run and batch fails
- * that batch, so the run finishes (as failed) instead of waiting for it forever.
- */
-async function failUnreadable(deps: IngestDeps, received: ReceivedMessage, error: Error): Promise<void> {
-  let value: Partial<IngestMessage> | null;
-  try {
-    value = JSON.parse(received.body) as Partial<IngestMessage> | null;
-  } catch {
-    return; // not even JSON: nothing names a run
-  }
-  const { runId, batch, resource } = value ?? {};
-  if (typeof runId !== "string" || typeof batch !== "string" || !Number.isInteger(resource)) return;
-  try {
-    if ((await deps.store.getBatches(runId, [batch])).get(batch)?.state !== "sent") return;
-    const items = Array.isArray(value?.items) ? value.items.length : 0;
-    const kind = typeof value?.kind === "string" ? value.kind : `#${resource}`;
-    const outcome = await deps.store.settleBatch(runId, {
-      batch,
-      resource: resource as number,
-      state: "failed",
-      items,
-      entities: 0,
-      unchanged: 0,
-      filtered: 0,
-      failures: [{ kind, batch, message: `unreadable message ${received.id}: ${error.message}` }],
-      failureCount: Math.max(1, items),
-      seen: {},
-    });
-    if (outcome.applied) await maybeFinish(deps, outcome.run);
-  } catch (failure) {
-    deps.log.error("could not record an unreadable message as failed", {
-      messageId: received.id,
-      error: (failure as Error).message,
-    });
   }
 }
 

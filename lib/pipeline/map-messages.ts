@@ -1,6 +1,6 @@
 import type { MapResult, PortAppConfig } from "../mapping/index.ts";
 import type { RunMappers } from "./mappers.ts";
-import type { IngestMessage } from "./message.ts";
+import type { IngestBatch } from "./message.ts";
 
 /**
  * Maps the items of several messages with as few jq calls as possible: one call per
@@ -13,7 +13,7 @@ export async function mapMessages(
   mappers: RunMappers,
   runId: string,
   config: PortAppConfig,
-  messages: readonly IngestMessage[],
+  messages: readonly IngestBatch[],
 ): Promise<MapResult[]> {
   const results: MapResult[] = new Array(messages.length);
   const byResource = new Map<number, number[]>();
@@ -25,17 +25,17 @@ export async function mapMessages(
   for (const [resource, indexes] of byResource) {
     const mapper = await mappers.mapper(runId, resource);
     if (indexes.length === 1 || config.resources[resource]?.port.itemsToParse !== undefined) {
-      for (const i of indexes) results[i] = await mapper.map((messages[i] as IngestMessage).items);
+      for (const i of indexes) results[i] = await mapper.map((messages[i] as IngestBatch).items);
       continue;
     }
-    const items = indexes.flatMap((i) => (messages[i] as IngestMessage).items);
+    const items = indexes.flatMap((i) => (messages[i] as IngestBatch).items);
     const all = await mapper.map(items);
     // Item n of the joined list belongs to the message whose range holds n.
     const owner: number[] = [];
     const starts: number[] = [];
     for (const i of indexes) {
       starts[i] = owner.length;
-      for (let k = 0; k < (messages[i] as IngestMessage).items.length; k++) owner.push(i);
+      for (let k = 0; k < (messages[i] as IngestBatch).items.length; k++) owner.push(i);
     }
     for (const i of indexes) results[i] = { entities: [], filtered: 0, skipped: [], failures: [] };
     if (all.fastPathFallbacks)

@@ -1,7 +1,8 @@
 import { ENVELOPE_BYTES } from "./message.ts";
 
 export type Packed =
-  | { items: unknown[] }
+  /** `bytes`: what the items take in a JSON array, brackets and commas included. */
+  | { items: unknown[]; bytes: number }
   | { tooLarge: { index: number; bytes: number } }
   | { unsendable: { index: number; reason: string } };
 
@@ -29,12 +30,12 @@ export function* packItems(items: readonly unknown[], maxBytes: number): Generat
       continue;
     }
     if (size + bytes > budget) {
-      yield { items: chunk };
+      yield { items: chunk, bytes: size + 1 };
       chunk = [];
       size = 0;
     }
     chunk.push(item);
     size += bytes;
   }
-  if (chunk.length > 0) yield { items: chunk };
+  if (chunk.length > 0) yield { items: chunk, bytes: size + 1 };
 }

@@ -256,7 +256,9 @@ describe("a crash at any run-table write or Port operation", () => {
     expect((await resync(0)).status).toBe("completed");
     const [repo] = world.github.org.repoNames();
     const old = sent.find(
-      (m) => m.kind === "repository" && m.items.some((i) => (i as { name?: string }).name === repo),
+      (m) =>
+        m.kind === "repository" &&
+        m.parts.some((p) => p.items.some((i) => (i as { name?: string }).name === repo)),
     );
     expect(old, "run A sent the repository").toBeDefined();
     world.github.org.removeRepo(repo as string);

@@ -105,7 +105,7 @@ describe("a resync through SQS and DynamoDB, driven like Lambda", () => {
     await aws.drain();
     const dead = await aws.drainDeadLetters();
     expect(dead.length).toBeGreaterThan(0);
-    const items = dead.flatMap((m) => parseMessage(m.Body ?? "").items);
+    const items = dead.flatMap((m) => parseMessage(m.Body ?? "").parts.flatMap((p) => p.items));
     expect(items.length).toBeGreaterThan(0);
 
     const states = async () => {

@@ -37,13 +37,13 @@ describe("poison messages", () => {
     ["a JSON null", "null", /message body is not an object/],
     [
       "a message of another version",
-      JSON.stringify({ v: 2, runId: "r", resource: 0, batch: "b", items: [] }),
-      /message version 2 is not 1/,
+      JSON.stringify({ v: 3, runId: "r", resource: 0, parts: [{ batch: "b", items: [] }] }),
+      /message version 3 is not 1 or 2/,
     ],
     [
       "a message without a version",
       JSON.stringify({ runId: "r", resource: 0, batch: "b", items: [] }),
-      /message version undefined is not 1/,
+      /message version undefined is not 1 or 2/,
     ],
     [
       "a message without a runId",
@@ -54,6 +54,16 @@ describe("poison messages", () => {
       "a negative resource",
       JSON.stringify({ v: 1, runId: "r", resource: -1, batch: "b", items: [] }),
       /message b: resource must be a non-negative integer/,
+    ],
+    [
+      "a v2 message without parts",
+      JSON.stringify({ v: 2, runId: "r", resource: 0, kind: "thing", parts: [] }),
+      /message has no parts/,
+    ],
+    [
+      "a v2 message part whose items are not a list",
+      JSON.stringify({ v: 2, runId: "r", resource: 0, kind: "thing", parts: [{ batch: "b", items: {} }] }),
+      /message b: items must be an array/,
     ],
     [
       "items that are not a list",

@@ -4,6 +4,7 @@
  * lasting one fails the run with Port's status and trace id, and a failed run deletes nothing.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { parseMessage } from "../../lib/pipeline/message.ts";
 import type { InjectedReply } from "../fakes/port/index.ts";
 import {
   BLUEPRINT,
@@ -71,7 +72,7 @@ describe("bulk upsert replies", () => {
       expect(failure.message).toMatch(/^thing\/ok-\d: HTTP 502/);
     }
     expect(deadLetters).toHaveLength(1);
-    expect(JSON.parse(deadLetters[0] ?? "{}").items).toHaveLength(3);
+    expect(parseMessage(deadLetters[0] ?? "").parts.flatMap((p) => p.items)).toHaveLength(3);
   });
 
   it("a 200 whose JSON is cut short, after Port wrote, is retried: nothing lost", async () => {

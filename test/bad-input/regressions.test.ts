@@ -84,14 +84,14 @@ describe("known bugs (see the report for each fix)", () => {
     const [first, second] = messages;
     await ingest(deps, [
       { id: "good", body: JSON.stringify(first), receiveCount: 1 },
-      { id: "poison", body: JSON.stringify({ ...second, v: 2 }), receiveCount: deps.maxReceiveCount },
+      { id: "poison", body: JSON.stringify({ ...second, v: 3 }), receiveCount: deps.maxReceiveCount },
     ]);
     const run = await deps.store.getRun(runId);
     expect(run?.status).toBe("failed");
     expect(run?.summary?.failures).toContainEqual(
       expect.objectContaining({
-        batch: second?.batch,
-        message: expect.stringMatching(/message version 2 is not 1/),
+        batch: second?.parts[0]?.batch,
+        message: expect.stringMatching(/message version 3 is not 1 or 2/),
       }),
     );
   });

@@ -3,7 +3,7 @@ import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
 import { compileResource, loadConfig } from "../../lib/mapping/index.ts";
 import { mapMessages } from "../../lib/pipeline/map-messages.ts";
 import { RunMappers } from "../../lib/pipeline/mappers.ts";
-import type { IngestMessage } from "../../lib/pipeline/message.ts";
+import type { IngestBatch } from "../../lib/pipeline/message.ts";
 import { newRun } from "./run-store-contract.ts";
 
 const config = loadConfig(`resources:
@@ -32,8 +32,7 @@ const repo = (name: string | null, archived = false, language: string | null = "
   archived,
   language,
 });
-const message = (resource: number, batch: string, items: unknown[]): IngestMessage => ({
-  v: 1,
+const message = (resource: number, batch: string, items: unknown[]): IngestBatch => ({
   runId: "r",
   resource,
   kind: resource === 0 ? "repository" : "team",

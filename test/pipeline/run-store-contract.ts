@@ -125,6 +125,54 @@ export function runStoreContract(
       expect(run?.summary).toEqual(summary);
     });
 
+    it("registers a message's batches together, each counted once even if some were registered before", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      await store.registerBatches(runId, ["0:a:0", "0:b:0"], 0);
+      expect((await store.getRun(runId))?.sent).toBe(2);
+      // A fanout retried after a crash sends a message again, with one new part.
+      await store.registerBatches(runId, ["0:a:0", "0:b:0", "0:c:0"], 0);
+      await store.registerBatches(
+        runId,
+        Array.from({ length: 150 }, (_, i) => `0:d:${i}`),
+        0,
+      );
+      expect((await store.getRun(runId))?.sent).toBe(153);
+      expect(await store.countUnsettled(runId)).toBe(153);
+      const batches = await store.getBatches(runId, ["0:a:0", "0:c:0", "0:d:149"]);
+      const rows = [...batches.values()].map((b) => [b.batch, b.state, b.resource]);
+      expect(rows.sort()).toEqual([
+        ["0:a:0", "sent", 0],
+        ["0:c:0", "sent", 0],
+        ["0:d:149", "sent", 0],
+      ]);
+    });
+
+    it("settles a delivery's batches together, each exactly once, duplicates and redrives included", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      const names = Array.from({ length: 120 }, (_, i) => `0:p${i}:0`);
+      await store.registerBatches(runId, [...names, "0:x:0", "0:y:0"], 0);
+      await store.settleBatch(runId, result("0:x:0", "done", ["x"]));
+      await store.settleBatch(runId, result("0:y:0", "failed"));
+      const outcomes = await store.settleBatches(runId, [
+        ...names.map((b) => result(b, "done", [b])),
+        result("0:x:0", "done", ["x"]), // settled before: a duplicate
+        result("0:p0:0", "done", ["0:p0:0"]), // twice in one delivery
+        result("0:y:0", "done", ["y"]), // failed before, redriven: now done, not counted twice
+      ]);
+      expect(outcomes.map((o) => o.applied)).toEqual([...names.map(() => true), false, false, true]);
+      const run = await store.getRun(runId);
+      expect(run?.settled).toBe(122);
+      expect(await store.countUnsettled(runId)).toBe(0);
+      const records = await store.getBatches(runId, ["0:p119:0", "0:y:0"]);
+      expect(records.get("0:p119:0")).toMatchObject({
+        state: "done",
+        seen: { githubRepository: ["0:p119:0"] },
+      });
+      expect(records.get("0:y:0")).toMatchObject({ state: "done", seen: { githubRepository: ["y"] } });
+    });
+
     it("counts a batch sent once however often it is registered, and settled once however often delivered", async () => {
       const runId = id();
       await store.createRun(newRun(runId), config);

@@ -135,8 +135,10 @@ async function classify(deployed: Deployed, messages: Message[]): Promise<Classi
       if (run && !latestOf.has(run.integrationId)) {
         latestOf.set(run.integrationId, (await deployed.store.latestRun(run.integrationId))?.runId);
       }
-      const record = (await deployed.store.getBatches(body.runId, [body.batch])).get(body.batch);
-      const failure = record?.failures[0];
+      // The reason of the first of its batches that recorded one (a message may hold several).
+      const batches = body.parts.map((p) => p.batch);
+      const records = await deployed.store.getBatches(body.runId, batches);
+      const failure = batches.map((b) => records.get(b)?.failures[0]).find((f) => f !== undefined);
       const reason = failure
         ? `${failure.status ? `HTTP ${failure.status}: ` : ""}${failure.message}`
         : run
@@ -168,7 +170,7 @@ function groups(classified: Classified[]): Group[] {
   for (const c of classified) {
     const g = byReason.get(c.reason) ?? { reason: c.reason, messages: 0, items: 0, kinds: [], runs: [] };
     g.messages++;
-    g.items += c.body?.items.length ?? 0;
+    for (const part of c.body?.parts ?? []) g.items += part.items.length;
     if (c.body && !g.kinds.includes(c.body.kind)) g.kinds.push(c.body.kind);
     if (c.body && !g.runs.includes(c.body.runId)) g.runs.push(c.body.runId);
     byReason.set(c.reason, g);
@@ -210,7 +212,10 @@ async function redrive(
       await sqs.send(new SendMessageCommand({ QueueUrl: ingestUrl, MessageBody: c.message.Body }));
       await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: c.message.ReceiptHandle }));
     } catch (error) {
-      throw awsError(error, `send batch ${c.body?.batch} back to ${ingestUrl} (${sent} sent so far)`);
+      throw awsError(
+        error,
+        `send batch ${c.body?.parts[0]?.batch} back to ${ingestUrl} (${sent} sent so far)`,
+      );
     }
     c.done = true;
     sent++;

@@ -74,12 +74,22 @@ export interface RunProgress {
 export interface BatchLedger {
   /** Records a batch as sent; a second registration of the same batch changes nothing. */
   registerBatch(runId: string, batch: string, resource: number): Promise<void>;
+  /**
+   * Records the batches of one message as sent, in as few writes as the store allows; as
+   * {@link registerBatch} for each, so batches registered before are counted once.
+   */
+  registerBatches(runId: string, batches: string[], resource: number): Promise<void>;
   getBatches(runId: string, batches: string[]): Promise<Map<string, BatchRecord>>;
   /**
    * Records a batch as done or failed, exactly once (a failed batch may later become done
    * through a DLQ redrive), and counts it settled on the run.
    */
   settleBatch(runId: string, result: BatchResult): Promise<SettleOutcome>;
+  /**
+   * As {@link settleBatch} for each result, in order, in as few writes as the store allows
+   * (one delivery's batches); an outcome per result.
+   */
+  settleBatches(runId: string, results: BatchResult[]): Promise<SettleOutcome[]>;
   /**
    * Records, settled at once and exactly once, a batch that needs no ingest (a partition the
    * source says is unchanged since its memo): it counts in the tally, not as sent or settled.
