@@ -14,6 +14,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   live: () => import("./live.ts"),
   cost: () => import("./cost.ts"),
   mix: () => import("./e2e-mix.ts"),
+  ratelimit: () => import("./ratelimit.ts"),
 };
 
 const wanted = process.argv.slice(2);

@@ -102,7 +102,7 @@ export class GitHubClient {
     this.#clock = http.clock ?? realClock;
     this.#onRetry = http.onRetry;
     this.pause = new GitHubPause(this.#clock);
-    this.#gate = new RateLimitGate({ now: this.#clock.now });
+    this.#gate = new RateLimitGate({ now: this.#clock.now, sleep: this.#clock.sleep });
     const maxAttempts = http.retry?.maxAttempts;
     const built = createOctokit({
       apiUrl: this.apiUrl,

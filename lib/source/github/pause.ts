@@ -1,16 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { type Clock, realClock } from "../../http/clock.ts";
 import { RetryLaterError } from "../../http/errors.ts";
 
-/** Time as the GitHub client reads and waits it; tests inject one that moves without sleeping. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: Date.now,
-  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
-};
+export { type Clock, realClock };
 
 /** The longest single pause, however many secondary limits in a row. */
 const MAX_PAUSE_MS = 3_600_000;
