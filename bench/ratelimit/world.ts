@@ -85,6 +85,8 @@ export async function startRateLimitWorld(shape: Shape, scenario: Scenario): Pro
       teams: 0,
       rateLimit: { limit: scenario.perHour, windowMs: HOUR },
       listFields: LIST_FIELDS,
+      // GitHub's documented secondary limit: 900 points (GETs) a minute.
+      pointsPerMinute: 900,
       clock: clock.shared,
       seed: 18,
       ...(app && keys ? { app: { ...app, publicKey: keys.publicKey } } : {}),

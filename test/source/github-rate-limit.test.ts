@@ -116,6 +116,21 @@ describe("secondary rate limits", () => {
     expect(teams.length).toBeGreaterThan(0);
     expect(clock.slept).toEqual([60_000]);
   });
+
+  it("GitHub's points a minute spent: waits for the minute to end, as often as it takes, then goes on", async () => {
+    const clock = manualClock();
+    const fixture = await githubFixture(
+      { repos: 1_000, seed: 21, now: clock.now, pointsPerMinute: 3 },
+      { http: { clock } },
+    );
+    fake = fixture.fake;
+    const items = itemsOf(await collect(fixture.source.kinds.repository.pages({ waitBudgetMs: 600_000 })));
+    expect(items).toHaveLength(1_000);
+    // Ten pages at three a minute: three minutes of waiting, each page answered 200 once.
+    expect(clock.slept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3 * 60_000);
+    expect(fake.stats.byStatus[200]).toBe(10);
+    expect(fake.stats.byStatus[403]).toBe(3);
+  });
 });
 
 describe("primary rate limit (x-ratelimit-remaining: 0)", () => {

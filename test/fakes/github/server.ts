@@ -37,6 +37,11 @@ export interface GitHubFakeOptions extends OrgOptions, SecurityOptions {
    * a million items and measure the pipeline's pacing, not JSON parsing.
    */
   listFields?: string[];
+  /**
+   * GitHub's secondary limit on REST points: at most this many a minute (GitHub documents 900;
+   * a GET costs 1 point, a write 5). Past it: 403, `retry-after` until the minute ends. Off by default.
+   */
+  pointsPerMinute?: number;
 }
 
 export interface Fault {
@@ -166,6 +171,18 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       }),
   };
 
+  // The points window of the secondary limit: a minute from its first request.
+  let points = { used: 0, endsAt: 0 };
+  /** Spends a request's points; when over the minute's allowance, the seconds until it ends. */
+  const spendPoints = (cost: number): number | undefined => {
+    const perMinute = options.pointsPerMinute;
+    if (!perMinute) return undefined;
+    if (now() >= points.endsAt) points = { used: 0, endsAt: now() + 60_000 };
+    if (points.used + cost > perMinute) return Math.max(1, Math.ceil((points.endsAt - now()) / 1000));
+    points.used += cost;
+    return undefined;
+  };
+
   const rateHeaders = (): Record<string, string> => {
     if (now() >= window.resetAt)
       window = { remaining: limit.max, resetAt: now() + limit.windowMs, status: 403 };
@@ -256,6 +273,11 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       return send(502, { message: "Server Error" });
     if (fake.secondaryLimitRate > 0 && random() < fake.secondaryLimitRate) {
       return send(403, { message: SECONDARY }, { ...headers, "retry-after": "1" });
+    }
+    const overPoints = spendPoints(req.method === "GET" || req.method === "HEAD" ? 1 : 5);
+    if (overPoints !== undefined) {
+      const body = { message: SECONDARY, documentation_url: SECONDARY_DOCS };
+      return send(403, body, { ...headers, "retry-after": String(overPoints) });
     }
     if (window.remaining <= 0) {
       const message = "API rate limit exceeded for installation. Wait for the reset.";
