@@ -26,7 +26,7 @@ export async function run(): Promise<BenchRow[]> {
   for (const scenario of SCENARIOS) {
     const world = await startRateLimitWorld(SHAPE, scenario);
     try {
-      rows.push(...scenarioRows(scenario, await runScenario(world)));
+      rows.push(...scenarioRows(scenario, await runScenario(world, scenario.name)));
     } finally {
       await world.close();
     }

@@ -41,7 +41,7 @@ export function limitFloorMs(pages: number, perHour: number): number {
   return Math.floor((pages - 1) / perHour) * HOUR;
 }
 
-export async function runScenario(world: RateLimitWorld): Promise<ScenarioResult> {
+export async function runScenario(world: RateLimitWorld, label: string): Promise<ScenarioResult> {
   const { clock } = world;
   const slowDowns: string[] = [];
   const log: Logger = {
@@ -58,6 +58,12 @@ export async function runScenario(world: RateLimitWorld): Promise<ScenarioResult
   let invocations = 0;
   const simStart = clock.now();
   const realStart = performance.now();
+  // A run takes minutes of real time: say where it is now and then.
+  const progress = setInterval(async () => {
+    const { requests } = await world.github.stats();
+    const at = `${((clock.now() - simStart) / HOUR).toFixed(2)} h simulated`;
+    console.error(`ratelimit ${label}: ${at}, ${requests} GitHub requests, ${invocations} invocations`);
+  }, 30_000);
   const { run } = await resyncLocal({
     integrationId: world.client.integrationId,
     config: world.config,
@@ -73,7 +79,7 @@ export async function runScenario(world: RateLimitWorld): Promise<ScenarioResult
       const deadline = clock.now() + INVOCATION_MS;
       return () => deadline - clock.now();
     },
-  });
+  }).finally(() => clearInterval(progress));
   const simMs = clock.now() - simStart;
   const realMs = performance.now() - realStart;
   const seen = await world.port.inspect([BLUEPRINTS.repository, BLUEPRINTS.pullRequest]);
