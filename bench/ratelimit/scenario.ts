@@ -46,17 +46,21 @@ export async function runScenario(world: RateLimitWorld, label: string): Promise
   const slowDowns: string[] = [];
   const log: Logger = {
     debug() {},
-    info() {},
+    info(message, extra) {
+      if (process.env.RATELIMIT_TRACE) console.error(hoursAt(), message, JSON.stringify(extra));
+    },
     warn(message, extra) {
+      if (process.env.RATELIMIT_TRACE) console.error(hoursAt(), message, JSON.stringify(extra));
       if (message.startsWith("source asked to slow down")) slowDowns.push(String(extra?.resumeAt));
     },
     error(message, extra) {
       console.error(`ratelimit bench: ${message}`, extra);
     },
   };
+  const simStart = clock.now();
+  const hoursAt = () => `${((clock.now() - simStart) / HOUR).toFixed(3)} h`;
   const counted = countedCatalog(world.catalog, () => clock.now());
   let invocations = 0;
-  const simStart = clock.now();
   const realStart = performance.now();
   // A run takes minutes of real time: say where it is now and then.
   const progress = setInterval(async () => {

@@ -30,6 +30,8 @@ export interface Scenario {
   perHour: number;
   /** Authenticate as a GitHub App installation (installation tokens on the same clock) or a token. */
   app: boolean;
+  /** GitHub's secondary limit, points a minute (default the documented 900). */
+  pointsPerMinute?: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export async function startRateLimitWorld(shape: Shape, scenario: Scenario): Pro
       rateLimit: { limit: scenario.perHour, windowMs: HOUR },
       listFields: LIST_FIELDS,
       // GitHub's documented secondary limit: 900 points (GETs) a minute.
-      pointsPerMinute: 900,
+      pointsPerMinute: scenario.pointsPerMinute ?? 900,
       clock: clock.shared,
       seed: 18,
       ...(app && keys ? { app: { ...app, publicKey: keys.publicKey } } : {}),

@@ -156,7 +156,7 @@ export class GitHubClient {
         if (limit.kind) {
           const delayMs =
             limit.kind === "secondary"
-              ? this.pause.secondary(limit.retryAfterSec, error.status)
+              ? this.pause.secondary(limit.retryAfterSec, error.status, started)
               : this.pause.primary(limit.retryAfterSec, error.status);
           this.#onRetry?.({ method: "GET", path: shown, attempt, delayMs, status: error.status });
           continue;

@@ -34,12 +34,13 @@ export class GitHubPause {
   /**
    * A secondary limit: `retryAfterSec` is `retry-after`, or the one-minute fallback when
    * GitHub sent none (as `@octokit/plugin-throttling` computes it). Limits answered to
-   * requests already in flight when the pause began do not double it again.
+   * requests sent before the last pause ended do not double it again, however late the
+   * answer comes: `startedAt` is when the limited request went out (default now).
    */
-  secondary(retryAfterSec: number, status?: number): number {
+  secondary(retryAfterSec: number, status?: number, startedAt?: number): number {
     const now = this.#clock.now();
     this.#status = status;
-    if (now >= this.#until) this.#streak += 1;
+    if ((startedAt ?? now) >= this.#until) this.#streak += 1;
     const wait = Math.min(MAX_PAUSE_MS, retryAfterSec * 1000 * 2 ** Math.max(0, this.#streak - 1));
     this.#until = Math.max(this.#until, now + wait);
     return this.#until - now;
