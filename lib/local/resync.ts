@@ -55,7 +55,7 @@ export interface LocalResyncOptions {
   examples?: FanoutDeps["examples"];
   /** The run id to use (a caller that took the run lock for it already). */
   runId?: string;
-  /** The clock invocations' time and rate-limit waits run on (the rate-limit benchmark speeds it up). */
+  /** The clock invocations' time and rate-limit waits run on (the rate-limit benchmark skips the waits). */
   clock?: Clock;
 }
 
