@@ -15,6 +15,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   live: () => import("./live.ts"),
   cost: () => import("./cost.ts"),
   mix: () => import("./e2e-mix.ts"),
+  ratelimit: () => import("./ratelimit.ts"),
 };
 
 /** Run only when named: several whole resyncs, to choose settings rather than to check them. */

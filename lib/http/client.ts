@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { type Dispatcher, request as undiciRequest } from "undici";
+import { type Clock, realClock } from "./clock.ts";
 import { sharedDispatcher } from "./dispatcher.ts";
 import { NetworkError, RetryLaterError } from "./errors.ts";
 import { RateLimitGate } from "./rate-limit.ts";
@@ -31,6 +31,8 @@ export interface HttpClientOptions {
   /** Called before each retry, e.g. for logging; never given secrets. */
   onRetry?: (event: RetryEvent) => void;
   random?: () => number;
+  /** Whose time rate-limit windows and retry waits are on (default the real one). */
+  clock?: Clock;
 }
 
 export interface RetryEvent {
@@ -101,8 +103,9 @@ export const defaultIsRetryable = (status: number): boolean =>
  */
 export class HttpClient {
   readonly baseUrl: string;
-  readonly gate = new RateLimitGate();
+  readonly gate: RateLimitGate;
   readonly #options: HttpClientOptions;
+  readonly #clock: Clock;
   readonly #retry: RetryOptions;
   readonly #dispatcher: Dispatcher;
 
@@ -111,6 +114,8 @@ export class HttpClient {
     this.#options = options;
     this.#retry = { ...RETRY_DEFAULTS, ...options.retry };
     this.#dispatcher = options.dispatcher ?? sharedDispatcher();
+    this.#clock = options.clock ?? realClock;
+    this.gate = new RateLimitGate({ now: this.#clock.now, sleep: this.#clock.sleep });
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
@@ -121,9 +126,9 @@ export class HttpClient {
     const body = req.form ?? req.json ?? (req.body === undefined ? undefined : JSON.stringify(req.body));
     let waited = 0;
     for (let attempt = 0; ; attempt++) {
-      const started = Date.now();
+      const started = this.#clock.now();
       await this.gate.acquire(path, budget - waited, req.signal);
-      waited += Date.now() - started;
+      waited += this.#clock.now() - started;
       let delay: number;
       let event: RetryEvent;
       try {
@@ -134,7 +139,7 @@ export class HttpClient {
         delay = this.#serverDelay(res.status, res.headers) ?? this.#backoff(attempt);
         event = { method: req.method, path, attempt: attempt + 1, delayMs: delay, status: res.status };
         if (waited + delay > budget)
-          throw new RetryLaterError(path, new Date(Date.now() + delay), res.status);
+          throw new RetryLaterError(path, new Date(this.#clock.now() + delay), res.status);
         if (waited + delay > this.#retry.maxTotalWaitMs) return { ...res, path };
       } catch (error) {
         if (error instanceof RetryLaterError || req.signal?.aborted || !isTransient(error)) throw error;
@@ -148,7 +153,7 @@ export class HttpClient {
         }
       }
       this.#options.onRetry?.(event);
-      await sleep(delay, undefined, { signal: req.signal });
+      await this.#clock.sleep(delay, req.signal);
       waited += delay;
     }
   }
@@ -178,11 +183,12 @@ export class HttpClient {
 
   /** The wait the server asked for, if it said so. */
   #serverDelay(status: number, headers: Headers): number | undefined {
-    const retryAfter = retryAfterMs(headers);
+    const now = this.#clock.now();
+    const retryAfter = retryAfterMs(headers, now);
     if (retryAfter !== undefined) return retryAfter;
     const exhausted = status === 429 || rateLimitRemaining(headers) === 0;
-    const resetAt = exhausted ? rateLimitResetAt(headers) : undefined;
-    return resetAt === undefined ? undefined : Math.max(0, resetAt - Date.now());
+    const resetAt = exhausted ? rateLimitResetAt(headers, now) : undefined;
+    return resetAt === undefined ? undefined : Math.max(0, resetAt - now);
   }
 
   #backoff(attempt: number): number {

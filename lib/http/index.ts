@@ -7,6 +7,7 @@ export {
   type RetryEvent,
   type RetryOptions,
 } from "./client.ts";
+export { type Clock, realClock } from "./clock.ts";
 export { sharedDispatcher } from "./dispatcher.ts";
 export { NetworkError, RetryLaterError } from "./errors.ts";
 export { RateLimitGate } from "./rate-limit.ts";

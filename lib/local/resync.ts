@@ -1,3 +1,4 @@
+import { type Clock, realClock } from "../http/clock.ts";
 import type { PortAppConfig } from "../mapping/index.ts";
 import type {
   Catalog,
@@ -62,6 +63,8 @@ export interface LocalResyncOptions {
   examples?: FanoutDeps["examples"];
   /** The run id to use (a caller that took the run lock for it already). */
   runId?: string;
+  /** The clock invocations' time and rate-limit waits run on (the rate-limit benchmark skips the waits). */
+  clock?: Clock;
 }
 
 export interface LocalResyncResult {
@@ -104,9 +107,10 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
   };
   const fanoutOptions = { ...DEFAULT_FANOUT_OPTIONS, ...options.fanout };
   if (options.invocationMs === undefined && !options.remainingTime) fanoutOptions.marginMs = 0;
+  const time = options.clock ?? realClock;
   const invoke = (event: FanoutEvent) => {
-    const deadline = Date.now() + (options.invocationMs ?? Number.POSITIVE_INFINITY);
-    const clock = options.remainingTime?.() ?? (() => deadline - Date.now());
+    const deadline = time.now() + (options.invocationMs ?? Number.POSITIVE_INFINITY);
+    const clock = options.remainingTime?.() ?? (() => deadline - time.now());
     // Once aborted, the fanout sees its time run out (below any margin, 0 included): it
     // checkpoints and hands over to a continuation, which the invoker above never starts.
     const remainingMs = () => (options.signal?.aborted ? -1 : clock());
@@ -122,6 +126,7 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
         options: fanoutOptions,
         remainingMs,
         examples: options.examples,
+        clock: time,
       },
       event,
     );

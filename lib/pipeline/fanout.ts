@@ -1,3 +1,4 @@
+import { type Clock, realClock } from "../http/clock.ts";
 import { RetryLaterError } from "../http/errors.ts";
 import { compileConfig, configWarnings, type PortAppConfig, type ResourceConfig } from "../mapping/index.ts";
 import { itemKey } from "../mapping/item-key.ts";
@@ -70,6 +71,8 @@ export interface FanoutDeps extends FinishDeps {
   remainingMs: () => number;
   /** Sees each page's raw items (e.g. to send Port examples for its mapping editor); must not throw. */
   examples?: { offer(kind: string, items: readonly unknown[]): void };
+  /** What a continuation waits for a rate limit's reset on; default the real clock. */
+  clock?: Clock;
 }
 
 export type FanoutResult =
@@ -211,9 +214,10 @@ async function resumeRun(deps: FanoutDeps, event: ContinueEvent) {
   if (!run || !config) throw new ResyncRequestError(`run ${event.runId} is not in the run table (expired?)`);
   // Wait for the API's reset here rather than re-hitting its limit in a tight loop of
   // invocations; a wait longer than this invocation can afford spans several of them.
-  const wait = event.resumeAt ? Date.parse(event.resumeAt) - Date.now() : 0;
+  const clock = deps.clock ?? realClock;
+  const wait = event.resumeAt ? Date.parse(event.resumeAt) - clock.now() : 0;
   const affordable = Math.max(0, deps.remainingMs() - deps.options.marginMs);
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, affordable)));
+  if (wait > 0) await clock.sleep(Math.min(wait, affordable));
   return { run, config, waiting: wait > affordable };
 }
 

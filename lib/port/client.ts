@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import pkg from "../../package.json" with { type: "json" };
-import { HttpClient, header, type RetryEvent, type RetryOptions } from "../http/index.ts";
+import { type Clock, HttpClient, header, type RetryEvent, type RetryOptions } from "../http/index.ts";
 import { TokenSource } from "./auth.ts";
 import type { Blueprint, Integration, ResyncState } from "./blueprint.ts";
 import { type DeleteOptions, type DeleteResult, deleteEntities } from "./delete.ts";
@@ -47,6 +47,8 @@ export interface PortClientOptions {
   dispatcher?: Dispatcher;
   /** Called before each retry (for logs); never given secrets. */
   onRetry?: (event: RetryEvent) => void;
+  /** Whose time Port's rate-limit window and retry waits are on; default the real one. */
+  clock?: Clock;
 }
 
 export const DEFAULT_BASE_URL = "https://api.port.io";
@@ -103,6 +105,7 @@ export class PortClient {
       dispatcher: options.dispatcher,
       timeoutMs: this.timeoutMs,
       retry: options.retry,
+      clock: options.clock,
       onRetry: (event) => {
         this.#stats.retry(routeKind(event.method, event.path));
         options.onRetry?.(event);

@@ -218,6 +218,19 @@ describe("rate-limit pacing", () => {
     expect(gate.reserve()).toBe(0);
   });
 
+  it("never schedules a request past the window's reset, nor carries pacing into the next window", () => {
+    let now = 1_000_000;
+    const gate = new RateLimitGate({ now: () => now });
+    gate.observe({ "x-ratelimit-limit": "100", "x-ratelimit-remaining": "2", "x-ratelimit-reset": "60" });
+    // Two left for a minute: one now, one half-way; the third waits for the reset, not beyond.
+    expect([gate.reserve(), gate.reserve(), gate.reserve()]).toEqual([0, 30_000, 60_000]);
+    now += 60_000;
+    // The next window, low again: its first request goes at once, not at the old window's slot.
+    gate.observe({ "x-ratelimit-limit": "100", "x-ratelimit-remaining": "2", "x-ratelimit-reset": "3600" });
+    expect(gate.reserve()).toBe(0);
+    expect(gate.reserve()).toBe(1_800_000);
+  });
+
   it("does not pace a healthy budget when the server sends no x-ratelimit-limit", () => {
     const gate = new RateLimitGate({ now: () => 0 });
     gate.observe({ "x-ratelimit-remaining": "1000", "x-ratelimit-reset": "300" });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type RetryEvent, RetryLaterError } from "../../lib/http/index.ts";
-import type { Clock } from "../../lib/source/github/index.ts";
+import { type Clock, GitHubPause } from "../../lib/source/github/index.ts";
 import { SourceHttpError } from "../../lib/source/index.ts";
 import { collect, type GitHubFake, githubFixture, itemsOf } from "./helpers.ts";
 
@@ -115,6 +115,34 @@ describe("secondary rate limits", () => {
     const teams = itemsOf(await collect(source.kinds.team.pages({ waitBudgetMs: 120_000 })));
     expect(teams.length).toBeGreaterThan(0);
     expect(clock.slept).toEqual([60_000]);
+  });
+
+  it("a late answer to a request sent before the pause ended does not double the next pause", async () => {
+    const clock = manualClock();
+    const pause = new GitHubPause(clock);
+    const sent = clock.now();
+    expect(pause.secondary(60, 403, sent)).toBe(60_000);
+    await pause.wait("/x", Number.POSITIVE_INFINITY);
+    // Sent with the first, answered only now that the pause is over: the same limit, not a new one.
+    expect(pause.secondary(60, 403, sent)).toBe(60_000);
+    await pause.wait("/x", Number.POSITIVE_INFINITY);
+    // Sent after the pause and limited again: GitHub's "back off exponentially".
+    expect(pause.secondary(60, 403, clock.now())).toBe(120_000);
+  });
+
+  it("GitHub's points a minute spent: waits for the minute to end, as often as it takes, then goes on", async () => {
+    const clock = manualClock();
+    const fixture = await githubFixture(
+      { repos: 1_000, seed: 21, now: clock.now, pointsPerMinute: 3 },
+      { http: { clock } },
+    );
+    fake = fixture.fake;
+    const items = itemsOf(await collect(fixture.source.kinds.repository.pages({ waitBudgetMs: 600_000 })));
+    expect(items).toHaveLength(1_000);
+    // Ten pages at three a minute: three minutes of waiting, each page answered 200 once.
+    expect(clock.slept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3 * 60_000);
+    expect(fake.stats.byStatus[200]).toBe(10);
+    expect(fake.stats.byStatus[403]).toBe(3);
   });
 });
 

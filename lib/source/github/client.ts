@@ -106,7 +106,7 @@ export class GitHubClient {
     this.#clock = http.clock ?? realClock;
     this.#onRetry = http.onRetry;
     this.pause = new GitHubPause(this.#clock);
-    this.#gate = new RateLimitGate({ now: this.#clock.now });
+    this.#gate = new RateLimitGate({ now: this.#clock.now, sleep: this.#clock.sleep });
     const maxAttempts = http.retry?.maxAttempts;
     const built = createOctokit({
       apiUrl: this.apiUrl,
@@ -171,7 +171,7 @@ export class GitHubClient {
         if (limit.kind) {
           const delayMs =
             limit.kind === "secondary"
-              ? this.pause.secondary(limit.retryAfterSec, error.status)
+              ? this.pause.secondary(limit.retryAfterSec, error.status, started)
               : this.pause.primary(limit.retryAfterSec, error.status);
           this.#onRetry?.({ method: "GET", path: shown, attempt, delayMs, status: error.status });
           continue;

@@ -1,16 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { type Clock, realClock } from "../../http/clock.ts";
 import { RetryLaterError } from "../../http/errors.ts";
 
-/** Time as the GitHub client reads and waits it; tests inject one that moves without sleeping. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: Date.now,
-  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
-};
+export { type Clock, realClock };
 
 /** The longest single pause, however many secondary limits in a row. */
 const MAX_PAUSE_MS = 3_600_000;
@@ -43,12 +34,13 @@ export class GitHubPause {
   /**
    * A secondary limit: `retryAfterSec` is `retry-after`, or the one-minute fallback when
    * GitHub sent none (as `@octokit/plugin-throttling` computes it). Limits answered to
-   * requests already in flight when the pause began do not double it again.
+   * requests sent before the last pause ended do not double it again, however late the
+   * answer comes: `startedAt` is when the limited request went out (default now).
    */
-  secondary(retryAfterSec: number, status?: number): number {
+  secondary(retryAfterSec: number, status?: number, startedAt?: number): number {
     const now = this.#clock.now();
     this.#status = status;
-    if (now >= this.#until) this.#streak += 1;
+    if ((startedAt ?? now) >= this.#until) this.#streak += 1;
     const wait = Math.min(MAX_PAUSE_MS, retryAfterSec * 1000 * 2 ** Math.max(0, this.#streak - 1));
     this.#until = Math.max(this.#until, now + wait);
     return this.#until - now;

@@ -32,6 +32,16 @@ export interface GitHubFakeOptions extends OrgOptions, SecurityOptions {
   cicd?: CicdOptions;
   /** The primary limit: requests per window. Default 15,000 per hour (an App on Enterprise Cloud). */
   rateLimit?: { limit?: number; windowMs?: number };
+  /**
+   * Repositories and pull requests in lists carry only these fields: for benchmarks that move
+   * a million items and measure the pipeline's pacing, not JSON parsing.
+   */
+  listFields?: string[];
+  /**
+   * GitHub's secondary limit on REST points: at most this many a minute (GitHub documents 900;
+   * a GET costs 1 point, a write 5). Past it: 403, `retry-after` until the minute ends. Off by default.
+   */
+  pointsPerMinute?: number;
 }
 
 export interface Fault {
@@ -53,6 +63,8 @@ export interface GitHubFakeStats {
   requests: number;
   /** By route, e.g. `GET /repos/{owner}/{repo}/pulls`. */
   byRoute: Record<string, number>;
+  /** Answers 200 by route: a page served twice shows here, a limited request does not. */
+  okByRoute: Record<string, number>;
   inFlight: number;
   maxInFlight: number;
   /** Requests in flight integrated over time (ms): over an interval, ÷ its length is the mean in flight. */
@@ -123,7 +135,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     max: options.rateLimit?.limit ?? 15_000,
     windowMs: options.rateLimit?.windowMs ?? 3_600_000,
   };
-  let window = { remaining: limit.max, resetAt: now() + limit.windowMs, status: 403 };
+  // The first window opens with the first request (resetAt 0: already over), as GitHub's does.
+  let window = { remaining: limit.max, resetAt: 0, status: 403 };
 
   const fake: GitHubFake = {
     url: "",
@@ -160,6 +173,18 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       }),
   };
 
+  // The points window of the secondary limit: a minute from its first request.
+  let points = { used: 0, endsAt: 0 };
+  /** Spends a request's points; when over the minute's allowance, the seconds until it ends. */
+  const spendPoints = (cost: number): number | undefined => {
+    const perMinute = options.pointsPerMinute;
+    if (!perMinute) return undefined;
+    if (now() >= points.endsAt) points = { used: 0, endsAt: now() + 60_000 };
+    if (points.used + cost > perMinute) return Math.max(1, Math.ceil((points.endsAt - now()) / 1000));
+    points.used += cost;
+    return undefined;
+  };
+
   const rateHeaders = (): Record<string, string> => {
     if (now() >= window.resetAt)
       window = { remaining: limit.max, resetAt: now() + limit.windowMs, status: 403 };
@@ -178,7 +203,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     const send: Send = (status, body, headers = {}) => {
       reply = { status, headers, body: body instanceof Rendered ? body.text : JSON.stringify(body) };
     };
-    respond(req, send, requestBody);
+    const name = respond(req, send, requestBody);
     // The answer is prepared first and sent once the latency has passed, so that `latencyMs`
     // is the whole time GitHub takes, as a client sees it, however busy this thread is.
     const wait = fake.latencyMs - (performance.now() - arrived);
@@ -198,6 +223,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       }
     }
     fake.stats.byStatus[status] = (fake.stats.byStatus[status] ?? 0) + 1;
+    if (status === 200) fake.stats.okByRoute[name] = (fake.stats.okByRoute[name] ?? 0) + 1;
     res.writeHead(status, {
       ...(status === 304 ? {} : { "content-type": "application/json; charset=utf-8" }),
       "x-github-request-id": `FAKE:${fake.stats.requests}`,
@@ -206,10 +232,23 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     res.end(body);
   };
 
-  const respond = (req: IncomingMessage, send: Send, requestBody: string) => {
+  /** Answers through `send`; returns the route's name. */
+  const respond = (req: IncomingMessage, send: Send, requestBody: string): string => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
     const cicdRoute = cicdRouteOf(req.method ?? "GET", url.pathname);
     const route = cicdRoute ?? routeOf(req.method ?? "GET", url.pathname);
+    answer(req, url, route, cicdRoute !== undefined, send, requestBody);
+    return route.name;
+  };
+
+  const answer = (
+    req: IncomingMessage,
+    url: URL,
+    route: Route,
+    cicdRoute: boolean,
+    send: Send,
+    requestBody: string,
+  ) => {
     fake.stats.requests += 1;
     fake.stats.byRoute[route.name] = (fake.stats.byRoute[route.name] ?? 0) + 1;
     if (route.name === "POST /app/installations/{id}/access_tokens") {
@@ -236,6 +275,11 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       return send(502, { message: "Server Error" });
     if (fake.secondaryLimitRate > 0 && random() < fake.secondaryLimitRate) {
       return send(403, { message: SECONDARY }, { ...headers, "retry-after": "1" });
+    }
+    const overPoints = spendPoints(req.method === "GET" || req.method === "HEAD" ? 1 : 5);
+    if (overPoints !== undefined) {
+      const body = { message: SECONDARY, documentation_url: SECONDARY_DOCS };
+      return send(403, body, { ...headers, "retry-after": String(overPoints) });
     }
     if (window.remaining <= 0) {
       const message = "API rate limit exceeded for installation. Wait for the reset.";
@@ -299,7 +343,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         const page = paginate(repos, url, `/organizations/${org.id}/repos`, headers);
         return send(
           200,
-          page.map((r) => org.repoJson(r)),
+          page.map((r) => slim(org.repoJson(r))),
           headers,
         );
       }
@@ -345,7 +389,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
           const page = paginate(org.pullItems(repo, state), url, `${base}/pulls`, headers);
           return send(
             200,
-            page.map((i) => pullJson(org, repo, i)),
+            page.map((i) => slim(pullJson(org, repo, i))),
             headers,
           );
         }
@@ -365,6 +409,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         return send(404, NOT_FOUND, headers);
     }
   };
+
+  const slim = (item: Record<string, unknown>) =>
+    options.listFields ? Object.fromEntries(options.listFields.map((f) => [f, item[f]])) : item;
 
   const takeFault = (path: string): Fault | undefined => {
     const index = faults.findIndex((f) => !f.match || f.match.test(path));
@@ -420,6 +467,7 @@ function emptyStats(): GitHubFakeStats {
   return {
     requests: 0,
     byRoute: {},
+    okByRoute: {},
     inFlight: 0,
     maxInFlight: 0,
     inFlightMs: 0,

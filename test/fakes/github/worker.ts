@@ -1,4 +1,5 @@
 import { parentPort, Worker, workerData } from "node:worker_threads";
+import { sharedNow } from "../skip-clock.ts";
 import type { GitHubFakeOptions, GitHubFakeStats } from "./server.ts";
 import { startGitHubFake } from "./server.ts";
 
@@ -10,6 +11,8 @@ export type WorkerFakeOptions = Omit<
   pullsPerRepo?: number;
   issuesPerRepo?: number;
   app?: { appId: string; publicKey: string; installationId: number; tokenTtlMs?: number };
+  /** The fake's clock (rate-limit window, timestamps): a `SkipClock`'s shared offset. */
+  clock?: SharedArrayBuffer;
 };
 
 /** A GitHub fake running in its own thread, so that serving pages does not compete with the client measured. */
@@ -62,7 +65,8 @@ export async function startGitHubFakeWorker(options: WorkerFakeOptions): Promise
 const options = (workerData as { githubFake?: WorkerFakeOptions } | null)?.githubFake;
 if (parentPort && options) {
   const port = parentPort;
-  const fake = await startGitHubFake(options);
+  const { clock, ...rest } = options;
+  const fake = await startGitHubFake(clock ? { ...rest, now: sharedNow(clock) } : rest);
   port.postMessage({ url: fake.url, token: fake.token, login: fake.org.login });
   port.on("message", async (request: Request) => {
     if (request.op === "stats") port.postMessage({ id: request.id, value: fake.stats });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { sharedNow } from "../skip-clock.ts";
 import type { FakeAuth, FakeCredentials } from "./auth.ts";
 import {
   type Fault,
@@ -41,6 +42,8 @@ export interface PortFakeOptions {
   seed?: number;
   /** Port's organization-wide window (default 35,000 requests per 300 s, reset as a delay). */
   rateLimit?: Partial<RateWindowOptions>;
+  /** The org's rate-limit window runs on a `SkipClock`, given its shared offset (works in a worker). */
+  clock?: SharedArrayBuffer;
   /**
    * Check every reply the emulator builds against Port's OpenAPI document; violations are
    * collected in `state.responseViolations` (the emulator's own tests assert there are none).
@@ -97,6 +100,7 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
     resetForm: "delay",
     ...options.rateLimit,
   });
+  const now = options.clock ? sharedNow(options.clock) : Date.now;
   let rpsWindow: RateWindow | undefined;
   const injected: InjectedReply[] = [];
   const takeInjected = (route: string): InjectedReply | undefined => {
@@ -160,7 +164,7 @@ export async function startServer(options: PortFakeOptions, state: PortFakeState
         rpsWindow = new RateWindow({ limit: faults.requestsPerSecond, periodSec: 1, resetForm: "delay" });
       }
     } else rpsWindow = undefined;
-    const window = (rpsWindow ?? orgWindow).take();
+    const window = (rpsWindow ?? orgWindow).take(now());
     Object.assign(headers, window.headers);
     if (window.limited) {
       record.fault = "rate-limited";

@@ -10,10 +10,13 @@ import { type PortFakeOptions, startPortFake } from "./index.ts";
 export interface RemotePortFake {
   url: string;
   credentials: FakeCredentials;
-  /** Requests received by route, and the entity count of each blueprint asked for. */
-  inspect(
-    blueprints: string[],
-  ): Promise<{ requests: Record<string, number>; total: number; entities: Record<string, number> }>;
+  /** Requests received by route, those answered 429, and the entity count of each blueprint asked for. */
+  inspect(blueprints: string[]): Promise<{
+    requests: Record<string, number>;
+    total: number;
+    limited: number;
+    entities: Record<string, number>;
+  }>;
   close(): Promise<void>;
 }
 
@@ -57,7 +60,8 @@ if (!isMainThread && parentPort) {
     if (msg.type === "start") result = { url: fake.url, credentials: fake.credentials };
     else if (msg.type === "inspect") {
       const entities = Object.fromEntries((msg.blueprints ?? []).map((b) => [b, fake.entities(b).length]));
-      result = { requests: fake.requestsByRoute(), total: fake.requestCount(), entities };
+      const limited = fake.state.log.filter((r) => r.status === 429).length;
+      result = { requests: fake.requestsByRoute(), total: fake.requestCount(), limited, entities };
     } else if (msg.type === "close") result = await fake.close();
     port.postMessage({ id: msg.id, result } satisfies Reply);
   });
