@@ -321,11 +321,19 @@ class Enumeration {
     try {
       await this.#enumerate(resource, spec, kind);
     } finally {
-      // Enumeration end, stop or hand-off: what waits goes now, and every page is checkpointed.
-      await outbox.flush();
-      await Promise.all(this.#tails.get(resource) ?? []);
-      await this.#progress(resource, { pages: 0, items: 0, batches: 0 }, true);
+      await this.#drain(resource, outbox);
     }
+  }
+
+  /**
+   * Enumeration end, stop or hand-off: what waits goes now, and every page is checkpointed.
+   * Every delivery is awaited before the first failure is thrown: none is left unhandled.
+   */
+  async #drain(resource: number, outbox: Outbox): Promise<void> {
+    const settled = await Promise.allSettled([outbox.flush(), ...(this.#tails.get(resource) ?? [])]);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    await this.#progress(resource, { pages: 0, items: 0, batches: 0 }, true);
   }
 
   async #enumerate(resource: number, spec: ResourceConfig, kind: Kind): Promise<void> {
