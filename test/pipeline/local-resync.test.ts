@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryContentHashes } from "../../lib/local/memory-content-hashes.ts";
 import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
 import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
-import { BLUEPRINTS, startWorld, type World } from "../support/world.ts";
+import { BLUEPRINTS, resyncWorld, startWorld, type World } from "../support/world.ts";
 
 let world: World | undefined;
 afterEach(async () => {
@@ -10,17 +10,7 @@ afterEach(async () => {
   world = undefined;
 });
 
-function resync(w: World, extra: Partial<LocalResyncOptions> = {}) {
-  return resyncLocal({
-    integrationId: "github-test",
-    config: w.config,
-    source: w.source,
-    catalog: w.catalog,
-    compile: w.compile,
-    retryDelayMs: 5,
-    ...extra,
-  });
-}
+const resync = resyncWorld;
 
 describe("a local resync", () => {
   it("lands exactly the source's entities, with their properties and relations", async () => {

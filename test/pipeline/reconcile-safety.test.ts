@@ -11,7 +11,7 @@ import { sourceSecondLook } from "../../lib/pipeline/second-look.ts";
 import { githubDefaults } from "../../lib/source/github/defaults.ts";
 import { createGitHubSource } from "../../lib/source/github/index.ts";
 import { shiftingListing } from "../support/shifting-listing.ts";
-import { BLUEPRINTS, INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { BLUEPRINTS, INTEGRATION, resyncWorld, startWorld, type World } from "../support/world.ts";
 
 let world: World | undefined;
 afterEach(async () => {
@@ -19,17 +19,7 @@ afterEach(async () => {
   world = undefined;
 });
 
-function resync(w: World, extra: Partial<LocalResyncOptions> = {}) {
-  return resyncLocal({
-    integrationId: INTEGRATION,
-    config: w.config,
-    source: w.source,
-    catalog: w.catalog,
-    compile: w.compile,
-    retryDelayMs: 5,
-    ...extra,
-  });
-}
+const resync = resyncWorld;
 
 /** The default mapping with a few lines changed, as a user's port-app-config would. */
 async function configWith(change: (text: string) => string): Promise<string> {

@@ -3,7 +3,7 @@ import { MemoryContentHashes } from "../../lib/local/memory-content-hashes.ts";
 import { MemoryPartitionMemos } from "../../lib/local/memory-partition-memos.ts";
 import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
 import type { PortAppConfig } from "../../lib/mapping/index.ts";
-import { BLUEPRINTS, INTEGRATION, startWorld, type World } from "../support/world.ts";
+import { BLUEPRINTS, INTEGRATION, resyncWorld, startWorld, type World } from "../support/world.ts";
 
 /**
  * Conditional requests: a resync remembers, per repository, the ETags of its pull request and
@@ -19,17 +19,7 @@ afterEach(async () => {
 
 const PER_REPOSITORY = ["GET /repos/{owner}/{repo}/pulls", "GET /repos/{owner}/{repo}/issues"];
 
-function resync(w: World, extra: Partial<LocalResyncOptions> = {}) {
-  return resyncLocal({
-    integrationId: INTEGRATION,
-    config: w.config,
-    source: w.source,
-    catalog: w.catalog,
-    compile: w.compile,
-    retryDelayMs: 5,
-    ...extra,
-  });
-}
+const resync = resyncWorld;
 
 /** Requests the first (or any) run made, counted as GitHub counts them against the rate limit. */
 function counted(w: World) {

@@ -1,4 +1,5 @@
 import { PortCatalog } from "../../lib/catalog/port-catalog.ts";
+import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
 import { compileResource, loadConfig, type PortAppConfig } from "../../lib/mapping/index.ts";
 import { PortClient } from "../../lib/port/client.ts";
 import { githubDefaults } from "../../lib/source/github/defaults.ts";
@@ -122,4 +123,17 @@ export function cliEnv(world: Pick<World, "github" | "port">): Record<string, st
     PORT_BASE_URL: world.port.url,
     TIDE_INTEGRATION_ID: INTEGRATION,
   };
+}
+
+/** A local resync of the world's source into its Port, as `tide resync --local` runs it. */
+export function resyncWorld(w: World, extra: Partial<LocalResyncOptions> = {}) {
+  return resyncLocal({
+    integrationId: INTEGRATION,
+    config: w.config,
+    source: w.source,
+    catalog: w.catalog,
+    compile: w.compile,
+    retryDelayMs: 5,
+    ...extra,
+  });
 }
