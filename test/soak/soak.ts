@@ -204,11 +204,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const refused = org.repos().filter((r) => r.visibility === "internal").length;
     restrictVisibility(world, ["public", "private"]);
     const forbidden = org.repoNames()[1] as string;
-    // Not retryable (no `retry-after`), so the one listing of the partition takes it.
+    // Not retryable (no `retry-after`). Twice, as GitHub would answer both requests of the
+    // partition: the conditional one (its memo's If-None-Match), then the listing itself.
     world.github.inject({
       status: 403,
       match: new RegExp(`/${forbidden}/issues$`),
-      times: 1,
+      times: 2,
       message: "Resource not accessible by integration",
     });
     const items = itemsByKind(expectedCatalog(org));
