@@ -344,21 +344,23 @@ export class DynamoRunStore implements RunStore {
 
   async registerBatch(runId: string, batch: string, resource: number): Promise<void> {
     // The batch and the run's count of sent batches change together or not at all.
-    await this.#transaction([
-      {
-        Put: {
-          TableName: this.#table,
-          Item: {
-            ...keys.batch(runId, batch),
-            resource: n(resource),
-            state: s("sent"),
-            expiresAt: n(this.#expiresAt()),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
+    await this.#transaction([this.#sentPut(runId, batch, resource), this.#countOnRun(runId, "sent")]);
+  }
+
+  /** A batch recorded as sent, only if it was not recorded before. */
+  #sentPut(runId: string, batch: string, resource: number) {
+    return {
+      Put: {
+        TableName: this.#table,
+        Item: {
+          ...keys.batch(runId, batch),
+          resource: n(resource),
+          state: s("sent"),
+          expiresAt: n(this.#expiresAt()),
         },
+        ConditionExpression: "attribute_not_exists(pk)",
       },
-      this.#countOnRun(runId, "sent"),
-    ]);
+    };
   }
 
   async registerBatches(runId: string, batches: string[], resource: number): Promise<void> {
@@ -372,18 +374,7 @@ export class DynamoRunStore implements RunStore {
         await this.registerBatch(runId, chunk[0] as string, resource);
         continue;
       }
-      const puts = chunk.map((batch) => ({
-        Put: {
-          TableName: this.#table,
-          Item: {
-            ...keys.batch(runId, batch),
-            resource: n(resource),
-            state: s("sent"),
-            expiresAt: n(this.#expiresAt()),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      }));
+      const puts = chunk.map((batch) => this.#sentPut(runId, batch, resource));
       if (await this.#transaction([...puts, this.#countOnRun(runId, "sent", chunk.length)])) continue;
       for (const batch of chunk) await this.registerBatch(runId, batch, resource);
     }
