@@ -2,7 +2,7 @@
 const MAX_KEY_LENGTH = 200;
 
 /** The fields that usually name a raw item, most telling first (GitHub's `full_name`, Jira's `key`...). */
-const NAMING_FIELDS = ["full_name", "key", "name", "slug", "id", "identifier", "title"];
+export const NAMING_FIELDS = ["full_name", "key", "name", "slug", "id", "identifier", "title"];
 
 /**
  * A human handle on a raw item for failure reports: the first non-empty naming field,

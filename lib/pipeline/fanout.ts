@@ -2,6 +2,7 @@ import { type Clock, realClock } from "../http/clock.ts";
 import { RetryLaterError } from "../http/errors.ts";
 import { compileConfig, configWarnings, type PortAppConfig, type ResourceConfig } from "../mapping/index.ts";
 import { itemKey } from "../mapping/item-key.ts";
+import { type KeepPlan, messageKeep, trimItems } from "../mapping/message-keep.ts";
 import { findKind, kindNames } from "../source/kinds.ts";
 import type { Kind, Page, PageValidator, Source } from "../source/types.ts";
 import { MAX_BATCH_FAILURES } from "./caps.ts";
@@ -272,6 +273,8 @@ class Enumeration {
   readonly #outboxes = new Map<number, Outbox>();
   /** Per resource: deliveries of partitions' last pages, still waiting for their message. */
   readonly #tails = new Map<number, Array<Promise<void>>>();
+  /** Per resource: what of an item its mapping reads, the rest left out of messages (none: whole items). */
+  readonly #keeps = new Map<number, KeepPlan | undefined>();
   /** Per resource: pages delivered since its progress was last written, and when that was. */
   readonly #unwritten = new Map<number, { pages: number; items: number; batches: number; at: number }>();
 
@@ -318,6 +321,7 @@ class Enumeration {
     });
     this.#outboxes.set(resource, outbox);
     this.#tails.set(resource, []);
+    this.#keeps.set(resource, messageKeep(spec));
     try {
       await this.#enumerate(resource, spec, kind);
     } finally {
@@ -406,7 +410,10 @@ class Enumeration {
         last = page.cursor === null;
         if (page.items.length > 0) this.#deps.examples?.offer(kindName(this.#config, resource), page.items);
         validators = addValidator(validators, page.validator);
-        const packed = packAll(page.items, this.#deps.options.maxMessageBytes);
+        // Only what the mapping reads travels: messages hold more items, requests to Port fill up.
+        const keep = this.#keeps.get(resource);
+        const items = keep ? trimItems(page.items, keep) : page.items;
+        const packed = packAll(items, this.#deps.options.maxMessageBytes);
         const first = seq;
         seq += packed.chunks.length + (packed.rejected.length > 0 ? 1 : 0);
         delivering = this.#deliver(resource, partition, page, packed, first, validators);

@@ -185,8 +185,9 @@ describe("items of the wrong type or shape", () => {
 });
 
 describe("oversized items", () => {
-  it("a raw item larger than a message fails alone, with its size and the limit; the page's other items land", async () => {
-    const { world, run } = await runWith([{ id: "huge", name: "huge", blob: "z".repeat(300 * 1024) }], {
+  it("a raw item whose mapped fields are larger than a message fails alone, with its size and the limit; the page's other items land", async () => {
+    // Only what the mapping reads travels in a message: here `tags`, read whole.
+    const { world, run } = await runWith([{ id: "huge", name: "huge", tags: ["z".repeat(300 * 1024)] }], {
       maxMessageBytes: 256 * 1024,
     });
     const [failure] = expectContained(world, run, 1);
@@ -194,10 +195,20 @@ describe("oversized items", () => {
     expect(failure?.message).toMatch(/raw item is \d{6} bytes, more than a message can carry \(262144\)/);
   });
 
+  it("a raw item large only in what the mapping does not read travels trimmed and lands", async () => {
+    world = await startThingWorld();
+    const run = await world.resyncWith([{ id: "big", name: "big", blob: "z".repeat(300 * 1024) }], {
+      maxMessageBytes: 256 * 1024,
+    });
+    expect(run.status).toBe("completed");
+    expect(run.summary?.failureCount).toBe(0);
+    expect(world.port.entity(BLUEPRINT, "big")?.title).toBe("big");
+  });
+
   it("a page of many oversized items: every one counted, a capped sample kept in the batch record", async () => {
     const huge = Array.from({ length: MAX_BATCH_FAILURES + 5 }, (_, i) => ({
       id: `huge-${i}`,
-      blob: "z".repeat(3000),
+      tags: ["z".repeat(3000)],
     }));
     const { world, run } = await runWith(huge, { maxMessageBytes: 2048 });
     const failures = expectContained(world, run, MAX_BATCH_FAILURES + 5);
