@@ -86,6 +86,11 @@ export type FanoutResult =
 const LOCK_TOUCH_INTERVAL_MS = 30_000;
 /** Live progress is for watching: one write a second per resource, not one a page. */
 const PROGRESS_INTERVAL_MS = 1_000;
+/**
+ * Pages of one partition delivered at once: enough for a message to fill from one partition
+ * before its linger ends, few enough to bound what one invocation holds unsent.
+ */
+const PAGES_AHEAD = 8;
 /** A partition name a message carries: within the envelope's room (`ENVELOPE_BYTES`). */
 const MAX_PARTITION_BYTES = 200;
 
@@ -275,6 +280,8 @@ class Enumeration {
   readonly #tails = new Map<number, Array<Promise<void>>>();
   /** Per resource: what of an item its mapping reads, the rest left out of messages (none: whole items). */
   readonly #keeps = new Map<number, KeepPlan | undefined>();
+  /** Per resource: how many of its partitions are fetching a page right now. */
+  readonly #fetchingNow = new Map<number, number>();
   /** Per resource: pages delivered since its progress was last written, and when that was. */
   readonly #unwritten = new Map<number, { pages: number; items: number; batches: number; at: number }>();
 
@@ -381,8 +388,10 @@ class Enumeration {
     // Validators are kept (in the checkpoints) only where a memo can come of them.
     let validators =
       memos && kind.unchanged ? (checkpoint?.validators ?? (checkpoint ? undefined : [])) : undefined;
-    // One page is delivered (sent + checkpointed) while the next one is being fetched.
+    // Pages are delivered (sent, then checkpointed in order) while the next ones are fetched,
+    // up to PAGES_AHEAD of them: a page does not wait for the last one's message to go.
     let delivering: Promise<void> = Promise.resolve();
+    const ahead: Array<Promise<void>> = [];
     try {
       let ask = memos !== undefined && !checkpoint;
       const pages = kind.pages({
@@ -403,8 +412,12 @@ class Enumeration {
           if (memo)
             return this.#progress(resource, { pages: memo.validators.length, items: memo.items, batches: 0 });
         }
-        const next = await iterator.next();
-        await delivering;
+        const next = await this.#fetching(resource, () => iterator.next());
+        if (ahead.length >= PAGES_AHEAD) {
+          // Nothing else of this resource is being fetched: no page is coming to fill the message.
+          if (!this.#fetchingNow.get(resource)) this.#outboxes.get(resource)?.release();
+          await ahead.shift();
+        }
         // A source may end without a last page saying so: close the partition all the same.
         const page: Page = next.done ? { items: [], cursor: null } : next.value;
         last = page.cursor === null;
@@ -416,8 +429,9 @@ class Enumeration {
         const packed = packAll(items, this.#deps.options.maxMessageBytes);
         const first = seq;
         seq += packed.chunks.length + (packed.rejected.length > 0 ? 1 : 0);
-        delivering = this.#deliver(resource, partition, page, packed, first, validators);
+        delivering = this.#deliver(resource, partition, page, packed, first, validators, delivering);
         delivering.catch(() => {});
+        ahead.push(delivering);
       }
       if (!last) await iterator.return?.();
     } catch (error) {
@@ -428,6 +442,15 @@ class Enumeration {
     this.#tails
       .get(resource)
       ?.push(delivering.catch((error) => this.#partitionFailed(resource, partition, seq, error)));
+  }
+
+  async #fetching<T>(resource: number, fetch: () => Promise<T>): Promise<T> {
+    this.#fetchingNow.set(resource, (this.#fetchingNow.get(resource) ?? 0) + 1);
+    try {
+      return await fetch();
+    } finally {
+      this.#fetchingNow.set(resource, (this.#fetchingNow.get(resource) ?? 1) - 1);
+    }
   }
 
   async #partitionFailed(resource: number, partition: string, seq: number, error: unknown): Promise<void> {
@@ -456,6 +479,7 @@ class Enumeration {
     packed: Packing,
     first: number,
     validators: PageValidator[] | undefined,
+    previous: Promise<void>,
   ): Promise<void> {
     const { store } = this.#deps;
     const runId = this.#run.runId;
@@ -472,6 +496,8 @@ class Enumeration {
     });
     let end = first + parts.length;
     await Promise.all(parts);
+    // Checkpoints in page order: a cursor never runs ahead of an earlier page still unsent.
+    await previous;
     if (packed.rejected.length > 0) {
       // Items no message can carry fail here, as a batch of their own, so the run
       // counts them and ends failed rather than deleting their entities.

@@ -66,6 +66,11 @@ export class Outbox {
     return sent;
   }
 
+  /** Sends what waits now, without waiting for the linger (no more parts are coming soon). */
+  release(): void {
+    this.#send();
+  }
+
   /** Sends what waits now and resolves once every message of this outbox has been sent (or failed). */
   async flush(): Promise<void> {
     this.#send();

@@ -214,7 +214,8 @@ export async function enumerateRun(
       store,
       catalog,
       log,
-      options: { ...DEFAULT_FANOUT_OPTIONS, marginMs: 0 },
+      // No linger: each page goes in a message of its own, as the tests' deliveries expect.
+      options: { ...DEFAULT_FANOUT_OPTIONS, marginMs: 0, lingerMs: 0 },
       remainingMs: () => 15 * 60_000,
     },
     { type: "start", trigger: "manual" },
