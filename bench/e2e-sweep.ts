@@ -28,9 +28,10 @@ const BASE: Point = {
 /** One setting at a time around the defaults; linger 0 is one page a message (as before packing). */
 const DEFAULT_GRID: Point[] = [
   { ...BASE, lingerMs: 0 },
-  { ...BASE, lingerMs: 20 },
+  { ...BASE, lingerMs: 50 },
+  { ...BASE, lingerMs: 200 },
   BASE,
-  { ...BASE, lingerMs: 100 },
+  { ...BASE, lingerMs: 1000 },
   { ...BASE, maxMessageBytes: 64 * 1024 },
   { ...BASE, batchSize: 5 },
   { ...BASE, batchSize: 20 },

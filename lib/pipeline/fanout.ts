@@ -38,7 +38,7 @@ export interface FanoutOptions {
 
 export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
   maxMessageBytes: 256 * 1024,
-  lingerMs: 50,
+  lingerMs: 500,
   partitionConcurrency: 16,
   marginMs: 90_000,
   lockStaleAfterMs: 20 * 60_000,
@@ -391,7 +391,7 @@ class Enumeration {
     // Pages are delivered (sent, then checkpointed in order) while the next ones are fetched,
     // up to PAGES_AHEAD of them: a page does not wait for the last one's message to go.
     let delivering: Promise<void> = Promise.resolve();
-    const ahead: Array<Promise<void>> = [];
+    const ahead: Array<{ delivered: Promise<void>; sent: () => boolean }> = [];
     try {
       let ask = memos !== undefined && !checkpoint;
       const pages = kind.pages({
@@ -413,10 +413,11 @@ class Enumeration {
             return this.#progress(resource, { pages: memo.validators.length, items: memo.items, batches: 0 });
         }
         const next = await this.#fetching(resource, () => iterator.next());
-        if (ahead.length >= PAGES_AHEAD) {
-          // Nothing else of this resource is being fetched: no page is coming to fill the message.
-          if (!this.#fetchingNow.get(resource)) this.#outboxes.get(resource)?.release();
-          await ahead.shift();
+        const oldest = ahead.length >= PAGES_AHEAD ? ahead.shift() : undefined;
+        if (oldest) {
+          // Its message waits to fill, and nothing else of this resource is being fetched to fill it.
+          if (!oldest.sent() && !this.#fetchingNow.get(resource)) this.#outboxes.get(resource)?.release();
+          await oldest.delivered;
         }
         // A source may end without a last page saying so: close the partition all the same.
         const page: Page = next.done ? { items: [], cursor: null } : next.value;
@@ -429,9 +430,16 @@ class Enumeration {
         const packed = packAll(items, this.#deps.options.maxMessageBytes);
         const first = seq;
         seq += packed.chunks.length + (packed.rejected.length > 0 ? 1 : 0);
-        delivering = this.#deliver(resource, partition, page, packed, first, validators, delivering);
+        const state = { sent: false };
+        const after = {
+          previous: delivering,
+          onSent: () => {
+            state.sent = true;
+          },
+        };
+        delivering = this.#deliver(resource, partition, page, packed, first, validators, after);
         delivering.catch(() => {});
-        ahead.push(delivering);
+        ahead.push({ delivered: delivering, sent: () => state.sent });
       }
       if (!last) await iterator.return?.();
     } catch (error) {
@@ -479,7 +487,7 @@ class Enumeration {
     packed: Packing,
     first: number,
     validators: PageValidator[] | undefined,
-    previous: Promise<void>,
+    after: { previous: Promise<void>; onSent: () => void },
   ): Promise<void> {
     const { store } = this.#deps;
     const runId = this.#run.runId;
@@ -496,8 +504,9 @@ class Enumeration {
     });
     let end = first + parts.length;
     await Promise.all(parts);
+    after.onSent();
     // Checkpoints in page order: a cursor never runs ahead of an earlier page still unsent.
-    await previous;
+    await after.previous;
     if (packed.rejected.length > 0) {
       // Items no message can carry fail here, as a batch of their own, so the run
       // counts them and ends failed rather than deleting their entities.

@@ -100,6 +100,15 @@ describe("the outbox of a resource", () => {
     expect(messages()).toHaveLength(1);
   });
 
+  it("released, sends what waits at once instead of after its linger", async () => {
+    const { box, messages } = outbox({ lingerMs: 60_000 });
+    const a = box.add(page("a", 1));
+    const b = box.add(page("b", 1));
+    box.release();
+    await Promise.all([a, b]);
+    expect(batches(messages())).toEqual([["1:a:0", "1:b:0"]]);
+  });
+
   it("with no linger, sends each part at once (one page, one message)", async () => {
     const { box, messages, calls } = outbox({ lingerMs: 0 });
     await Promise.all([box.add(page("a", 1)), box.add(page("b", 1))]);

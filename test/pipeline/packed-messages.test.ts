@@ -169,3 +169,39 @@ it("a fanout that crashes after sending, before checkpointing, counts each entit
   expect(thingSummary(run!)).toMatchObject({ items: ALL, entities: ALL, failures: 0 });
   expect(world.ids()).toEqual(expectedIds());
 });
+
+it("does not hold a partition's next pages for its linger: one partition's pages fill messages in order", async () => {
+  world = await startThingWorld();
+  const store = new MemoryRunStore();
+  const sent: IngestMessage[] = [];
+  const PAGES = 20;
+  // One partition of many pages (think a long repository listing), and a linger of a minute.
+  const long: Source = {
+    name: "things",
+    kinds: {
+      thing: {
+        name: "thing",
+        async *pages() {
+          for (let p = 0; p < PAGES; p++)
+            yield { items: things(2, `page${p}`), cursor: p === PAGES - 1 ? null : p + 1 };
+        },
+      },
+    },
+  };
+  const result = await runFanout(
+    { ...fanoutDeps(world, store, sent, { lingerMs: 60_000 }), source: long },
+    { type: "start", trigger: "manual" },
+  );
+  if (result.outcome !== "enumerated") throw new Error(`fanout: ${result.outcome}`);
+  const parts = sent.flatMap((m) => m.parts);
+  // Every page once, in order, several to a message.
+  expect(parts.map((p) => (p.items[0] as { id: string }).id)).toEqual(
+    Array.from({ length: PAGES }, (_, p) => `page${p}-1`),
+  );
+  expect(sent.length).toBeLessThan(PAGES / 4);
+  const [checkpoint] = await store.getCheckpoints(result.run.runId, 0);
+  expect(checkpoint).toMatchObject({ done: true, cursor: null, seq: PAGES });
+
+  expect(await ingestAll(world, store, sent)).toBe(0);
+  expect((await store.getRun(result.run.runId))?.status).toBe("completed");
+});
