@@ -1,9 +1,10 @@
 import { NAMING_FIELDS } from "./item-key.ts";
+import { compileResource } from "./mapper.ts";
 import { type KeepPlan, neededPaths, trim } from "./optimiser/needed-paths.ts";
 import { fastPathEnabled } from "./optimiser/switch.ts";
 import { prepareResource } from "./prepare.ts";
 import { expressionsOf } from "./program.ts";
-import type { ResourceConfig } from "./types.ts";
+import type { MapResult, PortAppConfig, ResourceConfig } from "./types.ts";
 
 /**
  * What of a raw item travels to the ingest: the parts the resource's mapping can read (every
@@ -33,6 +34,27 @@ export function messageKeep(resource: ResourceConfig): KeepPlan | undefined {
 /** Each item as `keep` trims it (objects only; anything else travels as it is). */
 export function trimItems(items: readonly unknown[], keep: KeepPlan): unknown[] {
   return items.map((item) => trim(item, keep));
+}
+
+/**
+ * Whether items trimmed by `keep` map exactly as the whole items do (entities, filtered,
+ * skipped, failures): asked of a resource's first page, so a mistake of the path analysis
+ * costs speed (whole items from then on), never a value in Port. The ingest can no longer
+ * compare against whole items itself once they are trimmed before it.
+ */
+export async function keepAgrees(
+  config: PortAppConfig,
+  resource: number,
+  items: readonly unknown[],
+  keep: KeepPlan,
+): Promise<boolean> {
+  const mapper = await compileResource(config, resource);
+  const [whole, trimmed] = [await mapper.map(items), await mapper.map(trimItems(items, keep))];
+  return JSON.stringify(comparable(whole)) === JSON.stringify(comparable(trimmed));
+}
+
+function comparable({ entities, filtered, skipped, failures }: MapResult) {
+  return { entities, filtered, skipped, failures };
 }
 
 export type { KeepPlan };

@@ -2,7 +2,7 @@ import { type Clock, realClock } from "../http/clock.ts";
 import { RetryLaterError } from "../http/errors.ts";
 import { compileConfig, configWarnings, type PortAppConfig, type ResourceConfig } from "../mapping/index.ts";
 import { itemKey } from "../mapping/item-key.ts";
-import { type KeepPlan, messageKeep, trimItems } from "../mapping/message-keep.ts";
+import { type KeepPlan, keepAgrees, messageKeep, trimItems } from "../mapping/message-keep.ts";
 import { findKind, kindNames } from "../source/kinds.ts";
 import type { Kind, Page, PageValidator, Source } from "../source/types.ts";
 import { MAX_BATCH_FAILURES } from "./caps.ts";
@@ -278,8 +278,14 @@ class Enumeration {
   readonly #outboxes = new Map<number, Outbox>();
   /** Per resource: deliveries of partitions' last pages, still waiting for their message. */
   readonly #tails = new Map<number, Array<Promise<void>>>();
-  /** Per resource: what of an item its mapping reads, the rest left out of messages (none: whole items). */
-  readonly #keeps = new Map<number, KeepPlan | undefined>();
+  /**
+   * Per resource: what of an item its mapping reads, the rest left out of messages (none:
+   * whole items), once checked on its first page of this invocation.
+   */
+  readonly #keeps = new Map<
+    number,
+    { plan: KeepPlan | undefined; checked?: Promise<KeepPlan | undefined> }
+  >();
   /** Per resource: how many of its partitions are fetching a page right now. */
   readonly #fetchingNow = new Map<number, number>();
   /** Per resource: pages delivered since its progress was last written, and when that was. */
@@ -328,7 +334,7 @@ class Enumeration {
     });
     this.#outboxes.set(resource, outbox);
     this.#tails.set(resource, []);
-    this.#keeps.set(resource, messageKeep(spec));
+    this.#keeps.set(resource, { plan: messageKeep(spec) });
     try {
       await this.#enumerate(resource, spec, kind);
     } finally {
@@ -425,7 +431,7 @@ class Enumeration {
         if (page.items.length > 0) this.#deps.examples?.offer(kindName(this.#config, resource), page.items);
         validators = addValidator(validators, page.validator);
         // Only what the mapping reads travels: messages hold more items, requests to Port fill up.
-        const keep = this.#keeps.get(resource);
+        const keep = await this.#keep(resource, page.items);
         const items = keep ? trimItems(page.items, keep) : page.items;
         const packed = packAll(items, this.#deps.options.maxMessageBytes);
         const first = seq;
@@ -450,6 +456,29 @@ class Enumeration {
     this.#tails
       .get(resource)
       ?.push(delivering.catch((error) => this.#partitionFailed(resource, partition, seq, error)));
+  }
+
+  /** What to keep of a resource's items: its plan, once its first page mapped the same trimmed as whole. */
+  #keep(resource: number, items: readonly unknown[]): Promise<KeepPlan | undefined> | KeepPlan | undefined {
+    const keep = this.#keeps.get(resource);
+    if (!keep?.plan || items.length === 0) return keep?.checked ?? undefined;
+    const { plan } = keep;
+    keep.checked ??= keepAgrees(this.#config, resource, items, plan).then(
+      (agrees) => {
+        if (agrees) return plan;
+        this.#deps.log.warn(
+          "items go to the ingest whole: the mapping read more of them than its paths said",
+          {
+            runId: this.#run.runId,
+            kind: kindName(this.#config, resource),
+          },
+        );
+        return undefined;
+      },
+      // A page the mapping cannot take (its failures are the ingest's to report): whole items.
+      () => undefined,
+    );
+    return keep.checked;
   }
 
   async #fetching<T>(resource: number, fetch: () => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { compileResource, loadConfig, type ResourceMapper } from "../../lib/mapping/index.ts";
+import { keepAgrees, messageKeep } from "../../lib/mapping/message-keep.ts";
 import { FAST_PATH_ENV } from "../../lib/mapping/optimiser/switch.ts";
 import { BLUEPRINTS, resyncWorld, startWorld, type World } from "../support/world.ts";
 
@@ -117,7 +118,6 @@ resources:
 });
 
 it("config with itemsToParse is sent whole (its paths name the element, not the item)", async () => {
-  const { messageKeep } = await import("../../lib/mapping/message-keep.ts");
   const config = loadConfig(`
 resources:
   - kind: repository
@@ -131,4 +131,35 @@ resources:
           blueprint: '"githubRepository"'
 `);
   expect(messageKeep(config.resources[0] as never)).toBeUndefined();
+});
+
+describe("the check on a resource's first page", () => {
+  const config = loadConfig(`
+resources:
+  - kind: repository
+    selector:
+      query: "true"
+    port:
+      entity:
+        mappings:
+          identifier: .name
+          blueprint: '"githubRepository"'
+          properties:
+            owner: .owner.login
+`);
+  const items = [
+    { name: "api", owner: { login: "acme", id: 1 }, html_url: "https://example.test/acme/api" },
+    { name: "web", owner: { login: "acme", id: 1 } },
+  ];
+
+  it("agrees when the trimmed items map exactly as the whole ones", async () => {
+    const keep = messageKeep(config.resources[0] as never);
+    expect(keep).toBeDefined();
+    expect(await keepAgrees(config, 0, items, keep as never)).toBe(true);
+  });
+
+  it("disagrees when a plan leaves out a path the mapping reads, so the fanout sends items whole", async () => {
+    const missingOwner = new Map([["name", true as const]]);
+    expect(await keepAgrees(config, 0, items, missingOwner)).toBe(false);
+  });
 });
