@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { embed, jqEngine, PRELUDE } from "../../lib/mapping/jq.ts";
 import { atMostOneOutput, plainPath } from "../../lib/mapping/optimiser/facts.ts";
-import { type KeepPlan, neededPaths, trim } from "../../lib/mapping/optimiser/needed-paths.ts";
+import { EACH, type KeepPlan, neededPaths, trim } from "../../lib/mapping/optimiser/needed-paths.ts";
 
 const ITEMS = [
   {
@@ -92,6 +92,15 @@ const CORPUS = [
   '(.owner | objects | .login) // "none"',
   "error(.name)",
   ".owner | error",
+  "[.items[]? | .x]",
+  "[.items[]?.x?]",
+  "[.owner[]?]",
+  "[.owner[]? | strings]",
+  "[.items[]? | .x], (.items | length)",
+  "[.items[]? | .x], .items[0]?",
+  '[.items[]? | has("x")]',
+  "[.extra.deep[]?[]? | objects | .z]",
+  "[.owner[]?, .owner.login?]",
 ];
 
 // Expressions that need the whole item: the analysis must say so.
@@ -166,6 +175,24 @@ describe("what a mapping reads of an item", () => {
       expect(small, expression).toBe(whole);
     }
     expect(trimmed).toBeGreaterThan(CORPUS.length * 0.8);
+  });
+
+  it("trims each element of an array the mapping iterates, keeping every element in order", () => {
+    const plan = neededPaths(["[.assignees[].login]", ".user.login"]) as KeepPlan;
+    expect(plan.get("assignees")).toEqual(new Map([[EACH, new Map([["login", true]])]]));
+    const pr = {
+      assignees: [
+        { login: "ana", id: 1, url: "u1" },
+        { login: "bo", id: 2, url: "u2" },
+      ],
+      user: { login: "cy", id: 3 },
+      body: "long text",
+    };
+    expect(trim(pr, plan)).toEqual({ assignees: [{ login: "ana" }, { login: "bo" }], user: { login: "cy" } });
+    // An object iterated keeps every key (and so every value, in order), each value trimmed.
+    expect(trim({ assignees: { a: { login: "x", id: 1 }, b: 2 } }, plan)).toEqual({
+      assignees: { a: { login: "x" }, b: 2 },
+    });
   });
 
   it("trims only objects, keeping arrays and scalars as they are", () => {

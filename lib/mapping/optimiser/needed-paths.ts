@@ -39,16 +39,53 @@ export function neededPaths(
   return root.plan();
 }
 
-/** Keys to keep; `true` keeps the value whole, a nested plan trims an object value further. */
-export type KeepPlan = Map<string, KeepPlan | true>;
+/**
+ * The key of what `.[]` reads of each value of an array or object: every element (or key)
+ * stays, each trimmed by this plan. A symbol, so no key of an item can be mistaken for it.
+ */
+export const EACH: unique symbol = Symbol("each element");
 
-/** Applies a plan to one item. Non-objects, and arrays anywhere, are kept as they are. */
+/**
+ * Keys to keep; `true` keeps the value whole, a nested plan trims an object value further
+ * ({@link EACH}: every value of an array or object, each trimmed).
+ */
+export type KeepPlan = Map<string | typeof EACH, KeepPlan | true>;
+
+/**
+ * Applies a plan to one item. Scalars are kept as they are; arrays too, unless the plan
+ * iterates them ({@link EACH}): then every element stays, in order, trimmed.
+ */
 export function trim(value: unknown, plan: KeepPlan): unknown {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  if (value === null || typeof value !== "object") return value;
+  const each = plan.get(EACH);
+  if (Array.isArray(value))
+    return each === undefined || each === true ? value : value.map((v) => trim(v, each));
   const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
+  if (each !== undefined) {
+    // `.[]` yields every value: every key stays, in its order, each value read as an element
+    // and by its own name.
+    for (const key of Object.keys(source)) {
+      const inner = merge(each, plan.get(key));
+      out[key] = inner === true ? source[key] : trim(source[key], inner);
+    }
+    return out;
+  }
   for (const [key, inner] of plan) {
-    if (Object.hasOwn(source, key)) out[key] = inner === true ? source[key] : trim(source[key], inner);
+    if (typeof key === "string" && Object.hasOwn(source, key))
+      out[key] = inner === true ? source[key] : trim(source[key], inner);
+  }
+  return out;
+}
+
+/** What two plans read of one value together. */
+function merge(a: KeepPlan | true, b: KeepPlan | true | undefined): KeepPlan | true {
+  if (b === undefined) return a;
+  if (a === true || b === true) return true;
+  const out: KeepPlan = new Map(a);
+  for (const [key, inner] of b) {
+    const mine = out.get(key);
+    out.set(key, mine === undefined ? inner : merge(mine, inner));
   }
   return out;
 }
@@ -63,6 +100,9 @@ class Place {
     this.isRoot = isRoot;
   }
 
+  /** Each value `.[]` yields of this place (an array's elements, an object's values). */
+  each?: Place;
+
   child(key: string): Place {
     let child = this.children.get(key);
     if (!child) {
@@ -72,8 +112,17 @@ class Place {
     return child;
   }
 
+  element(): Place {
+    this.each ??= new Place(false);
+    return this.each;
+  }
+
   plan(): KeepPlan {
-    return new Map([...this.children].map(([key, child]) => [key, child.isWhole ? true : child.plan()]));
+    const plan: KeepPlan = new Map(
+      [...this.children].map(([key, child]) => [key, child.isWhole ? true : child.plan()]),
+    );
+    if (this.each) plan.set(EACH, this.each.isWhole ? true : this.each.plan());
+    return plan;
   }
 }
 
@@ -148,6 +197,12 @@ class Analysis {
         return { places: new Set([...base.places].map((p) => p.child(node.name))), other: base.other };
       }
       case "index": {
+        if (node.args.length === 0) {
+          // `.[]`: each value, read further as an element; the item itself iterated is used whole.
+          const base = this.eval(node.base, input, env);
+          if ([...base.places].some((p) => p.isRoot)) return this.#used(base);
+          return { places: new Set([...base.places].map((p) => p.element())), other: base.other };
+        }
         for (const arg of node.args) this.whole(this.eval(arg, input, env));
         return this.#used(this.eval(node.base, input, env));
       }
