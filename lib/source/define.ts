@@ -182,7 +182,10 @@ function toKind<S extends ResolvedSettings>(name: string, definition: KindDefini
     partitions: listPartitions ? (options) => listPartitions(context(options)) : undefined,
     pages: (options: PageOptions = {}) => pagesOf(name, definition.pages, settings, options),
     ...(changes
-      ? { changes: (since: string, options: PageOptions = {}) => pagesOf(name, changes, settings, options, since) }
+      ? {
+          changes: (since: string, options: PageOptions = {}) =>
+            pagesOf(name, changes, settings, options, since),
+        }
       : {}),
   };
 }
