@@ -175,4 +175,8 @@ export interface RunSummary {
   };
   continuations: number;
   batches: number;
+  /** Set when the run was incremental: what it covered, since when. */
+  incremental?: IncrementalScope;
+  /** Why a run asked to be incremental was a full resync. */
+  fullBecause?: string;
 }
