@@ -71,6 +71,20 @@ describe("tide resync against a deployed stack", () => {
     expect(run.stdout).toContain(`tide status ${runId}`);
   });
 
+  it("asks the fanout for an incremental run with --incremental", async () => {
+    const run = await tide(["resync", "--function", "tide-fanout", "--incremental"], {
+      cwd,
+      env: { ...aws, AWS_ENDPOINT_URL_LAMBDA: lambda.url },
+    });
+    expect(run.code).toBe(0);
+    const runId = /started run (\S+) on tide-fanout/.exec(run.stdout)?.[1];
+    expect(lambda.invocations).toContainEqual({
+      name: "tide-fanout",
+      type: "Event",
+      payload: { trigger: "cli", runId, fullRewrite: false, incremental: true, supersede: false },
+    });
+  });
+
   it("says clearly when the function does not exist, and exits 1", async () => {
     const run = await tide(["resync", "--function", "nope"], {
       cwd,
