@@ -132,7 +132,7 @@ export function issueKind(ctx: GitHubKindContext): Kind {
         state: state(options.selector),
         // The issues listing takes `since` itself.
         listing: (from) =>
-          `issues?state=${state(options.selector)}&since=${from}&sort=updated&direction=desc`,
+          `issues?state=${state(options.selector)}&since=${encodeURIComponent(from)}&sort=updated&direction=desc`,
         wanted: (repo) => repo.has_issues !== false,
         fromSearch: async (hit, repo) => {
           // A search result carries its relevance `score`, which no listing has.
