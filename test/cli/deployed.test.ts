@@ -122,7 +122,12 @@ describe("tide status", () => {
     dynamo = await startDynalite();
     cwd = await mkdtemp(join(tmpdir(), "tide-cli-"));
     const store = new DynamoRunStore({ client: dynamo.client, tableName: dynamo.tableName });
-    await store.createRun(base, config);
+    const incremental = {
+      since: "2026-11-25T05:55:00.000Z",
+      after: "20261125T060000Z-000000",
+      notCovered: ["team"],
+    };
+    await store.createRun({ ...base, incremental }, config);
     await store.initProgress(base.runId, [{ resource: 0, kind: "repository" }]);
     await store.addProgress(base.runId, 0, { pages: 3, items: 250, batches: 3, entities: 200 });
     await store.createRun({ ...base, runId: "20261125T110000Z-bbbbbb" }, config);
@@ -161,6 +166,9 @@ describe("tide status", () => {
       `run ${base.runId}: running since 2026-11-25T10:00:00.000Z (2 continuations)`,
     );
     expect(run.stdout).toMatch(/repository: still listing, 3 pages, 250 items, 200 entities, 0 failed/);
+    expect(run.stdout).toContain(
+      "incremental: changes since 2026-11-25T05:55:00.000Z (run 20261125T060000Z-000000 less a margin); team left to full resyncs",
+    );
   });
 
   it("shows the latest run's summary with its failures, and exits 1 for a failed run", async () => {
