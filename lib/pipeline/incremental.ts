@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from "node:util";
 import type { PortAppConfig } from "../mapping/index.ts";
 import { findKind } from "../source/kinds.ts";
 import type { Kind, Source } from "../source/types.ts";
@@ -52,7 +51,8 @@ export async function planIncremental(
   const last = await store.latestCompletedRun(integrationId);
   if (!last) return { full: "no completed run of this integration yet" };
   const before = await store.getConfig(last.runId);
-  if (!before || !isDeepStrictEqual(before.resources, config.resources))
+  // Compared as stored (JSON): a snapshot has lost the fields a loader left undefined.
+  if (!before || JSON.stringify(before.resources) !== JSON.stringify(config.resources))
     return { full: `the mapping changed since the last completed run (${last.runId})` };
   const missed = covered.filter((index) => !last.resources.includes(index));
   if (missed.length > 0) {

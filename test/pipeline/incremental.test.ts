@@ -139,6 +139,23 @@ describe("an incremental run", () => {
     expect(world.actual()).toEqual(world.expected());
   });
 
+  it("is a full resync when the mapping changed since, or the last run did not cover its kinds", async () => {
+    world = await startWorld();
+    const resync = runs(world);
+    const partial = await resync({ kinds: ["repository"] });
+    expect(partial.run.status).toBe("completed");
+    const uncovered = await resync({ incremental: true });
+    expect(uncovered.run.fullBecause).toBe(
+      `the last completed run (${partial.run.runId}) did not cover pull-request, issue`,
+    );
+    const config = structuredClone(world.config);
+    const repository = config.resources[0] as (typeof config.resources)[number];
+    repository.port.entity.mappings.title = '.name + " (renamed in the mapping)"';
+    const { run } = await resync({ incremental: true, config });
+    expect(run.fullBecause).toBe(`the mapping changed since the last completed run (${uncovered.run.runId})`);
+    expect(run.summary?.kinds.find((k) => k.kind === "repository")?.entities).toBe(20);
+  });
+
   it("is reported failed like any run when GitHub fails it, and the next one starts from the last completed run", async () => {
     world = await startWorld();
     const resync = runs(world);
