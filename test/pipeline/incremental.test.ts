@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryContentHashes } from "../../lib/local/memory-content-hashes.ts";
+import { MemoryPartitionMemos } from "../../lib/local/memory-partition-memos.ts";
 import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
 import type { LocalResyncOptions } from "../../lib/local/resync.ts";
 import { CLOCK_SKEW_MARGIN_MS, INCREMENTAL_DELETES_NOTHING } from "../../lib/pipeline/incremental.ts";
@@ -11,10 +12,15 @@ afterEach(async () => {
   world = undefined;
 });
 
-/** One integration's runs, one after another, as a schedule makes them: one run table, one hash store. */
+/** One integration's runs, one after another, as a schedule makes them: one run table, hash and memo store. */
 function runs(w: World) {
-  const kept = { store: new MemoryRunStore(), hashes: new MemoryContentHashes() };
-  return (extra: Partial<LocalResyncOptions> = {}) => resyncWorld(w, { ...kept, ...extra });
+  const kept = {
+    store: new MemoryRunStore(),
+    hashes: new MemoryContentHashes(),
+    memos: new MemoryPartitionMemos(),
+  };
+  const resync = (extra: Partial<LocalResyncOptions> = {}) => resyncWorld(w, { ...kept, ...extra });
+  return Object.assign(resync, { memos: kept.memos });
 }
 
 type Pull = { number: number; title: string };
@@ -35,8 +41,12 @@ describe("an incremental run", () => {
     const [issue] = org.addIssues(b, 1) as [number];
     org.renameRepo(c, `${c}-renamed`);
     org.pushToRepo(d);
+    expect(resync.memos.entries().length).toBeGreaterThan(0);
+    const memos = JSON.stringify(resync.memos.entries());
 
     const { run } = await resync({ incremental: true });
+    // It read no partition in full: the full resync's partition memos are left as they were.
+    expect(JSON.stringify(resync.memos.entries())).toBe(memos);
     expect(run.status).toBe("completed");
     expect(run.incremental).toMatchObject({ after: full.run.runId, notCovered: ["team"] });
     expect(Date.parse(run.incremental?.since ?? "")).toBe(
