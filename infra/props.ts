@@ -171,10 +171,12 @@ export function resolveTideProps(props: TideProps = {}): ResolvedTideProps {
   seconds("maxBatchingWindow", resolved.maxBatchingWindow, 0, 300);
   seconds("scheduleMaxEventAge", resolved.scheduleMaxEventAge, 60, 86_400);
   seconds("oldestMessageAgeAlarmThreshold", resolved.oldestMessageAgeAlarmThreshold, 60, 1_209_600);
-  for (const prop of ["schedule", "incrementalSchedule"] as const) {
-    const expression = resolved[prop];
-    if (expression !== undefined && !/^(rate|cron|at)\(.+\)$/.test(expression))
-      throw new TidePropError(prop, expression, "must be rate(...), cron(...) or at(...)");
+  if (!/^(rate|cron|at)\(.+\)$/.test(resolved.schedule)) {
+    throw new TidePropError("schedule", resolved.schedule, "must be rate(...), cron(...) or at(...)");
+  }
+  const incremental = resolved.incrementalSchedule;
+  if (incremental !== undefined && !/^(rate|cron|at)\(.+\)$/.test(incremental)) {
+    throw new TidePropError("incrementalSchedule", incremental, "must be rate(...), cron(...) or at(...)");
   }
   if (!/^[A-Za-z0-9][\w.-]{0,99}$/.test(resolved.integrationId)) {
     throw new TidePropError("integrationId", resolved.integrationId, "must be 1–100 letters, digits, . _ -");
