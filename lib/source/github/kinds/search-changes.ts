@@ -2,6 +2,7 @@ import { header } from "../../../http/index.ts";
 import { SourceHttpError } from "../../errors.ts";
 import { parseLinkHeader } from "../../paginate/link.ts";
 import type { Cursor, Page, PageOptions } from "../../types.ts";
+import { GitHubHttpError } from "../client.ts";
 import { timeOf } from "./changes.ts";
 import { PER_PAGE } from "./lists.ts";
 import { type GitHubKindContext, type RawItem, repoNameOf, reposPath } from "./shared.ts";
@@ -168,13 +169,17 @@ async function* perRepository(
         try {
           answer = await ctx.client.get(url, { signal, waitBudgetMs });
         } catch (error) {
-          // Gone (404), feature off (410) or blocked (451, 403): nothing of it to upsert now.
-          if (!(error instanceof SourceHttpError) || ![403, 404, 410, 451].includes(error.status ?? 0))
-            throw error;
+          // Gone (404), feature off (410) or blocked by GitHub (451, 403 with a block): nothing
+          // of it to upsert now. Any other refusal fails the kind, as in a full resync.
+          const status = error instanceof SourceHttpError ? error.status : undefined;
+          const blocked =
+            status === 451 ||
+            (status === 403 && error instanceof GitHubHttpError && error.block !== undefined);
+          if (!blocked && status !== 404 && status !== 410) throw error;
           ctx.warn(`github: skipped repository ${ctx.org}/${repo} for kind ${spec.kind} changes`, {
             repository: repo,
             kind: spec.kind,
-            status: error.status,
+            status,
           });
           break;
         }
