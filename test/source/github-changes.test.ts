@@ -95,6 +95,22 @@ describe("the changes of GitHub kinds", () => {
     expect(resumes).toBeGreaterThanOrEqual(12);
   });
 
+  it("issue: the fallback skips a repository GitHub blocked, and fails on any other refusal", async () => {
+    const { fake, source, since } = await setup();
+    const [a, blocked] = fake.org.repoNames() as [string, string];
+    fake.org.addIssues(a, 2);
+    fake.org.blockRepo(blocked);
+    fake.search.incomplete = 1_000;
+    const changes = changesOf(source.kinds.issue);
+    expect(itemsOf(await collect(changes(since)))).toHaveLength(2);
+    fake.inject({
+      status: 403,
+      match: new RegExp(`/repos/[^/]+/${a}/issues$`),
+      message: "Resource not accessible",
+    });
+    await expect(collect(changes(since))).rejects.toMatchObject({ status: 403 });
+  });
+
   it("search has its own rate limit: once spent, only search waits (or asks to come back later)", async () => {
     const { fake, source, since } = await setup();
     fake.search.perMinute = 1;
