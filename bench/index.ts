@@ -14,6 +14,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   bundle: () => import("./bundle.ts"),
   live: () => import("./live.ts"),
   cost: () => import("./cost.ts"),
+  incremental: () => import("./incremental.ts"),
   mix: () => import("./e2e-mix.ts"),
   ratelimit: () => import("./ratelimit.ts"),
 };

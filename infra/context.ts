@@ -18,6 +18,7 @@ export const TIDE_CONTEXT_KEYS = [
   "ingestEntry",
   "source",
   "schedule",
+  "incrementalSchedule",
   "scheduleTimeZone",
   "scheduleEnabled",
   "liveEvents",
@@ -118,6 +119,7 @@ export function tideSettingsFromContext(node: Node): TideAppSettings {
       // A built-in name or a package stays as is; a module path is resolved by the construct.
       source: text("source"),
       schedule: text("schedule"),
+      incrementalSchedule: text("incrementalSchedule"),
       scheduleTimeZone: text("scheduleTimeZone"),
       scheduleEnabled: flag("scheduleEnabled"),
       liveEvents: flag("liveEvents"),

@@ -25,7 +25,14 @@ export interface TideProps {
   readonly schedule?: string;
   /** IANA time zone in which a `cron(...)` schedule is read. @default "UTC" */
   readonly scheduleTimeZone?: string;
-  /** Create the schedule disabled (resync only on demand with `tide resync`). @default true */
+  /**
+   * A second schedule, of incremental runs between the full ones (`rate(1 hour)`): each lists
+   * only what changed since the last completed run, in the kinds that can (GitHub: repository,
+   * pull-request, issue), and deletes nothing. Read in `scheduleTimeZone`; off with the other
+   * when `scheduleEnabled` is false. @default unset (no incremental runs)
+   */
+  readonly incrementalSchedule?: string;
+  /** Create the schedules disabled (resync only on demand with `tide resync`). @default true */
   readonly scheduleEnabled?: boolean;
   /** Retries when the scheduler cannot invoke the fanout (0–185). @default 3 */
   readonly scheduleRetryAttempts?: number;
@@ -87,7 +94,7 @@ export interface TideProps {
   readonly liveEvents?: boolean | LiveEventsOptions;
 }
 
-type Optional = "secret" | "githubOrg" | "alarmTopic" | "liveEvents";
+type Optional = "secret" | "githubOrg" | "alarmTopic" | "liveEvents" | "incrementalSchedule";
 
 /** {@link TideProps} with every default applied and every value checked. */
 export type ResolvedTideProps = Required<Omit<TideProps, Optional>> & Pick<TideProps, Optional>;
@@ -166,6 +173,10 @@ export function resolveTideProps(props: TideProps = {}): ResolvedTideProps {
   seconds("oldestMessageAgeAlarmThreshold", resolved.oldestMessageAgeAlarmThreshold, 60, 1_209_600);
   if (!/^(rate|cron|at)\(.+\)$/.test(resolved.schedule)) {
     throw new TidePropError("schedule", resolved.schedule, "must be rate(...), cron(...) or at(...)");
+  }
+  const incremental = resolved.incrementalSchedule;
+  if (incremental !== undefined && !/^(rate|cron|at)\(.+\)$/.test(incremental)) {
+    throw new TidePropError("incrementalSchedule", incremental, "must be rate(...), cron(...) or at(...)");
   }
   if (!/^[A-Za-z0-9][\w.-]{0,99}$/.test(resolved.integrationId)) {
     throw new TidePropError("integrationId", resolved.integrationId, "must be 1–100 letters, digits, . _ -");

@@ -82,6 +82,8 @@ export class Tide extends Construct {
   /** JSON: PORT_CLIENT_ID, PORT_CLIENT_SECRET, and GITHUB_TOKEN or the GITHUB_APP_* keys. */
   readonly secret: ISecret;
   readonly schedule: Schedule;
+  /** With `incrementalSchedule`: starts incremental runs between the scheduled full ones. */
+  readonly incrementalSchedule?: Schedule;
   /** Every 10 minutes: ends a run whose progress stalled, releasing its lock and telling Port. */
   readonly watchdog: Schedule;
   readonly alarms: readonly Alarm[];
@@ -249,6 +251,8 @@ export class Tide extends Construct {
     }
 
     this.schedule = this.resyncSchedule(settings);
+    if (settings.incrementalSchedule)
+      this.incrementalSchedule = this.incremental(settings.incrementalSchedule, settings);
     this.watchdog = this.watchdogSchedule(settings);
     this.alarms = new TideAlarms(this, "Alarms", {
       fanout: this.fanout,
@@ -300,6 +304,22 @@ export class Tide extends Construct {
       target: new LambdaInvoke(this.fanout, {
         role,
         input: ScheduleTargetInput.fromObject({ trigger: "schedule" }),
+        retryAttempts: settings.scheduleRetryAttempts,
+        maxEventAge: settings.scheduleMaxEventAge,
+        deadLetterQueue: this.scheduleDeadLetterQueue,
+      }),
+    });
+  }
+
+  /** Incremental runs: the fanout's start event says so; the run table's last completed run gives the cutoff. */
+  private incremental(expression: string, settings: ResolvedTideProps): Schedule {
+    return new Schedule(this, "IncrementalSchedule", {
+      description: `Tide ${settings.integrationId}: scheduled incremental sync (changes only, no deletion)`,
+      schedule: ScheduleExpression.expression(expression, TimeZone.of(settings.scheduleTimeZone)),
+      enabled: settings.scheduleEnabled,
+      target: new LambdaInvoke(this.fanout, {
+        role: this.node.findChild("ScheduleRole") as Role,
+        input: ScheduleTargetInput.fromObject({ trigger: "schedule", incremental: true }),
         retryAttempts: settings.scheduleRetryAttempts,
         maxEventAge: settings.scheduleMaxEventAge,
         deadLetterQueue: this.scheduleDeadLetterQueue,

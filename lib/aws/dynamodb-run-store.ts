@@ -176,6 +176,12 @@ export class DynamoRunStore implements RunStore {
     return runId ? this.getRun(runId) : undefined;
   }
 
+  async latestCompletedRun(integrationId: string): Promise<RunRecord | undefined> {
+    const pointer = await this.#get(keys.completed(integrationId));
+    const runId = pointer && str(pointer, "runId");
+    return runId ? this.getRun(runId) : undefined;
+  }
+
   async recentRuns(integrationId: string, limit: number): Promise<RunRecord[]> {
     const result = await this.#db.send(
       new QueryCommand({
@@ -231,14 +237,46 @@ export class DynamoRunStore implements RunStore {
     const values: Item = { ":to": s(to), ":from": s(from), ":progressAt": n(Date.now()) };
     if (ended) values[":now"] = s(new Date().toISOString());
     if (summary) values[":summary"] = s(JSON.stringify(summary));
-    return this.#conditional(
-      new UpdateItemCommand({
+    let run: RunRecord | undefined;
+    try {
+      const result = await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: keys.run(runId),
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: "#status = :from",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: values,
+          ReturnValues: to === "completed" ? "ALL_NEW" : "NONE",
+        }),
+      );
+      run = result.Attributes && itemToRun(result.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    if (run) await this.#pointCompleted(run);
+    return true;
+  }
+
+  /**
+   * Points the integration's `COMPLETED` item at this run unless it points at one that started
+   * later. Written after the status: a crash in between leaves it at an older run, so the next
+   * incremental run lists more changes, never fewer.
+   */
+  async #pointCompleted(run: RunRecord): Promise<void> {
+    await this.#conditional(
+      new PutItemCommand({
         TableName: this.#table,
-        Key: keys.run(runId),
-        UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: "#status = :from",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: values,
+        Item: {
+          ...keys.completed(run.integrationId),
+          runId: s(run.runId),
+          startedAt: s(run.startedAt),
+          expiresAt: n(this.#expiresAt()),
+        },
+        // ISO times of one format compare as strings.
+        ConditionExpression: "attribute_not_exists(pk) OR startedAt < :startedAt",
+        ExpressionAttributeValues: { ":startedAt": s(run.startedAt) },
       }),
     );
   }

@@ -4,8 +4,9 @@ import type { FanoutEvent } from "../pipeline/fanout.ts";
 /**
  * Reads the events the fanout accepts: a continuation of its own, a reconciliation step
  * (`{type: "reconcile", runId}`), the watchdog (`{type: "watchdog"}`, from the stack's schedule), a manual payload
- * (`tide resync`: `{ kinds?, supersede?, runId? }`), and an EventBridge Scheduler event
- * (the stack sends `{ "trigger": "schedule" }`; a bare scheduled event counts as one too).
+ * (`tide resync`: `{ kinds?, supersede?, runId?, incremental? }`), and an EventBridge Scheduler
+ * event (the stack sends `{ "trigger": "schedule" }`, with `"incremental": true` from the
+ * incremental schedule; a bare scheduled event counts as a full one too).
  */
 export function parseFanoutEvent(event: unknown): FanoutEvent {
   const input = (event ?? {}) as Record<string, unknown>;
@@ -43,5 +44,6 @@ export function parseFanoutEvent(event: unknown): FanoutEvent {
     supersede: input.supersede === true,
     runId: typeof input.runId === "string" ? input.runId : undefined,
     fullRewrite: input.fullRewrite === true,
+    ...(input.incremental === true ? { incremental: true } : {}),
   };
 }

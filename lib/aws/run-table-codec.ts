@@ -6,6 +6,8 @@ import type { BatchRecord, RunRecord } from "../pipeline/run.ts";
 export const keys = {
   lock: (integrationId: string) => ({ pk: { S: `INT#${integrationId}` }, sk: { S: "LOCK" } }),
   latest: (integrationId: string) => ({ pk: { S: `INT#${integrationId}` }, sk: { S: "LATEST" } }),
+  /** The integration's completed run that started last: where the next incremental run starts from. */
+  completed: (integrationId: string) => ({ pk: { S: `INT#${integrationId}` }, sk: { S: "COMPLETED" } }),
   /** One per run of the integration, sorted by run id (which starts with its start time): `tide runs`. */
   history: (integrationId: string, runId: string) => ({
     pk: { S: `INT#${integrationId}` },
@@ -80,6 +82,8 @@ export function runToItem(run: RunRecord, expiresAt: number): Item {
   };
   if (run.endedAt) item.endedAt = s(run.endedAt);
   if (run.fullRewrite) item.fullRewrite = bool(true);
+  if (run.incremental) item.incremental = s(JSON.stringify(run.incremental));
+  if (run.fullBecause) item.fullBecause = s(run.fullBecause);
   if (run.summary) item.summary = s(JSON.stringify(run.summary));
   return item;
 }
@@ -102,6 +106,10 @@ export function itemToRun(item: Item): RunRecord {
   if (endedAt) run.endedAt = endedAt;
   if (item.progressAt) run.progressAt = num(item, "progressAt");
   if (flag(item, "fullRewrite")) run.fullRewrite = true;
+  const incremental = json<RunRecord["incremental"]>(item, "incremental");
+  if (incremental) run.incremental = incremental;
+  const fullBecause = str(item, "fullBecause");
+  if (fullBecause) run.fullBecause = fullBecause;
   const summary = json<RunRecord["summary"]>(item, "summary");
   if (summary) run.summary = summary;
   return run;

@@ -21,6 +21,8 @@ export interface LocalFlags {
   plan: boolean;
   json: boolean;
   full: boolean;
+  /** Only the changes since the last completed local run (`.tide/state.json`); deletes nothing. */
+  incremental?: boolean;
   supersede: boolean;
   source?: string;
   catalog: string;
@@ -64,6 +66,10 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
   const state = await LocalState.open(join(io.cwd, LOCAL_STATE_FILE), stateTarget, {
     fresh: flags.fresh ?? false,
   });
+  // The last completed run of earlier processes, for the cutoff of an incremental one.
+  const completed = state.lastCompleted;
+  if (flags.incremental && completed && completed.run.integrationId === integrationId)
+    await store.createRun(completed.run, completed.config);
   // Ctrl-C stops the run cleanly; a second one quits at once.
   const stop = new AbortController();
   const onInterrupt = () => {
@@ -100,6 +106,7 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
       kinds: flags.kinds,
       concurrency: flags.concurrency,
       fullRewrite: flags.full,
+      incremental: flags.incremental ?? false,
       supersede: flags.supersede,
       trigger: "cli",
       log: integration?.log,
@@ -124,7 +131,7 @@ export async function resyncHere(io: CliIO, flags: LocalFlags): Promise<number> 
   if (!plan) await target.flush();
 
   const { run } = result;
-  if (!plan) await state.save(run);
+  if (!plan) await state.save(run, config);
   if (stop.signal.aborted && run.status === "aborted") {
     const progressNow = await store.getProgress(run.runId);
     const listed = progressNow.reduce((sum, p) => sum + p.items, 0);

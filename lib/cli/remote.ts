@@ -9,6 +9,7 @@ export interface RemoteFlags {
   stack?: string;
   kinds?: string[];
   full: boolean;
+  incremental?: boolean;
   supersede: boolean;
   json: boolean;
   aws?: AwsSettings;
@@ -28,6 +29,7 @@ export async function invokeDeployed(io: CliIO, flags: RemoteFlags): Promise<num
     runId,
     kinds: flags.kinds,
     fullRewrite: flags.full,
+    ...(flags.incremental ? { incremental: true } : {}),
     supersede: flags.supersede,
   };
   let status: number | undefined;

@@ -12,6 +12,7 @@ export function formatSummary(run: RunRecord): string {
   );
   const lines = [
     `run ${run.runId}: ${summary.status} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    ...runScope(summary),
     "",
     ...table(header, rows),
   ];
@@ -28,6 +29,16 @@ export function formatSummary(run: RunRecord): string {
   }
   if (summary.failureCount > 0) lines.push("", ...formatFailures(summary));
   return `${lines.join("\n")}\n`;
+}
+
+/** An incremental run's cutoff and what it left out; why a run asked to be incremental was not. */
+export function runScope(summary: Pick<RunSummary, "incremental" | "fullBecause">): string[] {
+  const { incremental, fullBecause } = summary;
+  if (fullBecause) return [`a full resync, not incremental: ${fullBecause}`];
+  if (!incremental) return [];
+  const left =
+    incremental.notCovered.length > 0 ? `; ${incremental.notCovered.join(", ")} left to full resyncs` : "";
+  return [`incremental: changes since ${incremental.since} (run ${incremental.after} less a margin)${left}`];
 }
 
 /** What `--plan` found: counts, then each change. */

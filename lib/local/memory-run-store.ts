@@ -73,6 +73,15 @@ export class MemoryRunStore implements RunStore {
     return runId === undefined ? undefined : this.getRun(runId);
   }
 
+  async latestCompletedRun(integrationId: string): Promise<RunRecord | undefined> {
+    let latest: RunRecord | undefined;
+    for (const { run } of this.#runs.values()) {
+      if (run.integrationId !== integrationId || run.status !== "completed") continue;
+      if (!latest || run.startedAt > latest.startedAt) latest = run;
+    }
+    return latest && copy(latest);
+  }
+
   async recentRuns(integrationId: string, limit: number): Promise<RunRecord[]> {
     return [...this.#runs.values()]
       .map((entry) => entry.run)

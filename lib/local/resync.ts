@@ -37,6 +37,8 @@ export interface LocalResyncOptions {
   /** Partition memos to skip partitions the source says are unchanged; pass the same one to later runs. */
   memos?: PartitionMemos;
   fullRewrite?: boolean;
+  /** Only what changed since the last completed run kept in `store`; deletes nothing (see `incremental.ts`). */
+  incremental?: boolean;
   kinds?: string[];
   trigger?: Trigger;
   supersede?: boolean;
@@ -140,6 +142,7 @@ export async function resyncLocal(options: LocalResyncOptions): Promise<LocalRes
     kinds: options.kinds,
     supersede: options.supersede,
     fullRewrite: options.fullRewrite,
+    ...(options.incremental ? { incremental: true } : {}),
   });
   options.onStart?.(runId);
   const onAbort = () => queue.drop();

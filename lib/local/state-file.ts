@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { PortAppConfig } from "../mapping/index.ts";
 import type { PartitionMemo, WrittenHash } from "../pipeline/contracts/index.ts";
 import type { RunRecord } from "../pipeline/run.ts";
 import { MemoryContentHashes } from "./memory-content-hashes.ts";
@@ -22,6 +23,8 @@ interface TargetState {
   /** Partition memos (absent in files of earlier versions). */
   memos?: Array<[string, PartitionMemo]>;
   runs: LocalRunEntry[];
+  /** The completed run that started last, and its config: where an incremental run starts from. */
+  lastCompleted?: { run: RunRecord; config: PortAppConfig };
 }
 
 interface StateFile {
@@ -77,8 +80,13 @@ export class LocalState {
     return [...(this.#file.targets[this.#target]?.runs ?? [])];
   }
 
-  /** Saves the hashes as they are now and adds the run to the history. */
-  async save(run: RunRecord): Promise<void> {
+  /** The completed run that started last (with its config), if any: what `--incremental` starts from. */
+  get lastCompleted(): { run: RunRecord; config: PortAppConfig } | undefined {
+    return this.#file.targets[this.#target]?.lastCompleted;
+  }
+
+  /** Saves the hashes as they are now and adds the run to the history (with its config, if completed). */
+  async save(run: RunRecord, config?: PortAppConfig): Promise<void> {
     const s = run.summary;
     const entry: LocalRunEntry = {
       runId: run.runId,
@@ -94,10 +102,15 @@ export class LocalState {
           }
         : {}),
     };
+    const { summary: _, ...record } = run;
+    const newer =
+      run.status === "completed" && config && (this.lastCompleted?.run.startedAt ?? "") <= run.startedAt;
+    const lastCompleted = newer ? { run: record, config } : this.lastCompleted;
     this.#file.targets[this.#target] = {
       hashes: this.hashes.entries(),
       memos: this.memos.entries(),
       runs: [entry, ...this.runs].slice(0, KEEP_RUNS),
+      ...(lastCompleted ? { lastCompleted } : {}),
     };
     await mkdir(dirname(this.#path), { recursive: true });
     const temporary = `${this.#path}.${process.pid}.tmp`;

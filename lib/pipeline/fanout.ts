@@ -10,6 +10,7 @@ import type { ContinueEvent, Invoker, Queue, ReconcileEvent, WatchdogEvent } fro
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, finishReconciling, maybeFinish } from "./finish.ts";
 import { batchId, newRunId, partitionKey } from "./ids.ts";
+import { changesOf, planIncremental } from "./incremental.ts";
 import type { Logger } from "./logger.ts";
 import { addValidator, skipUnchanged } from "./memo.ts";
 import type { IngestMessage, MessagePart } from "./message.ts";
@@ -55,6 +56,11 @@ export interface StartEvent {
   runId?: string;
   /** Send every entity even if unchanged since this integration last wrote it. */
   fullRewrite?: boolean;
+  /**
+   * List only what changed since the last completed run, in the kinds that can (see
+   * `incremental.ts`), and delete nothing; a full resync when that cannot be done safely.
+   */
+  incremental?: boolean;
 }
 
 export type FanoutEvent = StartEvent | ContinueEvent | ReconcileEvent | WatchdogEvent;
@@ -150,9 +156,14 @@ async function openRun(deps: FanoutDeps, event: StartEvent) {
     const snapshot = await store.getConfig(retried.runId);
     if (snapshot) return { run: retried, config: snapshot };
   }
-  const resources = selectResources(config, deps.source, event.kinds);
+  const selected = selectResources(config, deps.source, event.kinds);
   // Every jq expression compiles before anything is written (a ConfigError names file, field, line).
   await compileConfig(config);
+  const plan = event.incremental
+    ? await planIncremental(store, integrationId, config, deps.source, selected)
+    : undefined;
+  const incremental = plan && "scope" in plan ? plan : undefined;
+  const resources = incremental?.resources ?? selected;
   const runId = event.runId ?? newRunId();
   const bounds = deps.stall ?? DEFAULT_STALL_BOUNDS;
   // The watchdog's check at every start: a stalled run ends (failed) and frees the lock.
@@ -191,7 +202,9 @@ async function openRun(deps: FanoutDeps, event: StartEvent) {
     status: "running",
     startedAt: new Date().toISOString(),
     resources,
-    full: resources.length === config.resources.length,
+    full: !incremental && resources.length === config.resources.length,
+    ...(incremental ? { incremental: incremental.scope } : {}),
+    ...(plan && "full" in plan ? { fullBecause: plan.full } : {}),
     enumerated: false,
     sent: 0,
     settled: 0,
@@ -210,6 +223,8 @@ async function openRun(deps: FanoutDeps, event: StartEvent) {
     runId,
     trigger: event.trigger,
     kinds: resources.map((r) => kindName(config, r)),
+    ...(run.incremental ? { incremental: run.incremental } : {}),
+    ...(run.fullBecause ? { fullBecause: `a full resync, not incremental: ${run.fullBecause}` } : {}),
   });
   return { run, config };
 }
@@ -316,10 +331,12 @@ class Enumeration {
 
   async #resource(resource: number): Promise<void> {
     const spec = this.#config.resources[resource];
-    const listed = spec && findKind(this.#deps.source, spec.kind);
-    if (!spec || !listed) return;
+    const found = spec && findKind(this.#deps.source, spec.kind);
+    if (!spec || !found) return;
+    const since = this.#run.incremental?.since;
     let kind: Kind;
     try {
+      const listed = since === undefined ? found : changesOf(found, since);
       kind = resourceKind(this.#deps.source, listed, spec);
     } catch (error) {
       return this.#failed(resource, "files", error);

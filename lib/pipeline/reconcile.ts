@@ -4,6 +4,7 @@ import { MAX_FAILURE_SAMPLES, MAX_REASON_FAILURES } from "./caps.ts";
 import { addToCauses, sortCauses } from "./causes.ts";
 import { retryDeferred } from "./deferred.ts";
 import type { FinishDeps } from "./finish.ts";
+import { INCREMENTAL_DELETES_NOTHING } from "./incremental.ts";
 import { rememberPartitions } from "./memo.ts";
 import { type Owned, protectedTargets, readOwned, relationTargets, touchedBy } from "./owned.ts";
 import { repair } from "./repair.ts";
@@ -46,6 +47,8 @@ export async function reconcile(
     deletion,
     continuations: run.continuations,
     batches: tally.batches,
+    ...(run.incremental ? { incremental: run.incremental } : {}),
+    ...(run.fullBecause ? { fullBecause: run.fullBecause } : {}),
   });
   const nothing = (reason: string, extra: Partial<Deletion> = {}): Deletion => ({
     performed: false,
@@ -64,6 +67,8 @@ export async function reconcile(
       nothing(`the run had ${tally.failureCount} failure(s): nothing deleted`, retried ? { retried } : {}),
     );
   }
+  // Nor partition memos: an incremental run read no partition in full.
+  if (run.incremental) return summary("completed", nothing(INCREMENTAL_DELETES_NOTHING, { retried }));
   const blueprints = deletableBlueprints(config, run, tally);
   if (blueprints.length === 0) {
     await remember(deps, run, config);

@@ -36,7 +36,21 @@ export interface RunRecord {
   progressAt?: number;
   /** Send every entity, changed or not (a manual edit in Port is then repaired). */
   fullRewrite?: boolean;
+  /** Set on an incremental run (see `incremental.ts`): it lists only what changed, and deletes nothing. */
+  incremental?: IncrementalScope;
+  /** Why a run asked to be incremental is a full resync instead (e.g. no completed run yet). */
+  fullBecause?: string;
   summary?: RunSummary;
+}
+
+/** What an incremental run covers: changes since `since`, in the kinds that can list them. */
+export interface IncrementalScope {
+  /** The cutoff (ISO time): the start of run `after`, less a margin for clock skew. */
+  since: string;
+  /** The completed run whose start the cutoff comes from. */
+  after: string;
+  /** Kinds of the config that cannot list their changes: left to full resyncs. */
+  notCovered: string[];
 }
 
 export interface Checkpoint {
@@ -161,4 +175,8 @@ export interface RunSummary {
   };
   continuations: number;
   batches: number;
+  /** Set when the run was incremental: what it covered, since when. */
+  incremental?: IncrementalScope;
+  /** Why a run asked to be incremental was a full resync. */
+  fullBecause?: string;
 }

@@ -28,6 +28,8 @@ export interface KindContext<S extends ResolvedSettings = ResolvedSettings> {
   cursor?: Cursor;
   /** Aborted when the run stops listing (out of time, another partition failed). */
   signal?: AbortSignal;
+  /** For `changes` only: the ISO time from which created or updated items are wanted. */
+  since?: string;
   /**
    * The longest one request may wait for a rate limit: pass it to the package's `HttpClient`
    * (`request({ ..., waitBudgetMs })`), whose `RetryLaterError` makes the run continue later.
@@ -59,6 +61,18 @@ export interface KindDefinition<S extends ResolvedSettings = ResolvedSettings> {
    * an absence in this kind, so it deletes none of its entities. Default `true`.
    */
   listAgain?: boolean;
+  /**
+   * Optional: the items created or updated at or after `context.since` (an ISO time), for
+   * incremental runs (`tide resync --incremental`); unpartitioned. It may yield an item twice
+   * or a little early, never miss one. A kind without it is left to full resyncs.
+   *
+   * @example
+   * async *changes({ settings, since }) {
+   *   const res = await fetch(`${settings.USERS_API_URL}/users?updated_since=${since}`);
+   *   yield await res.json();
+   * }
+   */
+  changes?: KindGenerator<S>;
 }
 
 /** What `defineSource` takes. Only `name` and `kinds` are required. */
@@ -161,11 +175,18 @@ function toKind<S extends ResolvedSettings>(name: string, definition: KindDefini
     waitBudgetMs: options.waitBudgetMs,
   });
   const listPartitions = definition.partitions;
+  const changes = definition.changes;
   return {
     name,
     listAgain: definition.listAgain,
     partitions: listPartitions ? (options) => listPartitions(context(options)) : undefined,
     pages: (options: PageOptions = {}) => pagesOf(name, definition.pages, settings, options),
+    ...(changes
+      ? {
+          changes: (since: string, options: PageOptions = {}) =>
+            pagesOf(name, changes, settings, options, since),
+        }
+      : {}),
   };
 }
 
@@ -174,6 +195,7 @@ async function* pagesOf<S extends ResolvedSettings>(
   generator: KindGenerator<S>,
   settings: S,
   options: PageOptions,
+  since?: string,
 ): AsyncGenerator<Page> {
   // A restart marker means the kind has no cursors: begin again.
   const cursor = options.cursor === undefined || isRestart(options.cursor) ? undefined : options.cursor;
@@ -184,6 +206,7 @@ async function* pagesOf<S extends ResolvedSettings>(
     cursor,
     signal: options.signal,
     waitBudgetMs: options.waitBudgetMs,
+    ...(since === undefined ? {} : { since }),
   };
   let pages = 0;
   for await (const value of generator(context)) {

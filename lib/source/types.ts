@@ -79,6 +79,18 @@ export interface Kind {
    * caller then reads the partition as usual. Throws only what `pages` would (rate limits).
    */
   unchanged?(validators: readonly PageValidator[], options?: PageOptions): Promise<boolean>;
+  /**
+   * Optional capability, for incremental runs (`tide resync --incremental`): the pages of the
+   * items created or updated at or after `since` (an ISO time), with the kind's selector
+   * applied as `pages` applies it, shaped as `pages` yields them. Unpartitioned, and resumable
+   * from `options.cursor` as `pages` is. It may yield an item more than once, and an item a
+   * little older than `since`, never miss one: an incremental run upserts what it yields and
+   * deletes nothing. A kind without it is left to full resyncs.
+   *
+   * @example
+   * for await (const page of kind.changes?.("2026-12-01T09:55:00Z") ?? []) upsert(page.items);
+   */
+  changes?(since: string, options?: PageOptions): AsyncIterable<Page>;
 }
 
 /**

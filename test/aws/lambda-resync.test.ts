@@ -164,4 +164,25 @@ describe("a resync through SQS and DynamoDB, driven like Lambda", () => {
     expect(run.status).toBe("completed");
     expect(world.actual()).toEqual(world.expected());
   });
+
+  it("8. a scheduled incremental run after a full one writes only what changed, from the run table's last completed run, and deletes nothing", async () => {
+    const { world, aws } = await start();
+    const full = await aws.resync();
+    const [a, gone] = world.github.org.repoNames() as [string, string];
+    const [issue] = world.github.org.addIssues(a, 1) as [number];
+    world.github.org.removeRepo(gone);
+    const run = await aws.resync({ incremental: true });
+    expect(run).toMatchObject({ status: "completed", trigger: "schedule" });
+    expect(run.incremental?.after).toBe(full.runId);
+    expect(run.summary?.kinds.map((k) => [k.kind, k.entities])).toEqual([
+      ["repository", 0],
+      ["pull-request", 0],
+      ["issue", 1],
+    ]);
+    expect(world.port.entity(BLUEPRINTS.issue, `${a}-${issue}`)).toBeDefined();
+    expect(world.port.entity(BLUEPRINTS.repository, gone)).toBeDefined();
+    expect(run.summary?.deletion.performed).toBe(false);
+    // The next one starts from this one: the run table points at the last completed run.
+    expect((await aws.resync({ incremental: true })).incremental?.after).toBe(run.runId);
+  });
 });

@@ -71,6 +71,20 @@ describe("tide resync against a deployed stack", () => {
     expect(run.stdout).toContain(`tide status ${runId}`);
   });
 
+  it("asks the fanout for an incremental run with --incremental", async () => {
+    const run = await tide(["resync", "--function", "tide-fanout", "--incremental"], {
+      cwd,
+      env: { ...aws, AWS_ENDPOINT_URL_LAMBDA: lambda.url },
+    });
+    expect(run.code).toBe(0);
+    const runId = /started run (\S+) on tide-fanout/.exec(run.stdout)?.[1];
+    expect(lambda.invocations).toContainEqual({
+      name: "tide-fanout",
+      type: "Event",
+      payload: { trigger: "cli", runId, fullRewrite: false, incremental: true, supersede: false },
+    });
+  });
+
   it("says clearly when the function does not exist, and exits 1", async () => {
     const run = await tide(["resync", "--function", "nope"], {
       cwd,
@@ -108,7 +122,12 @@ describe("tide status", () => {
     dynamo = await startDynalite();
     cwd = await mkdtemp(join(tmpdir(), "tide-cli-"));
     const store = new DynamoRunStore({ client: dynamo.client, tableName: dynamo.tableName });
-    await store.createRun(base, config);
+    const incremental = {
+      since: "2026-11-25T05:55:00.000Z",
+      after: "20261125T060000Z-000000",
+      notCovered: ["team"],
+    };
+    await store.createRun({ ...base, incremental }, config);
     await store.initProgress(base.runId, [{ resource: 0, kind: "repository" }]);
     await store.addProgress(base.runId, 0, { pages: 3, items: 250, batches: 3, entities: 200 });
     await store.createRun({ ...base, runId: "20261125T110000Z-bbbbbb" }, config);
@@ -147,6 +166,9 @@ describe("tide status", () => {
       `run ${base.runId}: running since 2026-11-25T10:00:00.000Z (2 continuations)`,
     );
     expect(run.stdout).toMatch(/repository: still listing, 3 pages, 250 items, 200 entities, 0 failed/);
+    expect(run.stdout).toContain(
+      "incremental: changes since 2026-11-25T05:55:00.000Z (run 20261125T060000Z-000000 less a margin); team left to full resyncs",
+    );
   });
 
   it("shows the latest run's summary with its failures, and exits 1 for a failed run", async () => {

@@ -64,7 +64,8 @@ beforeAll(async () => {
   cwd = await mkdtemp(join(tmpdir(), "tide-ops-"));
   await store.createRun(run(OLD), config);
   await store.transition(OLD, "running", "completed", summary({ deleted: { githubRepository: 3 } }));
-  await store.createRun(run(PARTIAL), config);
+  const since = "2026-11-20T09:55:00.000Z";
+  await store.createRun(run(PARTIAL, { incremental: { since, after: OLD, notCovered: [] } }), config);
   await store.transition(PARTIAL, "running", "completed", summary({ failureCount: 2 }));
   await store.createRun(run(LATEST, { trigger: "cli" }), config);
 });
@@ -77,12 +78,22 @@ describe("tide runs", () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines[0]).toMatch(
-      /^run\s+outcome\s+trigger\s+started \(UTC\)\s+took\s+entities\s+failed\s+deleted$/,
+      /^run\s+outcome\s+trigger\s+covers\s+started \(UTC\)\s+took\s+entities\s+failed\s+deleted$/,
     );
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
-      [LATEST, "running", "cli", "2026-11-22 10:00:00", "-", "-", "-", "-"],
-      [PARTIAL, "partial", "schedule", "2026-11-21 10:00:00", "1m35s", "118", "2", "0"],
-      [OLD, "completed", "schedule", "2026-11-20 10:00:00", "1m35s", "118", "0", "3"],
+      [LATEST, "running", "cli", "full", "2026-11-22 10:00:00", "-", "-", "-", "-"],
+      [
+        PARTIAL,
+        "partial",
+        "schedule",
+        "changes since 2026-11-20 09:55:00",
+        "2026-11-21 10:00:00",
+        "1m35s",
+        "118",
+        "2",
+        "0",
+      ],
+      [OLD, "completed", "schedule", "full", "2026-11-20 10:00:00", "1m35s", "118", "0", "3"],
     ]);
   });
 

@@ -256,6 +256,40 @@ describe("schedule", () => {
   });
 });
 
+describe("incremental schedule", () => {
+  it("is off by default: one resync schedule and the watchdog", () => {
+    s.template.resourceCountIs("AWS::Scheduler::Schedule", 2);
+    expect(s.stack.tide.incrementalSchedule).toBeUndefined();
+  });
+
+  it("with incrementalSchedule, starts incremental runs through the same role and DLQ; cdk-nag stays clean", () => {
+    const hourly = synthTide({ tide: { incrementalSchedule: "rate(1 hour)" } }, { bundle: false });
+    hourly.template.resourceCountIs("AWS::Scheduler::Schedule", 3);
+    const fanout = hourly.logicalId(hourly.stack.tide.fanout);
+    const role = hourly.logicalId(hourly.stack.tide.node.findChild("ScheduleRole"));
+    hourly.template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "rate(1 hour)",
+      ScheduleExpressionTimezone: "UTC",
+      State: "ENABLED",
+      Target: {
+        Arn: getAtt(fanout),
+        RoleArn: getAtt(role),
+        Input: JSON.stringify({ trigger: "schedule", incremental: true }),
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: getAtt(hourly.logicalId(hourly.stack.tide.scheduleDeadLetterQueue)) },
+      },
+    });
+    const report = new AwsSolutionsChecks().validateScope(hourly.app);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources[0]?.constructPath}`)).toEqual(
+      [],
+    );
+    rmSync(hourly.outdir, { recursive: true, force: true });
+    expect(() => synthTide({ tide: { incrementalSchedule: "hourly" } }, { bundle: false })).toThrow(
+      /incrementalSchedule.*must be rate\(\.\.\.\), cron\(\.\.\.\) or at\(\.\.\.\)/,
+    );
+  });
+});
+
 describe("observability", () => {
   it("alarms on DLQs, queue age, and each function's errors and throttles", () => {
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")).map(

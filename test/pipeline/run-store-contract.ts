@@ -109,6 +109,26 @@ export function runStoreContract(
       expect(await store.recentRuns("none", 5)).toEqual([]);
     });
 
+    it("knows the completed run that started last (failed and running runs do not count)", async () => {
+      const integration = `completed-${name}`;
+      expect(await store.latestCompletedRun(integration)).toBeUndefined();
+      const at = (minute: number) => `2026-11-01T10:${String(minute).padStart(2, "0")}:00.000Z`;
+      const start = async (runId: string, minute: number) => {
+        await store.createRun({ ...newRun(runId, integration), startedAt: at(minute) }, config);
+        return runId;
+      };
+      const first = await start(id(), 1);
+      const second = await start(id(), 2);
+      const failed = await start(id(), 3);
+      await start(id(), 4); // still running
+      expect(await store.transition(second, "running", "completed")).toBe(true);
+      // A run that started earlier but ended later does not move the cutoff back.
+      expect(await store.transition(first, "running", "completed")).toBe(true);
+      expect(await store.transition(failed, "running", "failed")).toBe(true);
+      expect((await store.latestCompletedRun(integration))?.runId).toBe(second);
+      expect(await store.latestCompletedRun(`${integration}-other`)).toBeUndefined();
+    });
+
     it("changes a run's status exactly once", async () => {
       const runId = id();
       await store.createRun(newRun(runId), config);

@@ -93,6 +93,34 @@ describe("defineSource", () => {
     expect(itemsOf(await collect(kind.pages({ cursor: 4 })))).toEqual([4, 5, 6, 7, 8]);
   });
 
+  it("a kind with changes: given `since`, resumable from its cursor; a kind without has none", async () => {
+    const stamped = defineSource({
+      name: "stamped",
+      kinds: {
+        event: {
+          async *pages() {
+            yield [1, 2, 3, 4];
+          },
+          // The items "updated" at or after `since` (here: numbers at least its day of month).
+          async *changes({ since, cursor }) {
+            const from = Math.max(new Date(since ?? 0).getUTCDate(), (cursor as number | undefined) ?? 0);
+            for (let n = from; n <= 4; n += 2)
+              yield { items: [n, n + 1].filter((i) => i <= 4), cursor: n + 2 > 4 ? null : n + 2 };
+          },
+        },
+        plain: async function* () {
+          yield [1];
+        },
+      },
+    }).create({});
+    const event = getKind(stamped, "event");
+    const changes = event.changes?.bind(event);
+    if (!changes) throw new Error("kind event lists no changes");
+    expect(itemsOf(await collect(changes("2026-12-02T00:00:00Z")))).toEqual([2, 3, 4]);
+    expect(itemsOf(await collect(changes("2026-12-01T00:00:00Z", { cursor: 3 })))).toEqual([3, 4]);
+    expect(getKind(stamped, "plain").changes).toBeUndefined();
+  });
+
   it("partitions, settings defaults and checks, and listAgain: false", async () => {
     const source = create();
     const parity = getKind(source, "parity");

@@ -63,6 +63,8 @@ export interface ResyncOptions {
   crashRate?: number;
   random?: () => number;
   timeoutMs?: number;
+  /** Start as the incremental schedule does: `{ trigger: "schedule", incremental: true }`. */
+  incremental?: boolean;
 }
 
 /** Waits until a run has ended (completed, failed or aborted), or throws with its last state. */
@@ -221,7 +223,8 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
       poller.start();
       try {
         const runId = newRunId();
-        await fanout({ runId, trigger: "manual" }, context());
+        const start = resync.incremental ? { trigger: "schedule", incremental: true } : { trigger: "manual" };
+        await fanout({ runId, ...start }, context());
         for (let i = 0; i < invocations.length; i++) await invocations[i];
         const ended = await runEnded(runtime.store, runId, resync.timeoutMs ?? 60_000);
         // The step that ended the run (often a reconciliation invocation the ingest started)

@@ -7,7 +7,7 @@ export const resyncCommand: Command = {
   name: "resync",
   summary: "Resync the catalog: in this process (--local), or by invoking the deployed fanout",
   usage: `Usage: tide resync --local [options]
-       tide resync [--function NAME | --stack NAME] [--kinds a,b] [--full] [--supersede]
+       tide resync [--function NAME | --stack NAME] [--kinds a,b] [--full] [--incremental] [--supersede]
 
 With --local, the whole resync runs in this process — the same fanout, ingest and
 reconcile code as in Lambda, with an in-memory queue and N ingest workers. It writes to
@@ -25,6 +25,10 @@ ${CONFIG_USAGE.replace("(default: ./port-app-config.yml)", "(default: ./port-app
       --plan             show what would be created, updated, unchanged and deleted; write nothing
       --json             print the run's summary (or the plan) as JSON on stdout
       --full             send every entity, even those unchanged since the last write
+      --incremental      only what changed since the last completed run, in the kinds that can
+                         list their changes (GitHub: repository, pull-request, issue); deletes
+                         nothing (deletions are left to full resyncs). Without a completed run
+                         (locally: in .tide/state.json), or after a mapping change, a full resync
       --quiet            no live progress, only the summary (progress also goes plain with NO_COLOR)
       --fresh            ignore what earlier local runs kept in .tide/state.json (content hashes)
       --supersede        abort a resync of this integration still in progress, instead of refusing
@@ -40,9 +44,11 @@ Examples:
   GITHUB_ORG=acme GITHUB_TOKEN=... tide resync --local
   tide resync --local --kinds repository,pull-request --concurrency 8
   tide resync --local --plan
+  tide resync --local --incremental
   tide resync --local --source ./users-api.mjs
   HTTP_BASE_URL=https://api.example.com tide resync --local --source http
   tide resync --stack Tide --kinds repository
+  tide resync --stack Tide --incremental
 
 Exit codes: 0 completed, 1 failed or partial, 2 bad usage, config or settings, 130 stopped with Ctrl-C.
 `,
@@ -74,6 +80,7 @@ async function resync(argv: string[], io: CliIO): Promise<number> {
     plan: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     full: { type: "boolean", default: false },
+    incremental: { type: "boolean", default: false },
     fresh: { type: "boolean", default: false },
     quiet: { type: "boolean", short: "q", default: false },
     supersede: { type: "boolean", default: false },

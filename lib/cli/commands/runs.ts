@@ -8,8 +8,9 @@ export const runsCommand: Command = {
   summary: "List a deployed integration's recent runs: one line each, with outcome and counts",
   usage: `Usage: tide runs [--limit N] [--stack NAME | --table NAME] [--json]
 
-The integration's most recent runs, newest first: when each started, how long it took, how it
-ended, and what it did (entities written, failures, deletions).
+The integration's most recent runs, newest first: when each started, what it covered (a full
+resync, or the changes since a time for an incremental one), how long it took, how it ended,
+and what it did (entities written, failures, deletions).
 
 Options:
       --limit N      how many runs (default 20)
@@ -55,6 +56,7 @@ Exit codes: 0 ok, 1 the table could not be read, 2 bad usage.
         r.runId,
         r.outcome,
         r.trigger,
+        r.since ? `changes since ${r.since.replace("T", " ").slice(0, 19)}` : "full",
         r.startedAt.replace("T", " ").slice(0, 19),
         r.durationS === undefined ? "-" : formatDuration(r.durationS),
         String(r.entities ?? "-"),
@@ -62,7 +64,17 @@ Exit codes: 0 ok, 1 the table could not be read, 2 bad usage.
         String(r.deleted ?? "-"),
       ];
     });
-    const header = ["run", "outcome", "trigger", "started (UTC)", "took", "entities", "failed", "deleted"];
+    const header = [
+      "run",
+      "outcome",
+      "trigger",
+      "covers",
+      "started (UTC)",
+      "took",
+      "entities",
+      "failed",
+      "deleted",
+    ];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
     for (const row of [header, ...rows]) {
       io.stdout.write(
@@ -84,6 +96,8 @@ function runLine(run: RunRecord) {
     runId: run.runId,
     outcome,
     trigger: run.trigger,
+    /** An incremental run's cutoff: it covered the changes since then, and deleted nothing. */
+    ...(run.incremental ? { since: run.incremental.since } : {}),
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     durationS: s ? Math.round(s.durationMs / 1000) : undefined,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ResourceProgress, RunRecord } from "../../pipeline/run.ts";
 import { CliError, type Command, EXIT, parseFlags } from "../command.ts";
 import { DEPLOYED_FLAGS, DEPLOYED_USAGE, findRun, openDeployed } from "../deployed.ts";
-import { formatSummary } from "../summary.ts";
+import { formatSummary, runScope } from "../summary.ts";
 
 export const statusCommand: Command = {
   name: "status",
@@ -69,6 +69,7 @@ function ended(run: RunRecord): boolean {
 function formatProgress(run: RunRecord, progress: ResourceProgress[]): string {
   const lines = [
     `run ${run.runId}: ${run.status} since ${run.startedAt} (${run.continuations} continuations)`,
+    ...runScope(run),
   ];
   for (const p of progress) {
     const state = p.enumerated ? "enumerated" : "still listing";

@@ -38,6 +38,12 @@ export interface RunRecords {
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** The most recent run of an integration. */
   latestRun(integrationId: string): Promise<RunRecord | undefined>;
+  /**
+   * The integration's completed run that started last (full or incremental; failed and aborted
+   * runs do not count): what an incremental run lists changes since. Never newer than the
+   * truth: a store that lost track (a crash between two writes) answers an older run.
+   */
+  latestCompletedRun(integrationId: string): Promise<RunRecord | undefined>;
   /** The integration's most recent runs, newest first. */
   recentRuns(integrationId: string, limit: number): Promise<RunRecord[]>;
   getConfig(runId: string): Promise<PortAppConfig | undefined>;

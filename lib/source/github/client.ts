@@ -94,9 +94,15 @@ export interface GitHubResponse {
 export class GitHubClient {
   readonly apiUrl: string;
   readonly pause: GitHubPause;
+  /**
+   * Search has its own rate limit (30 requests a minute, `x-ratelimit-resource: search`): its
+   * headers pace only search requests, and its spent limit pauses only them.
+   */
+  readonly searchPause: GitHubPause;
   readonly #octokit: TideOctokit;
   readonly #dropAppToken: (() => void) | undefined;
   readonly #gate: RateLimitGate;
+  readonly #searchGate: RateLimitGate;
   readonly #clock: Clock;
   readonly #onRetry: GitHubHttpOptions["onRetry"];
 
@@ -107,6 +113,8 @@ export class GitHubClient {
     this.#onRetry = http.onRetry;
     this.pause = new GitHubPause(this.#clock);
     this.#gate = new RateLimitGate({ now: this.#clock.now, sleep: this.#clock.sleep });
+    this.searchPause = new GitHubPause(this.#clock);
+    this.#searchGate = new RateLimitGate({ now: this.#clock.now, sleep: this.#clock.sleep });
     const maxAttempts = http.retry?.maxAttempts;
     const built = createOctokit({
       apiUrl: this.apiUrl,
@@ -130,12 +138,15 @@ export class GitHubClient {
     const url = this.#checkedUrl(path);
     const shown = url.pathname;
     const budget = options.waitBudgetMs ?? Number.POSITIVE_INFINITY;
+    const search = url.href.startsWith(`${this.apiUrl}/search/`);
+    const gate = search ? this.#searchGate : this.#gate;
     let waited = 0;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       waited += await this.pause.wait(shown, budget - waited, options.signal);
+      if (search) waited += await this.searchPause.wait(shown, budget - waited, options.signal);
       const before = this.#clock.now();
-      await this.#gate.acquire(shown, budget - waited, options.signal);
+      await gate.acquire(shown, budget - waited, options.signal);
       waited += this.#clock.now() - before;
       const limit = new LimitSeen();
       const started = this.#clock.now();
@@ -152,7 +163,7 @@ export class GitHubClient {
           // every value: several times JSON.parse's CPU and garbage on every listing page.
           request: { signal: options.signal, limit, parseSuccessResponseBody: false },
         });
-        this.#gate.observe(res.headers as Headers);
+        gate.observe(res.headers as Headers);
         this.pause.succeeded(started);
         return {
           body: await bodyOf(res.data, res.headers as Headers, res.url),
@@ -162,7 +173,7 @@ export class GitHubClient {
       } catch (error) {
         if (!(error instanceof RequestError)) throw error;
         const headers = (error.response?.headers ?? {}) as Headers;
-        if (error.response) this.#gate.observe(headers);
+        if (error.response) gate.observe(headers);
         // Octokit throws on 304; to a conditional request it is the answer "unchanged".
         if (error.status === 304 && options.ifNoneMatch) {
           this.pause.succeeded(started);
@@ -172,7 +183,7 @@ export class GitHubClient {
           const delayMs =
             limit.kind === "secondary"
               ? this.pause.secondary(limit.retryAfterSec, error.status, started)
-              : this.pause.primary(limit.retryAfterSec, error.status);
+              : (search ? this.searchPause : this.pause).primary(limit.retryAfterSec, error.status);
           this.#onRetry?.({ method: "GET", path: shown, attempt, delayMs, status: error.status });
           continue;
         }

@@ -1,13 +1,16 @@
 import type { components } from "@octokit/openapi-types";
-import { SelectorError } from "../errors.ts";
-import type { Kind } from "../types.ts";
+import { SelectorError, SourceHttpError } from "../errors.ts";
+import type { Kind, PageOptions } from "../types.ts";
+import { repositoryChanges } from "./kinds/changes.ts";
 import { badCursor } from "./kinds/lists.ts";
+import { searchChanges } from "./kinds/search-changes.ts";
 import {
   choice,
   type GitHubKindContext,
   list,
   named,
   perRepositoryList,
+  type RawItem,
   repoNameOf,
   reposPath,
 } from "./kinds/shared.ts";
@@ -35,6 +38,7 @@ export function repositoryKind(ctx: GitHubKindContext): Kind {
       const first = reposPath(ctx, "repository", options);
       yield* named("repository", ctx.listings.pages(first, { cursor, signal, waitBudgetMs }));
     },
+    changes: (since, options) => repositoryChanges(ctx, since, options),
   };
 }
 
@@ -43,17 +47,59 @@ export function repositoryKind(ctx: GitHubKindContext): Kind {
  * all; default open) or Ocean's `states` (a list of open, closed), `repositoryType`.
  */
 export function pullRequestKind(ctx: GitHubKindContext): Kind {
-  return perRepositoryList(ctx, {
+  const shape = (item: RawItem, repo: string) => {
+    const pr = item as PullRequest;
+    const name = pr.base?.repo?.name;
+    pr.__repository = typeof name === "string" ? name : repo;
+    return item;
+  };
+  const kind = perRepositoryList(ctx, {
     name: "pull-request",
     label: "pulls",
     resource: (selector) => `pulls?state=${pullState(selector)}`,
-    shape: (item, repo) => {
-      const pr = item as PullRequest;
-      const name = pr.base?.repo?.name;
-      pr.__repository = typeof name === "string" ? name : repo;
-      return item;
-    },
+    shape,
   });
+  kind.changes = (since, options = {}) =>
+    searchChanges(
+      ctx,
+      {
+        kind: "pull-request",
+        is: "pr",
+        state: pullState(options.selector),
+        listing: () => `pulls?state=${pullState(options.selector)}&sort=updated&direction=desc`,
+        // A search result is an issue: the pull request itself, as the full listing has it
+        // (Ocean's mappings read its head, base, merged_at…), is one request more.
+        fromSearch: async (hit, repo, opts) => {
+          const pull = await onePull(ctx, repo, hit.number, opts);
+          return pull && shape(pull, repo);
+        },
+        shape,
+      },
+      since,
+      options,
+    );
+  return kind;
+}
+
+/** `GET /repos/{org}/{repo}/pulls/{number}`; undefined when it is gone (deleted or moved since). */
+async function onePull(
+  ctx: GitHubKindContext,
+  repo: string,
+  number: unknown,
+  options: PageOptions,
+): Promise<RawItem | undefined> {
+  if (typeof number !== "number") return undefined;
+  const path = `/repos/${encodeURIComponent(ctx.org)}/${encodeURIComponent(repo)}/pulls/${number}`;
+  try {
+    const { body } = await ctx.client.get(path, {
+      signal: options.signal,
+      waitBudgetMs: options.waitBudgetMs,
+    });
+    return typeof body === "object" && body !== null ? (body as RawItem) : undefined;
+  } catch (error) {
+    if (error instanceof SourceHttpError && (error.status === 404 || error.status === 410)) return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -62,18 +108,43 @@ export function pullRequestKind(ctx: GitHubKindContext): Kind {
  * the `pull-request` kind).
  */
 export function issueKind(ctx: GitHubKindContext): Kind {
-  return perRepositoryList(ctx, {
+  const state = (selector: Record<string, unknown> | undefined) =>
+    choice("issue", selector, "state", STATES, "open");
+  const shape = (item: RawItem, repo: string) => {
+    const issue = item as Issue;
+    if (issue.pull_request) return undefined;
+    issue.__repository = repoNameOf(issue.repository_url) ?? repo;
+    return item;
+  };
+  const kind = perRepositoryList(ctx, {
     name: "issue",
     label: "issues",
-    resource: (selector) => `issues?state=${choice("issue", selector, "state", STATES, "open")}`,
-    shape: (item, repo) => {
-      const issue = item as Issue;
-      if (issue.pull_request) return undefined;
-      issue.__repository = repoNameOf(issue.repository_url) ?? repo;
-      return item;
-    },
+    resource: (selector) => `issues?state=${state(selector)}`,
+    shape,
     wanted: (repo) => repo.hasIssues,
   });
+  kind.changes = (since, options = {}) =>
+    searchChanges(
+      ctx,
+      {
+        kind: "issue",
+        is: "issue",
+        state: state(options.selector),
+        // The issues listing takes `since` itself.
+        listing: (from) =>
+          `issues?state=${state(options.selector)}&since=${encodeURIComponent(from)}&sort=updated&direction=desc`,
+        wanted: (repo) => repo.has_issues !== false,
+        fromSearch: async (hit, repo) => {
+          // A search result carries its relevance `score`, which no listing has.
+          const { score: _, ...item } = hit;
+          return shape(item, repo);
+        },
+        shape,
+      },
+      since,
+      options,
+    );
+  return kind;
 }
 
 /** Tide's `state`, or Ocean's `states` list as the one `state` GitHub takes. */

@@ -116,8 +116,18 @@ export class FakeOrg implements OrgIdentity {
     this.#byName.set(to, repo);
     this.#renamed.set(from, repo.id);
     repo.name = to;
+    repo.updatedAt = this.#now();
     repo.json = undefined;
     repo.short = undefined;
+    this.version += 1;
+  }
+
+  /** A push to the default branch (a README edited): moves `pushed_at`, not `updated_at`, as on GitHub. */
+  pushToRepo(name: string): void {
+    const repo = this.#repo(name);
+    repo.updatedAt ??= repo.pushedAt;
+    repo.pushedAt = this.#now();
+    repo.json = undefined;
     this.version += 1;
   }
 
@@ -141,6 +151,15 @@ export class FakeOrg implements OrgIdentity {
 
   /** Opens `count` new pull requests in a repository; returns their numbers. */
   addPulls(repoName: string, count: number): number[] {
+    return this.#add(repoName, count, true);
+  }
+
+  /** Opens `count` new issues (not pull requests) in a repository; returns their numbers. */
+  addIssues(repoName: string, count: number): number[] {
+    return this.#add(repoName, count, false);
+  }
+
+  #add(repoName: string, count: number, isPull: boolean): number[] {
     const repo = this.#repo(repoName);
     const items = this.#items(repo);
     const now = this.#now();
@@ -149,7 +168,7 @@ export class FakeOrg implements OrgIdentity {
       const number = items.length + 1;
       items.push({
         number,
-        isPull: true,
+        isPull,
         state: "open",
         merged: false,
         createdAt: now + i,
@@ -184,11 +203,14 @@ export class FakeOrg implements OrgIdentity {
     return this.listRepos().map((r) => r.name);
   }
 
+  /** `sort` is GitHub's: created, updated, pushed or full_name. */
   listRepos(type = "all", sort = "created", direction?: string): Repo[] {
     let repos = this.#repos.filter((r) => matchesType(visibilityOf(this, r), isForkOf(this, r), type));
     const desc = (direction ?? (sort === "full_name" ? "asc" : "desc")) === "desc";
+    const time = (r: Repo) =>
+      sort === "updated" ? (r.updatedAt ?? r.pushedAt) : sort === "pushed" ? r.pushedAt : r.createdAt;
     if (sort === "full_name") repos.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    else repos = repos.slice().sort((a, b) => a.createdAt - b.createdAt || a.index - b.index);
+    else repos = repos.slice().sort((a, b) => time(a) - time(b) || a.index - b.index);
     return desc ? repos.reverse() : repos;
   }
 

@@ -18,6 +18,8 @@ export interface Repo {
   name: string;
   createdAt: number;
   pushedAt: number;
+  /** Moved by a change of the repository itself (a rename); `pushedAt` until then. */
+  updatedAt?: number;
   items?: Item[];
   /** Issues turned off: the repository lists `has_issues: false` and its issues answer 410. */
   issuesOff?: boolean;
@@ -63,7 +65,7 @@ function staticRepoJson(org: OrgIdentity, repo: Repo): Json {
     description: u(1) < 0.15 ? null : `The ${repo.name.replace(/-/g, " ")} service`,
     homepage: null,
     created_at: iso(repo.createdAt),
-    updated_at: iso(repo.pushedAt),
+    updated_at: iso(repo.updatedAt ?? repo.pushedAt),
     pushed_at: iso(repo.pushedAt),
     size: Math.floor(u(2) * 50_000),
     stargazers_count: Math.floor(u(3) * 40),

@@ -5,63 +5,15 @@
  */
 
 import { generateKeyPairSync } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { Ajv, type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppJwt, readPrivateKey } from "../../../lib/source/github/index.ts";
 import { type GitHubFake, startGitHubFake } from "./index.ts";
-
-const require = createRequire(import.meta.url);
-const pointer = (...parts: string[]) =>
-  parts.map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
-
-let ajv: Ajv;
-let description: { paths: Record<string, Record<string, { responses: Record<string, { $ref?: string }> }>> };
-const compiled = new Map<string, ValidateFunction>();
-/** The schema GitHub publishes for `status` of `method path`, compiled on first use. */
-function schemaOf(method: string, path: string, status: number): ValidateFunction {
-  const key = `${method} ${path} ${status}`;
-  let validate = compiled.get(key);
-  if (!validate) {
-    // A response may be a reference to a shared one (`#/components/responses/forbidden`).
-    const shared = description.paths[path]?.[method]?.responses[String(status)]?.$ref;
-    const ref = shared
-      ? `github${shared}`
-      : `github#/${pointer("paths", path, method, "responses", String(status))}`;
-    validate = ajv.compile({ $ref: `${ref}/content/${pointer("application/json")}/schema` });
-    compiled.set(key, validate);
-  }
-  return validate;
-}
-const basicError = () => {
-  const key = "basic-error";
-  let validate = compiled.get(key);
-  if (!validate) {
-    validate = ajv.compile({ $ref: "github#/components/schemas/basic-error" });
-    compiled.set(key, validate);
-  }
-  return validate;
-};
-
-function expectValid(validate: ValidateFunction, body: unknown) {
-  const ok = validate(body);
-  expect(
-    ok ? [] : validate.errors?.slice(0, 8).map((e) => `${e.instancePath} ${e.message}`),
-    "GitHub's published schema",
-  ).toEqual([]);
-}
+import { basicError, expectValid, loadDescription, schemaOf } from "./openapi-schemas.ts";
 
 let fake: GitHubFake;
 let privatePem: string;
 beforeAll(async () => {
-  const file = require.resolve("@octokit/openapi/generated/api.github.com.json");
-  description = JSON.parse(await readFile(file, "utf8"));
-  // OpenAPI 3.0: `nullable`, `example` and `x-github` are not JSON Schema; ajv is told to let them be.
-  ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
-  addFormats.default(ajv);
-  ajv.addSchema(nullableWithoutType(description), "github");
+  await loadDescription();
   const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
   privatePem = keys.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   fake = await startGitHubFake({
@@ -314,22 +266,3 @@ describe("the GitHub fake's security alerts and repository contents against GitH
     expectValid(schemaOf("get", "/repos/{owner}/{repo}/git/trees/{tree_sha}", 409), emptyTree.body);
   });
 });
-
-/**
- * OpenAPI 3.0 puts `nullable: true` beside `anyOf`/`allOf` without a `type`, which ajv refuses:
- * say the same in JSON Schema (`anyOf: [schema, null]`).
- */
-function nullableWithoutType<T>(node: T): T {
-  if (Array.isArray(node)) return node.map(nullableWithoutType) as T;
-  if (typeof node !== "object" || node === null) return node;
-  const entries = Object.entries(node).map(([key, value]) => [key, nullableWithoutType(value)]);
-  const copy = Object.fromEntries(entries) as Record<string, unknown>;
-  if (copy.nullable === true && copy.type === undefined) {
-    const { nullable: _, ...rest } = copy;
-    return { anyOf: [rest, { type: "null" }] } as T;
-  }
-  // Likewise `nullable` with an `enum`: JSON Schema wants null among the values.
-  if (copy.nullable === true && Array.isArray(copy.enum) && !copy.enum.includes(null))
-    copy.enum = [...copy.enum, null];
-  return copy as T;
-}

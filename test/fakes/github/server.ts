@@ -4,12 +4,13 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { serveLiveRoute } from "./live-routes.ts";
 import { FakeOrg, type ItemState, type OrgOptions } from "./model.ts";
-import { issueJson, pullJson } from "./objects.ts";
+import { type Item, issueJson, pullJson } from "./objects.ts";
 import { CicdModel, type CicdOptions } from "./objects-cicd.ts";
 import { checkJwt, paginate, type Route, routeOf } from "./protocol.ts";
 import { stream } from "./random.ts";
 import { cicdRouteOf, serveCicdRoute } from "./routes-cicd.ts";
 import { FakeContents, serveContentRoute } from "./routes-content.ts";
+import { FakeSearch, orderedItems, serveSearchRoute, validationFailed } from "./routes-search.ts";
 import { FakeSecurity, type SecurityOptions, serveSecurityRoute } from "./routes-security.ts";
 
 export interface GitHubFakeOptions extends OrgOptions, SecurityOptions {
@@ -88,6 +89,8 @@ export interface GitHubFake {
   cicd: CicdModel;
   /** The organization's webhooks, as `POST /orgs/{org}/hooks` created them. */
   hooks: Array<Record<string, unknown>>;
+  /** Issue search (`/search/issues`): its own rate limit, incomplete answers on demand. */
+  search: FakeSearch;
   stats: GitHubFakeStats;
   latencyMs: number;
   serverErrorRate: number;
@@ -146,6 +149,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     contents: new FakeContents(org),
     cicd: new CicdModel(org, options.cicd),
     hooks: [],
+    search: new FakeSearch(),
     stats: emptyStats(),
     latencyMs: options.latencyMs ?? 0,
     serverErrorRate: options.serverErrorRate ?? 0,
@@ -281,6 +285,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       const body = { message: SECONDARY, documentation_url: SECONDARY_DOCS };
       return send(403, body, { ...headers, "retry-after": String(overPoints) });
     }
+    // Search counts against its own limit, not the core one.
+    if (serveSearchRoute(org, fake.search, req.method ?? "GET", url, now(), send)) return;
     if (window.remaining <= 0) {
       const message = "API rate limit exceeded for installation. Wait for the reset.";
       return send(window.status, { message }, headers);
@@ -385,8 +391,15 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         if (!["open", "closed", "all"].includes(state))
           return send(422, { message: "Validation Failed" }, headers);
         const base = `/repositories/${repo.id}`;
+        const ordered = (items: Item[], issues: boolean) =>
+          ["sort", "direction", "since"].some((p) => q.has(p)) ? orderedItems(items, q, issues) : items;
+        const pulls = route.name.endsWith("/pulls") ? ordered(org.pullItems(repo, state), false) : [];
+        const issues = route.name.endsWith("/issues") ? ordered(org.issueItems(repo, state), true) : [];
+        for (const listed of [pulls, issues])
+          if (typeof listed === "string")
+            return send(422, validationFailed("Issue", "sort", listed), headers);
         if (route.name.endsWith("/pulls")) {
-          const page = paginate(org.pullItems(repo, state), url, `${base}/pulls`, headers);
+          const page = paginate(pulls as Item[], url, `${base}/pulls`, headers);
           return send(
             200,
             page.map((i) => slim(pullJson(org, repo, i))),
@@ -394,7 +407,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
           );
         }
         if (route.name.endsWith("/issues")) {
-          const page = paginate(org.issueItems(repo, state), url, `${base}/issues`, headers);
+          const page = paginate(issues as Item[], url, `${base}/issues`, headers);
           return send(
             200,
             page.map((i) => issueJson(org, repo, i)),
