@@ -83,12 +83,7 @@ async function measure(): Promise<{ first: MeasuredRun; unchanged: MeasuredRun }
       if (run.status !== "completed") throw new Error(`the measured run ended ${run.status}`);
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
       if (process.env.TIDE_BENCH_TRACE)
-        console.error(
-          "DynamoDB",
-          meters.dynamodb!.use.unitsByAction,
-          meters.dynamodb!.use.requests,
-          durations,
-        );
+        console.error("DynamoDB", meters.dynamodb!.use.unitsByItem, meters.dynamodb!.use.requests, durations);
       return {
         entities: Object.values(world!.expected()).reduce((n, ids) => n + ids.length, 0),
         fanoutInvocations: durations.fanout.length,

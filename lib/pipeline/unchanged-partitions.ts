@@ -91,9 +91,9 @@ export class UnchangedPartitions {
       partition: partition === "" ? undefined : partition,
     });
     if (!same) return undefined;
+    // A partition with nothing in it (a repository without open pull requests) is recorded
+    // too: a few bytes in a group, and a continuation does not ask about it again.
     const unchanged = Object.values(memo.seen).reduce((sum, ids) => sum + ids.length, 0);
-    // Nothing to count or keep (a repository without open pull requests): nothing to record.
-    if (unchanged === 0 && memo.items === 0) return memo;
     if (this.#buffer.length === 0) this.#bufferedAt = Date.now();
     this.#buffer.push({
       resource: this.#resource,
