@@ -2,9 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryContentHashes } from "../../lib/local/memory-content-hashes.ts";
 import { MemoryPartitionMemos } from "../../lib/local/memory-partition-memos.ts";
 import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
-import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
 import type { PortAppConfig } from "../../lib/mapping/index.ts";
-import { BLUEPRINTS, INTEGRATION, resyncWorld, startWorld, type World } from "../support/world.ts";
+import { BLUEPRINTS, resyncWorld, startWorld, type World } from "../support/world.ts";
 
 /**
  * Conditional requests: a resync remembers, per repository, the ETags of its pull request and
