@@ -438,9 +438,10 @@ class Enumeration {
       return this.#partitionFailed(resource, partition, seq, error);
     }
     // The last page may wait for its message to fill: the partition's slot is free meanwhile.
-    this.#tails
-      .get(resource)
-      ?.push(delivering.catch((error) => this.#partitionFailed(resource, partition, seq, error)));
+    const tail = delivering.catch((error) => this.#partitionFailed(resource, partition, seq, error));
+    // Its failure is thrown by the drain, which may come later than the failure (others still run).
+    tail.catch(() => {});
+    this.#tails.get(resource)?.push(tail);
   }
 
   async #partitionFailed(resource: number, partition: string, seq: number, error: unknown): Promise<void> {
