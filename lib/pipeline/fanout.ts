@@ -276,10 +276,10 @@ class Enumeration {
   readonly #outboxes = new Map<number, Outbox>();
   /** Per resource: deliveries of partitions' last pages, still waiting for their message. */
   readonly #tails = new Map<number, Array<Promise<void>>>();
-  /** Per resource that may skip partitions: their memos and the groups recording the skipped. */
-  readonly #unchanged = new Map<number, UnchangedPartitions>();
   /** Per resource: pages delivered since its progress was last written, and when that was. */
   readonly #unwritten = new Map<number, { pages: number; items: number; batches: number; at: number }>();
+  /** Per resource that may skip partitions: their memos and the groups recording the skipped. */
+  readonly #unchanged = new Map<number, UnchangedPartitions>();
 
   constructor(deps: FanoutDeps, run: RunRecord, config: PortAppConfig) {
     this.#deps = deps;
