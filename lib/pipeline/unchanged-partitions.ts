@@ -29,7 +29,8 @@ export class UnchangedPartitions {
   readonly #run: RunRecord;
   readonly #resource: number;
   readonly #scope: string;
-  readonly #kind: Kind & Required<Pick<Kind, "unchanged">>;
+  /** The source's answer: are a partition's pages what these validators say? */
+  readonly #same: NonNullable<Kind["unchanged"]>;
   /** Memos being read ahead, per partition; taken when the partition is asked about. */
   readonly #ahead = new Map<string, Promise<PartitionMemo | undefined>>();
   #buffer: UnchangedPartition[] = [];
@@ -45,7 +46,8 @@ export class UnchangedPartitions {
     kind: Kind,
   ): UnchangedPartitions | undefined {
     if (!deps.memos || !kind.unchanged || run.fullRewrite) return undefined;
-    return new UnchangedPartitions({ memos: deps.memos, store: deps.store }, run, resource, spec, kind);
+    const same = kind.unchanged.bind(kind);
+    return new UnchangedPartitions({ memos: deps.memos, store: deps.store }, run, resource, spec, same);
   }
 
   private constructor(
@@ -53,13 +55,13 @@ export class UnchangedPartitions {
     run: RunRecord,
     resource: number,
     spec: ResourceConfig,
-    kind: Kind,
+    same: NonNullable<Kind["unchanged"]>,
   ) {
     this.#deps = deps;
     this.#run = run;
     this.#resource = resource;
     this.#scope = memoScope(spec);
-    this.#kind = kind as Kind & Required<Pick<Kind, "unchanged">>;
+    this.#same = same;
   }
 
   /** Starts reading the memos of partitions about to be enumerated, in one request. */
@@ -89,7 +91,7 @@ export class UnchangedPartitions {
     const memo = await (ahead ??
       this.#deps.memos.get(this.#run.integrationId, this.#scope, [partition]).then((m) => m.get(partition)));
     if (!memo) return undefined;
-    const same = await this.#kind.unchanged(memo.validators, {
+    const same = await this.#same(memo.validators, {
       ...options,
       partition: partition === "" ? undefined : partition,
     });
