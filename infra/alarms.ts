@@ -14,6 +14,19 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { OUTCOME_DIMENSION, OUTCOME_METRICS, OUTCOME_SERVICE } from "../lib/pipeline/outcomes.ts";
 
+/**
+ * Which alarms a deployment keeps (each costs $0.10 a month): `all`; `essential`, the two that
+ * say a resync did not end well or did not happen (what the others watch ends up in one of
+ * them: a message in the DLQ fails its run, a trigger the scheduler could not deliver leaves no
+ * completed run); or `none`, for a deployment watched some other way.
+ */
+export type AlarmSet = "all" | "essential" | "none";
+
+export const ALARM_SETS: readonly AlarmSet[] = ["all", "essential", "none"];
+
+/** The alarms of the `essential` set. */
+const ESSENTIAL = new Set(["RunFailedOrPartial", "NoCompletedRun"]);
+
 export interface TideAlarmsProps {
   readonly fanout: IFunction;
   readonly ingest: IFunction;
@@ -32,6 +45,8 @@ export interface TideAlarmsProps {
    * (an expired token fails every scheduled run; it must not fail silently). @default no such alarm
    */
   readonly expectedRunInterval?: Duration;
+  /** @default "all" */
+  readonly set?: AlarmSet;
 }
 
 /**
@@ -42,9 +57,11 @@ export interface TideAlarmsProps {
  */
 export class TideAlarms extends Construct {
   readonly alarms: Alarm[] = [];
+  readonly #set: AlarmSet;
 
   constructor(scope: Construct, id: string, props: TideAlarmsProps) {
     super(scope, id);
+    this.#set = props.set ?? "all";
     const period = Duration.minutes(5);
 
     const outcome = (name: string, alarmPeriod = period) =>
@@ -80,7 +97,7 @@ export class TideAlarms extends Construct {
         threshold: 1,
       },
     );
-    if (props.expectedRunInterval) {
+    if (props.expectedRunInterval && this.#keeps("NoCompletedRun")) {
       // CloudWatch evaluates at most 7 days; a longer interval is watched over 7 days.
       const seconds = Math.min(props.expectedRunInterval.toSeconds(), 3.5 * 86_400);
       const interval = Duration.seconds(Math.max(300, Math.ceil(seconds / 300) * 300));
@@ -138,7 +155,12 @@ export class TideAlarms extends Construct {
     }
   }
 
+  #keeps(id: string): boolean {
+    return this.#set === "all" || (this.#set === "essential" && ESSENTIAL.has(id));
+  }
+
   private add(id: string, description: string, options: { metric: IMetric; threshold: number }): void {
+    if (!this.#keeps(id)) return;
     this.alarms.push(
       new Alarm(this, id, {
         alarmDescription: description,

@@ -3,6 +3,7 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Node } from "constructs";
 import { DEFAULT_STACK_NAME } from "../lib/stack-outputs.ts";
+import type { AlarmSet } from "./alarms.ts";
 import { TidePropError } from "./errors.ts";
 import type { TideStackProps } from "./stack.ts";
 
@@ -40,6 +41,7 @@ export const TIDE_CONTEXT_KEYS = [
   "secretArn",
   "alarmTopicArn",
   "oldestMessageAgeAlarmSeconds",
+  "alarms",
   "removalPolicy",
   "metricsNamespace",
 ] as const;
@@ -139,6 +141,8 @@ export function tideSettingsFromContext(node: Node): TideAppSettings {
       githubOrg: text("githubOrg"),
       githubApiUrl: text("githubApiUrl"),
       oldestMessageAgeAlarmThreshold: duration("oldestMessageAgeAlarmSeconds"),
+      // Checked with the other props (`resolveTideProps`), which names the allowed values.
+      alarms: text("alarms") as AlarmSet | undefined,
       removalPolicy:
         removal === undefined
           ? undefined

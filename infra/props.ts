@@ -7,6 +7,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { BUILT_IN_SOURCE_NAMES, isSourcePath } from "../lib/source/reference.ts";
+import { ALARM_SETS, type AlarmSet } from "./alarms.ts";
 import { defaultEntry } from "./bundling.ts";
 import { TidePropError } from "./errors.ts";
 import { assertBatchFitsPayload, SQS_MAX_MESSAGE_BYTES } from "./limits.ts";
@@ -72,6 +73,11 @@ export interface TideProps {
   readonly oldestMessageAgeAlarmThreshold?: Duration;
   /** Where alarms (and their recovery) are sent. @default no action */
   readonly alarmTopic?: ITopic;
+  /**
+   * Which alarms to create, at $0.10 a month each: `all` (up to 10), `essential` (a resync
+   * failed or ended partial; none completed for 2 schedule periods) or `none`. @default "all"
+   */
+  readonly alarms?: AlarmSet;
   /** What happens to the run table and the secret when the stack is deleted. @default RETAIN */
   readonly removalPolicy?: RemovalPolicy;
   /** CloudWatch namespace of the functions' metrics. @default "Tide" */
@@ -128,6 +134,7 @@ export const TIDE_DEFAULTS = {
   githubApiUrl: "https://api.github.com",
   environment: {},
   oldestMessageAgeAlarmThreshold: Duration.hours(1),
+  alarms: "all",
   removalPolicy: RemovalPolicy.RETAIN,
   metricsNamespace: "Tide",
   source: "github",
@@ -171,6 +178,8 @@ export function resolveTideProps(props: TideProps = {}): ResolvedTideProps {
   seconds("maxBatchingWindow", resolved.maxBatchingWindow, 0, 300);
   seconds("scheduleMaxEventAge", resolved.scheduleMaxEventAge, 60, 86_400);
   seconds("oldestMessageAgeAlarmThreshold", resolved.oldestMessageAgeAlarmThreshold, 60, 1_209_600);
+  if (!ALARM_SETS.includes(resolved.alarms))
+    throw new TidePropError("alarms", resolved.alarms, `must be ${ALARM_SETS.join(", ")}`);
   if (!/^(rate|cron|at)\(.+\)$/.test(resolved.schedule)) {
     throw new TidePropError("schedule", resolved.schedule, "must be rate(...), cron(...) or at(...)");
   }

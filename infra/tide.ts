@@ -265,6 +265,7 @@ export class Tide extends Construct {
       integrationId: settings.integrationId,
       ...runInterval(settings),
       ...(settings.alarmTopic ? { topic: settings.alarmTopic } : {}),
+      set: settings.alarms,
     }).alarms;
     this.acknowledgeFindings();
   }

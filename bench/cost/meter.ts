@@ -27,6 +27,11 @@ export interface ServiceUse {
   emptyReceives: number;
   /** DynamoDB request units by API action: where a run's units go. */
   unitsByAction: Record<string, number>;
+  /**
+   * The same units by action and kind of item (the key's prefix: `RUN`, `BAT`, `CUR`, `MEMO`,
+   * `HASH`…), for `TIDE_BENCH_TRACE`; a batch read's units are shared out by its keys.
+   */
+  unitsByItem: Record<string, number>;
 }
 
 const SQS_CHUNK = 64 * 1024;
@@ -54,6 +59,7 @@ export function emptyUse(): ServiceUse {
     writeUnits: 0,
     emptyReceives: 0,
     unitsByAction: {},
+    unitsByItem: {},
   };
 }
 
@@ -155,6 +161,43 @@ function countCapacity(use: ServiceUse, action: string, request: Buffer, respons
   else use.writeUnits += units;
   use.unitsByAction[action] = (use.unitsByAction[action] ?? 0) + units;
   use.billedRequests += units;
+  const kinds = itemKinds(action, request);
+  for (const kind of kinds) {
+    const key = `${action} ${kind}`;
+    use.unitsByItem[key] = (use.unitsByItem[key] ?? 0) + units / kinds.length;
+  }
+}
+
+type Key = { pk?: { S?: string }; sk?: { S?: string } };
+
+/** What kind of item each key of a request names: its sort key's prefix, or its partition key's. */
+function itemKinds(action: string, request: Buffer): string[] {
+  const body = JSON.parse(request.toString("utf8")) as {
+    Item?: Key;
+    Key?: Key;
+    TransactItems?: Array<Record<string, { Item?: Key; Key?: Key }>>;
+    RequestItems?: Record<string, { Keys?: Key[] } | Array<{ PutRequest?: { Item: Key } }>>;
+    ExpressionAttributeValues?: Record<string, { S?: string }>;
+  };
+  const kind = (key: Key | undefined) => {
+    const pk = key?.pk?.S ?? "";
+    const sk = key?.sk?.S ?? "";
+    return pk.startsWith("RUN#") || pk.startsWith("INT#")
+      ? (sk.split(/[#:]/)[0] ?? "?")
+      : (pk.split("#")[0] ?? "?");
+  };
+  if (action === "Query") {
+    const v = body.ExpressionAttributeValues ?? {};
+    return [(v[":prefix"]?.S ?? v[":hist"]?.S ?? "?").split(/[#:]/)[0] ?? "?"];
+  }
+  if (body.TransactItems)
+    return body.TransactItems.map((t) => kind(Object.values(t)[0]?.Item ?? Object.values(t)[0]?.Key));
+  if (body.RequestItems) {
+    return Object.values(body.RequestItems).flatMap((r) =>
+      Array.isArray(r) ? r.map((w) => kind(w.PutRequest?.Item)) : (r.Keys ?? []).map(kind),
+    );
+  }
+  return [kind(body.Item ?? body.Key)];
 }
 
 function transactionUnits(request: Buffer): number {

@@ -37,7 +37,10 @@ export interface RunCost {
   lambda: number;
   sqs: number;
   dynamodb: number;
-  /** The scheduler's trigger and a secret read per cold start (one per invocation, an upper bound). */
+  /**
+   * The scheduler's trigger and secret reads at cold start (each invocation counted as one, an
+   * upper bound): the fanout reads every secret of the stack, the ingest only the credentials.
+   */
   other: number;
   total: number;
 }
@@ -51,7 +54,8 @@ export function runCost(use: RunUse, stack: StackShape): RunCost {
   const sqs = use.sqsRequests * PRICES.sqs.request;
   const dynamodb =
     use.dynamoWriteUnits * PRICES.dynamodb.writeUnit + use.dynamoReadUnits * PRICES.dynamodb.readUnit;
-  const other = PRICES.scheduler.invocation + invocations * stack.secrets * PRICES.secretsManager.call;
+  const reads = use.fanoutInvocations * stack.secrets + use.ingestInvocations * Math.min(1, stack.secrets);
+  const other = PRICES.scheduler.invocation + reads * PRICES.secretsManager.call;
   return { lambda, sqs, dynamodb, other, total: lambda + sqs + dynamodb + other };
 }
 

@@ -24,13 +24,16 @@ import type {
   RunRecord,
   RunStatus,
   RunSummary,
+  UnchangedPartition,
 } from "../pipeline/run.ts";
 import {
   bool,
   flag,
   type Item,
   itemToBatch,
+  itemToBatches,
   itemToRun,
+  itemToUnchanged,
   json,
   keys,
   n,
@@ -39,7 +42,9 @@ import {
   runToItem,
   s,
   str,
+  unchangedGroupPrefix,
 } from "./run-table-codec.ts";
+import { groupUnchanged } from "./unchanged-groups.ts";
 
 /** DynamoDB's most items in one `TransactWriteItems`. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -525,22 +530,30 @@ export class DynamoRunStore implements RunStore {
     return { applied: false, run: await this.getRun(runId) };
   }
 
-  async recordUnchanged(runId: string, result: BatchResult): Promise<void> {
-    const { batch, resource, state, ...figures } = result;
-    // One conditional put, no transaction: it touches neither the sent nor the settled count.
-    await this.#conditional(
-      new PutItemCommand({
-        TableName: this.#table,
-        Item: {
-          ...keys.batch(runId, batch),
-          resource: n(resource),
-          state: s(state),
-          result: packed(figures),
-          expiresAt: n(this.#expiresAt()),
-        },
-        ConditionExpression: "attribute_not_exists(pk)",
-      }),
-    );
+  async recordUnchanged(runId: string, partitions: UnchangedPartition[]): Promise<void> {
+    // A put per group, not per partition (a write unit each): a group named by its content is
+    // written once however often it is recorded, and a partition in two groups (regrouped after
+    // a crash) is listed once (`listBatches`). No transaction: neither sent nor settled counts.
+    for (const group of groupUnchanged(partitions)) {
+      await this.#conditional(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            ...keys.unchangedGroup(runId, group.resource, group.digest),
+            resource: n(group.resource),
+            state: s("done"),
+            partitions: { B: group.packed },
+            expiresAt: n(this.#expiresAt()),
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+    }
+  }
+
+  async unchangedPartitions(runId: string, resource: number): Promise<string[]> {
+    const items = await this.#query(runId, unchangedGroupPrefix(resource));
+    return [...new Set(items.flatMap((item) => itemToUnchanged(item).map((p) => p.partition)))];
   }
 
   async countUnsettled(runId: string): Promise<number> {
@@ -564,12 +577,20 @@ export class DynamoRunStore implements RunStore {
   }
 
   async *listBatches(runId: string): AsyncIterable<BatchRecord> {
+    const unchanged = new Set<string>();
     let start: Item | undefined;
     do {
       const result = await this.#db.send(
         new QueryCommand({ ...this.#prefixQuery(runId, "BAT#"), ExclusiveStartKey: start }),
       );
-      for (const item of result.Items ?? []) yield itemToBatch(item);
+      for (const item of result.Items ?? []) {
+        for (const batch of itemToBatches(item)) {
+          // A partition in two groups (recorded again after a crash) is listed once.
+          if (item.partitions && unchanged.has(batch.batch)) continue;
+          if (item.partitions) unchanged.add(batch.batch);
+          yield batch;
+        }
+      }
       start = result.LastEvaluatedKey;
     } while (start);
   }

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import type { BatchRecord, RunRecord } from "../pipeline/run.ts";
+import type { BatchRecord, RunRecord, UnchangedPartition } from "../pipeline/run.ts";
+import { unchangedBatch } from "../pipeline/unchanged-batch.ts";
 
 /** Keys of the run table's items (partition `pk`, sort `sk`). */
 export const keys = {
@@ -24,7 +25,18 @@ export const keys = {
     sk: { S: `CUR#${pad(resource)}#${partitionKey}` },
   }),
   batch: (runId: string, batch: string) => ({ pk: { S: `RUN#${runId}` }, sk: { S: `BAT#${batch}` } }),
+  /**
+   * A group of a resource's unchanged partitions, named by a digest of its content: among the
+   * batches (one query lists them all), never the key of one (a batch id has no `unchanged:`).
+   */
+  unchangedGroup: (runId: string, resource: number, digest: string) => ({
+    pk: { S: `RUN#${runId}` },
+    sk: { S: `${unchangedGroupPrefix(resource)}${digest}` },
+  }),
 };
+
+/** The sort key prefix of a resource's groups of unchanged partitions. */
+export const unchangedGroupPrefix = (resource: number) => `BAT#${resource}:unchanged:`;
 
 const pad = (n: number) => String(n).padStart(4, "0");
 
@@ -131,4 +143,18 @@ export function itemToBatch(item: Item): BatchRecord {
     seen: result?.seen ?? {},
     ...(result?.deferred ? { deferred: result.deferred } : {}),
   };
+}
+
+/** The unchanged partitions a group item holds (none for a batch item). */
+export function itemToUnchanged(item: Item): UnchangedPartition[] {
+  const resource = num(item, "resource");
+  return (unpacked<Array<Omit<UnchangedPartition, "resource">>>(item, "partitions") ?? []).map((p) => ({
+    ...p,
+    resource,
+  }));
+}
+
+/** A batch item as its batch, or a group of unchanged partitions as a batch each. */
+export function itemToBatches(item: Item): BatchRecord[] {
+  return item.partitions ? itemToUnchanged(item).map(unchangedBatch) : [itemToBatch(item)];
 }

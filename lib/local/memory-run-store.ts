@@ -10,7 +10,9 @@ import type {
   RunRecord,
   RunStatus,
   RunSummary,
+  UnchangedPartition,
 } from "../pipeline/run.ts";
+import { unchangedBatch } from "../pipeline/unchanged-batch.ts";
 
 interface RunEntry {
   run: RunRecord;
@@ -18,6 +20,8 @@ interface RunEntry {
   checkpoints: Map<string, Checkpoint>;
   progress: Map<number, ResourceProgress>;
   batches: Map<string, BatchRecord & { counted: boolean }>;
+  /** Per resource: the partitions recorded unchanged. */
+  unchanged: Map<number, Set<string>>;
 }
 
 /**
@@ -59,6 +63,7 @@ export class MemoryRunStore implements RunStore {
       checkpoints: new Map(),
       progress: new Map(),
       batches: new Map(),
+      unchanged: new Map(),
     });
     this.#latest.set(run.integrationId, run.runId);
   }
@@ -189,11 +194,20 @@ export class MemoryRunStore implements RunStore {
     });
   }
 
-  async recordUnchanged(runId: string, result: BatchResult): Promise<void> {
+  async recordUnchanged(runId: string, partitions: UnchangedPartition[]): Promise<void> {
     const entry = this.#entry(runId);
-    if (entry.batches.has(result.batch)) return;
-    entry.run.progressAt = Date.now();
-    entry.batches.set(result.batch, { ...copy(result), counted: true });
+    for (const partition of partitions) {
+      const batch = unchangedBatch(copy(partition));
+      if (entry.batches.has(batch.batch)) continue;
+      entry.run.progressAt = Date.now();
+      entry.batches.set(batch.batch, { ...batch, counted: true });
+      const names = entry.unchanged.get(partition.resource) ?? new Set();
+      entry.unchanged.set(partition.resource, names.add(partition.partition));
+    }
+  }
+
+  async unchangedPartitions(runId: string, resource: number): Promise<string[]> {
+    return [...(this.#entry(runId).unchanged.get(resource) ?? [])];
   }
 
   async getBatches(runId: string, batches: string[]): Promise<Map<string, BatchRecord>> {

@@ -6,19 +6,21 @@ import { type KeepPlan, keepAgrees, messageKeep, trimItems } from "../mapping/me
 import { findKind, kindNames } from "../source/kinds.ts";
 import type { Kind, Page, PageValidator, Source } from "../source/types.ts";
 import { MAX_BATCH_FAILURES } from "./caps.ts";
+import { chunked } from "./chunked.ts";
 import type { ContinueEvent, Invoker, Queue, ReconcileEvent, WatchdogEvent } from "./contracts/index.ts";
 import { ResyncRequestError, RunLockedError } from "./errors.ts";
 import { type FinishDeps, finishReconciling, maybeFinish } from "./finish.ts";
 import { batchId, newRunId, partitionKey } from "./ids.ts";
 import { changesOf, planIncremental } from "./incremental.ts";
 import type { Logger } from "./logger.ts";
-import { addValidator, skipUnchanged } from "./memo.ts";
+import { addValidator } from "./memo.ts";
 import type { IngestMessage, MessagePart } from "./message.ts";
 import { Outbox } from "./outbox.ts";
 import { packItems } from "./pack.ts";
 import { forEachConcurrent } from "./pool.ts";
 import { resourceFiles, resourceKind } from "./resource-kind.ts";
 import type { Checkpoint, Failure, RunRecord, Trigger } from "./run.ts";
+import { UnchangedPartitions } from "./unchanged-partitions.ts";
 import { DEFAULT_STALL_BOUNDS, endStalledRun, isStalled } from "./watchdog.ts";
 
 export interface FanoutOptions {
@@ -99,6 +101,8 @@ const PROGRESS_INTERVAL_MS = 1_000;
 const PAGES_AHEAD = 8;
 /** A partition name a message carries: within the envelope's room (`ENVELOPE_BYTES`). */
 const MAX_PARTITION_BYTES = 200;
+/** Partitions whose memos are read in one request (a page of GitHub's repository listing). */
+const MEMO_READ_AHEAD = 100;
 
 /**
  * One fanout invocation: opens a run (or continues one), enumerates every resource's pages
@@ -305,6 +309,8 @@ class Enumeration {
   readonly #fetchingNow = new Map<number, number>();
   /** Per resource: pages delivered since its progress was last written, and when that was. */
   readonly #unwritten = new Map<number, { pages: number; items: number; batches: number; at: number }>();
+  /** Per resource that may skip partitions: their memos and the groups recording the skipped. */
+  readonly #unchanged = new Map<number, UnchangedPartitions>();
 
   constructor(deps: FanoutDeps, run: RunRecord, config: PortAppConfig) {
     this.#deps = deps;
@@ -364,7 +370,11 @@ class Enumeration {
    * Every delivery is awaited before the first failure is thrown: none is left unhandled.
    */
   async #drain(resource: number, outbox: Outbox): Promise<void> {
-    const settled = await Promise.allSettled([outbox.flush(), ...(this.#tails.get(resource) ?? [])]);
+    const settled = await Promise.allSettled([
+      outbox.flush(),
+      ...(this.#tails.get(resource) ?? []),
+      this.#unchanged.get(resource)?.flush(),
+    ]);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
     await this.#progress(resource, { pages: 0, items: 0, batches: 0 }, true);
@@ -376,19 +386,31 @@ class Enumeration {
     const saved = new Map(
       (await store.getCheckpoints(this.#run.runId, resource)).map((c) => [c.partition, c]),
     );
-    if (!kind.partitions) return this.#partition(resource, spec, kind, selector, "", saved.get(""));
+    const unchanged = UnchangedPartitions.for(this.#deps, this.#run, resource, spec, kind);
+    if (unchanged) {
+      this.#unchanged.set(resource, unchanged);
+      // A partition recorded unchanged has no checkpoint of its own: its group says it is done.
+      for (const partition of await store.unchangedPartitions(this.#run.runId, resource))
+        if (!saved.has(partition))
+          saved.set(partition, { resource, partition, cursor: null, seq: 0, done: true });
+    }
+    if (!kind.partitions) return this.#partition(resource, kind, selector, "", saved.get(""));
     const self = this;
     async function* partitions(listing: AsyncIterable<string>) {
-      for await (const partition of listing) {
-        if (saved.get(partition)?.done) continue;
-        if (self.#shouldStop()) return;
-        yield partition;
+      for await (const chunk of chunked(listing, MEMO_READ_AHEAD)) {
+        const fresh = chunk.filter((partition) => !saved.has(partition));
+        unchanged?.readAhead(fresh);
+        for (const partition of chunk) {
+          if (saved.get(partition)?.done) continue;
+          if (self.#shouldStop()) return;
+          yield partition;
+        }
       }
     }
     try {
       const listing = kind.partitions({ selector, waitBudgetMs: this.#budget() });
       await forEachConcurrent(partitions(listing), this.#deps.options.partitionConcurrency, (partition) =>
-        this.#partition(resource, spec, kind, selector, partition, saved.get(partition)),
+        this.#partition(resource, kind, selector, partition, saved.get(partition)),
       );
     } catch (error) {
       // Rate limited while listing partitions: as for a page, the run continues later.
@@ -399,7 +421,6 @@ class Enumeration {
 
   async #partition(
     resource: number,
-    spec: ResourceConfig,
     kind: Kind,
     selector: Record<string, unknown>,
     partition: string,
@@ -426,12 +447,11 @@ class Enumeration {
       const iterator = pages[Symbol.asyncIterator]();
       let last = false;
       while (!last && !this.#shouldStop()) {
-        if (ask && memos) {
+        const unchanged = ask ? this.#unchanged.get(resource) : undefined;
+        if (unchanged) {
           // Asked here, as the first page would be: time is checked the same with memos or without.
           ask = false;
-          const deps = { memos, store: this.#deps.store };
-          const options = { selector, waitBudgetMs: this.#budget() };
-          const memo = await skipUnchanged(deps, this.#run, resource, spec, kind, partition, options);
+          const memo = await unchanged.skip(partition, { selector, waitBudgetMs: this.#budget() });
           if (memo)
             return this.#progress(resource, { pages: memo.validators.length, items: memo.items, batches: 0 });
         }
@@ -470,9 +490,10 @@ class Enumeration {
       return this.#partitionFailed(resource, partition, seq, error);
     }
     // The last page may wait for its message to fill: the partition's slot is free meanwhile.
-    this.#tails
-      .get(resource)
-      ?.push(delivering.catch((error) => this.#partitionFailed(resource, partition, seq, error)));
+    const tail = delivering.catch((error) => this.#partitionFailed(resource, partition, seq, error));
+    // Its failure is thrown by the drain, which may come later than the failure (others still run).
+    tail.catch(() => {});
+    this.#tails.get(resource)?.push(tail);
   }
 
   /** What to keep of a resource's items: its plan, once its first page mapped the same trimmed as whole. */

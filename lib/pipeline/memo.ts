@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PortAppConfig, ResourceConfig } from "../mapping/index.ts";
-import type { Kind, PageValidator } from "../source/types.ts";
+import type { PageValidator } from "../source/types.ts";
 import type { PartitionMemo, PartitionMemos, RunStore } from "./contracts/index.ts";
 import { partitionKey } from "./ids.ts";
 import type { RunRecord } from "./run.ts";
@@ -8,7 +8,7 @@ import type { RunRecord } from "./run.ts";
 /**
  * Partition memos: what lets an unchanged resync skip a partition whose pages the source says
  * are unchanged (GitHub: every page answers 304 to `If-None-Match`). The fanout asks before
- * reading a partition ({@link skipUnchanged}); reconciliation of a run without failures
+ * reading a partition (`unchanged-partitions.ts`); reconciliation of a run without failures
  * writes the memos of the partitions it read in full ({@link rememberPartitions}).
  */
 
@@ -19,56 +19,6 @@ export const MAX_MEMO_PAGES = 100;
 export function memoScope(resource: ResourceConfig): string {
   const digest = createHash("sha256").update(JSON.stringify(resource)).digest("base64url").slice(0, 16);
   return `${resource.kind}#${digest}`;
-}
-
-/** The batch an unchanged partition is recorded as: never the id of a page's batch. */
-export function unchangedBatchId(resource: number, partition: string): string {
-  return `${resource}:${partitionKey(partition)}:unchanged`;
-}
-
-export interface SkipDeps {
-  memos: PartitionMemos;
-  store: Pick<RunStore, "recordUnchanged">;
-}
-
-/**
- * Whether a partition can be skipped: it has a memo and the source says its pages are
- * unchanged. Then the memo's identifiers are recorded as a settled batch of the run (seen,
- * unchanged), and nothing is read, sent or written for it. Returns the memo when skipped.
- */
-export async function skipUnchanged(
-  deps: SkipDeps,
-  run: RunRecord,
-  resource: number,
-  spec: ResourceConfig,
-  kind: Kind,
-  partition: string,
-  options: { selector: Record<string, unknown>; waitBudgetMs: number },
-): Promise<PartitionMemo | undefined> {
-  if (!kind.unchanged || run.fullRewrite) return undefined;
-  const memo = (await deps.memos.get(run.integrationId, memoScope(spec), [partition])).get(partition);
-  if (!memo) return undefined;
-  const same = await kind.unchanged(memo.validators, {
-    ...options,
-    partition: partition === "" ? undefined : partition,
-  });
-  if (!same) return undefined;
-  const unchanged = Object.values(memo.seen).reduce((sum, ids) => sum + ids.length, 0);
-  // Nothing to count or keep (a repository without open pull requests): no record to write.
-  if (unchanged === 0 && memo.items === 0) return memo;
-  await deps.store.recordUnchanged(run.runId, {
-    batch: unchangedBatchId(resource, partition),
-    resource,
-    state: "done",
-    items: memo.items,
-    entities: 0,
-    unchanged,
-    filtered: memo.filtered,
-    failures: [],
-    failureCount: 0,
-    seen: memo.seen,
-  });
-  return memo;
 }
 
 /** The validators a partition's pages gave so far; undefined once a page gave none (or too many pages). */

@@ -132,6 +132,20 @@ export interface DeferredEntity {
   origin?: ItemOrigin;
 }
 
+/**
+ * A partition the source says is unchanged since its memo: read, sent and ingested by no one,
+ * yet counted in the run as a settled batch of its own (`<resource>:<partition key>:unchanged`)
+ * with the memo's figures and identifiers.
+ */
+export interface UnchangedPartition {
+  resource: number;
+  partition: string;
+  items: number;
+  unchanged: number;
+  filtered: number;
+  seen: Record<string, string[]>;
+}
+
 /** What an ingest records when it is finished with a batch. */
 export type BatchResult = Omit<BatchRecord, "state"> & { state: "done" | "failed" };
 

@@ -43,6 +43,8 @@ export async function tallyBatches(
     deferred: [],
   };
   for await (const batch of store.listBatches(run.runId)) {
+    // An unchanged partition with nothing in it is recorded only so a continuation skips it.
+    if (batch.items === 0 && batch.unchanged === 0 && batch.batch.endsWith(":unchanged")) continue;
     tally.batches++;
     const kind = kinds.get(batch.resource);
     if (batch.state === "sent") {

@@ -1,6 +1,7 @@
 // Outcome alarms watch exactly what the functions emit: the metrics are captured from the real
 // Powertools emitter (embedded metric format on stdout, as CloudWatch Logs receives it) and
 // matched against the synthesized alarms' namespace, metric names and dimensions.
+import { AwsSolutionsChecks } from "cdk-nag";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CloudWatchRunOutcomes } from "../../lib/aws/run-metrics.ts";
 import type { RunRecord, RunSummary } from "../../lib/pipeline/run.ts";
@@ -142,5 +143,23 @@ describe("outcome alarms", () => {
     const off = synthTide({ tide: { scheduleEnabled: false } }, { bundle: false });
     const names = Object.keys(off.template.findResources("AWS::CloudWatch::Alarm"));
     expect(names.some((n) => n.includes("NoCompletedRun"))).toBe(false);
+  });
+});
+
+describe("the alarms prop", () => {
+  const ids = (set: "all" | "essential" | "none") => {
+    const synthesized = synthTide({ tide: { alarms: set } }, { bundle: false });
+    const found = Object.keys(synthesized.template.findResources("AWS::CloudWatch::Alarm"));
+    expect(new AwsSolutionsChecks().validateScope(synthesized.app).violations).toEqual([]);
+    return found;
+  };
+
+  it("keeps every alarm by default, the two on run outcomes with essential, none with none (cdk-nag clean)", () => {
+    expect(ids("all")).toHaveLength(10);
+    const essential = ids("essential");
+    expect(essential).toHaveLength(2);
+    expect(essential.some((id) => id.includes("RunFailedOrPartial"))).toBe(true);
+    expect(essential.some((id) => id.includes("NoCompletedRun"))).toBe(true);
+    expect(ids("none")).toEqual([]);
   });
 });

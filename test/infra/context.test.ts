@@ -38,6 +38,7 @@ describe("context values", () => {
       removalPolicy: "destroy",
       githubOrg: "acme",
       secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tide-AbCdEf",
+      alarms: "essential",
     });
     expect(parsed).toMatchObject({
       stackName: "TideAcme",
@@ -52,6 +53,7 @@ describe("context values", () => {
         logRetention: RetentionDays.ONE_WEEK,
         removalPolicy: RemovalPolicy.DESTROY,
         githubOrg: "acme",
+        alarms: "essential",
       },
     });
     expect(parsed.tide?.maxBatchingWindow?.toSeconds()).toBe(30);

@@ -77,6 +77,7 @@ describe("props", () => {
     ["ingestTimeout", { ingestTimeout: Duration.minutes(20) }],
     ["maxBatchingWindow", { maxBatchingWindow: Duration.minutes(6) }],
     ["schedule", { schedule: "every day" }],
+    ["alarms", { alarms: "some" as TideProps["alarms"] }],
     ["integrationId", { integrationId: "has spaces" }],
     ["environment.GITHUB_ORG", { environment: { GITHUB_ORG: "acme" } }],
     ["configFile", { configFile: "/nonexistent/port-app-config.yml" }],

@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PortAppConfig } from "../../lib/mapping/index.ts";
 import type { RunStore } from "../../lib/pipeline/contracts/index.ts";
-import type { BatchResult, RunRecord } from "../../lib/pipeline/run.ts";
+import type { BatchResult, RunRecord, UnchangedPartition } from "../../lib/pipeline/run.ts";
+import { unchangedBatchId } from "../../lib/pipeline/unchanged-batch.ts";
 
 const config = { resources: [{ kind: "repository" }] } as unknown as PortAppConfig;
 
@@ -18,6 +20,17 @@ export function newRun(runId: string, integrationId = "acme"): RunRecord {
     sent: 0,
     settled: 0,
     continuations: 0,
+  };
+}
+
+function unchanged(resource: number, partition: string, seen: string[]): UnchangedPartition {
+  return {
+    resource,
+    partition,
+    items: seen.length,
+    unchanged: seen.length,
+    filtered: 1,
+    seen: { githubRepository: seen },
   };
 }
 
@@ -229,23 +242,80 @@ export function runStoreContract(
       expect([...found.keys()].sort()).toEqual(["0:-:0", "0:-:1"]);
     });
 
-    it("records an unchanged partition's batch settled at once, exactly once, without counting it sent", async () => {
+    it("records unchanged partitions settled at once, exactly once, without counting them sent", async () => {
       const runId = id();
       await store.createRun(newRun(runId), config);
       await store.registerBatch(runId, "0:-:0", 0);
-      const unchanged = { ...result("0:abc:unchanged", "done", ["u1", "u2"]), unchanged: 2 };
-      await store.recordUnchanged(runId, unchanged);
-      await store.recordUnchanged(runId, { ...unchanged, seen: { githubRepository: ["other"] } });
+      await store.recordUnchanged(runId, [unchanged(0, "abc", ["u1", "u2"])]);
+      await store.recordUnchanged(runId, [unchanged(0, "abc", ["u1", "u2"])]);
       const run = await store.getRun(runId);
       expect({ sent: run?.sent, settled: run?.settled }).toEqual({ sent: 1, settled: 0 });
       expect(await store.countUnsettled(runId)).toBe(1);
       const batches = [];
       for await (const batch of store.listBatches(runId)) batches.push(batch);
-      expect(batches.find((b) => b.batch === "0:abc:unchanged")).toMatchObject({
-        state: "done",
-        unchanged: 2,
-        seen: { githubRepository: ["u1", "u2"] },
-      });
+      expect(batches.filter((b) => b.batch === unchangedBatchId(0, "abc"))).toEqual([
+        {
+          batch: unchangedBatchId(0, "abc"),
+          resource: 0,
+          state: "done",
+          items: 2,
+          entities: 0,
+          unchanged: 2,
+          filtered: 1,
+          failures: [],
+          failureCount: 0,
+          seen: { githubRepository: ["u1", "u2"] },
+        },
+      ]);
+      expect(await store.unchangedPartitions(runId, 0)).toEqual(["abc"]);
+    });
+
+    it("lists a partition recorded in two groups once (regrouped after a crash), and tells each resource's apart", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      await store.recordUnchanged(runId, [unchanged(1, "a", ["a1"]), unchanged(1, "b", ["b1", "b2"])]);
+      // The fanout crashed after that write; its retry regrouped what it skipped.
+      await store.recordUnchanged(runId, [
+        unchanged(1, "b", ["b1", "b2"]),
+        unchanged(1, "c", ["c1"]),
+        unchanged(2, "a", ["x1"]),
+      ]);
+      const batches = [];
+      for await (const batch of store.listBatches(runId)) batches.push(batch);
+      expect(batches.map((b) => b.batch).sort()).toEqual(
+        [
+          unchangedBatchId(1, "a"),
+          unchangedBatchId(1, "b"),
+          unchangedBatchId(1, "c"),
+          unchangedBatchId(2, "a"),
+        ].sort(),
+      );
+      const seen = batches.flatMap((b) => b.seen.githubRepository ?? []);
+      expect(seen.sort()).toEqual(["a1", "b1", "b2", "c1", "x1"]);
+      expect((await store.unchangedPartitions(runId, 1)).sort()).toEqual(["a", "b", "c"]);
+      expect(await store.unchangedPartitions(runId, 2)).toEqual(["a"]);
+      expect(await store.unchangedPartitions(runId, 3)).toEqual([]);
+    });
+
+    it("records unchanged partitions of any size: more than one item holds (DynamoDB's 400 KB)", async () => {
+      const runId = id();
+      await store.createRun(newRun(runId), config);
+      // Random identifiers barely compress: about 1.2 MB of them, 600 KB compressed.
+      const partitions = Array.from({ length: 40 }, (_, p) =>
+        unchanged(
+          0,
+          `repo-${p}`,
+          Array.from({ length: 1_000 }, () => randomBytes(15).toString("base64url")),
+        ),
+      );
+      await store.recordUnchanged(runId, partitions);
+      const batches = new Map<string, string[]>();
+      for await (const batch of store.listBatches(runId))
+        batches.set(batch.batch, batch.seen.githubRepository ?? []);
+      expect(batches.size).toBe(40);
+      for (const p of partitions)
+        expect(batches.get(unchangedBatchId(0, p.partition))).toEqual(p.seen.githubRepository);
+      expect(await store.unchangedPartitions(runId, 0)).toHaveLength(40);
     });
 
     it("settles concurrent deliveries of one batch exactly once", async () => {

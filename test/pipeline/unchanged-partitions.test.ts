@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryContentHashes } from "../../lib/local/memory-content-hashes.ts";
 import { MemoryPartitionMemos } from "../../lib/local/memory-partition-memos.ts";
-import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
+import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
 import type { PortAppConfig } from "../../lib/mapping/index.ts";
-import { BLUEPRINTS, INTEGRATION, resyncWorld, startWorld, type World } from "../support/world.ts";
+import { BLUEPRINTS, resyncWorld, startWorld, type World } from "../support/world.ts";
 
 /**
  * Conditional requests: a resync remembers, per repository, the ETags of its pull request and
@@ -102,5 +102,82 @@ describe("an unchanged resync", () => {
     expect(counted(world).notModified).toBe(world.github.stats.byRoute[PER_REPOSITORY[1] as string]);
     const [entity] = world.port.entities(BLUEPRINTS.pullRequest);
     expect(entity?.title).toMatch(/ \(changed\)$/);
+  });
+
+  it("goes on across short invocations without asking about a recorded partition again", async () => {
+    world = await startWorld({ github: { repos: 40, pullsPerRepo: 2, issuesPerRepo: 1, teams: 1, seed: 3 } });
+    const state = { hashes: new MemoryContentHashes(), memos: new MemoryPartitionMemos() };
+    await resync(world, state);
+    const first = counted(world);
+    world.github.resetStats();
+    // Each invocation may look at the clock 12 times (about a partition each) before its time is up.
+    const shortInvocations = () => {
+      let checks = 12;
+      return () => (checks-- > 0 ? 60_000 : 0);
+    };
+    const { run } = await resync(world, {
+      ...state,
+      remainingTime: shortInvocations,
+      fanout: { marginMs: 1000 },
+    });
+    expect(run.status).toBe("completed");
+    expect(run.continuations).toBeGreaterThanOrEqual(3);
+    // Each repository's pages asked about once: a continuation knows the recorded groups.
+    const second = counted(world);
+    expect(second.notModified).toBe(first.perRepository);
+    expect(second.perRepository).toBe(first.perRepository);
+    const pulls = run.summary?.kinds.find((k) => k.kind === "pull-request");
+    expect(pulls?.unchanged).toBe(world.port.entities(BLUEPRINTS.pullRequest).length);
+    expect(world.actual()).toEqual(world.expected());
+  });
+
+  it("counts each partition once when the fanout dies after writing a group and a retry records it again", async () => {
+    // More repositories than a group holds: the first group is written while others are asked about.
+    world = await startWorld({
+      github: { repos: 130, pullsPerRepo: 1, issuesPerRepo: 0, teams: 1, seed: 8 },
+    });
+    const state = { hashes: new MemoryContentHashes(), memos: new MemoryPartitionMemos() };
+    await resync(world, state);
+    const pullsFirst = (await resync(world, state)).run.summary?.kinds.find((k) => k.kind === "pull-request");
+    expect(pullsFirst?.unchanged).toBe(world.port.entities(BLUEPRINTS.pullRequest).length);
+
+    const store = new MemoryRunStore();
+    const runId = "20261202T000000Z-crash1";
+    const options = { ...state, runId, kinds: ["pull-request"] };
+    // The first invocation dies just after its first group is written (nothing else of it lands).
+    let dead = false;
+    const dying = new Proxy(store, {
+      get(target, name) {
+        const value = Reflect.get(target, name) as unknown;
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (dead) throw new Error("the invocation is dead");
+          const out = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (name !== "recordUnchanged") return out;
+          return (out as Promise<void>).then(() => {
+            dead = true;
+          });
+        };
+      },
+    });
+    await expect(resync(world, { ...options, store: dying })).rejects.toThrow(/dead/);
+    const resource = world.config.resources.findIndex((r) => r.kind === "pull-request");
+    const recorded = await store.unchangedPartitions(runId, resource);
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(recorded.length).toBeLessThan(130);
+    // Lambda retries the start. This retry, like a second delivery of the same invoke started
+    // before that write, does not see the group and records its partitions again.
+    const retrying = new Proxy(store, {
+      get(target, name) {
+        if (name === "unchangedPartitions") return async () => [];
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { run } = await resync(world, { ...options, store: retrying });
+    expect(run.status).toBe("completed");
+    const pulls = run.summary?.kinds.find((k) => k.kind === "pull-request");
+    expect(pulls).toEqual(pullsFirst);
+    expect(world.actual()).toEqual(world.expected());
   });
 });

@@ -8,6 +8,7 @@ import type {
   RunRecord,
   RunStatus,
   RunSummary,
+  UnchangedPartition,
 } from "../run.ts";
 
 export type LockResult =
@@ -97,13 +98,20 @@ export interface BatchLedger {
    */
   settleBatches(runId: string, results: BatchResult[]): Promise<SettleOutcome[]>;
   /**
-   * Records, settled at once and exactly once, a batch that needs no ingest (a partition the
-   * source says is unchanged since its memo): it counts in the tally, not as sent or settled.
+   * Records partitions the source says are unchanged since their memos, settled at once, in as
+   * few writes as the store allows: each counts in the tally as a batch of its own, not as sent
+   * or settled. A partition recorded again (after a crash, grouped with others differently) is
+   * listed once; once recorded it is done for a continuation ({@link unchangedPartitions}).
    */
-  recordUnchanged(runId: string, result: BatchResult): Promise<void>;
+  recordUnchanged(runId: string, partitions: UnchangedPartition[]): Promise<void>;
+  /** The partitions of a resource recorded unchanged so far: a continuation does not ask again. */
+  unchangedPartitions(runId: string, resource: number): Promise<string[]>;
   /** Batches still waiting for an ingest: the exact check before reconciling. */
   countUnsettled(runId: string): Promise<number>;
-  /** Every batch of the run, for reconciliation and the summary. */
+  /**
+   * Every batch of the run, each once, for reconciliation and the summary; an unchanged
+   * partition as its batch `<resource>:<partition key>:unchanged` (not for {@link getBatches}).
+   */
   listBatches(runId: string): AsyncIterable<BatchRecord>;
 }
 
