@@ -5,7 +5,7 @@ import { lookAgain } from "../source/look-again.ts";
 import type { LookAgainScope, Source } from "../source/types.ts";
 import { literalBlueprint } from "./blueprints.ts";
 import type { ItemOrigin } from "./contracts/index.ts";
-import { selectorExtras } from "./fanout.ts";
+import { selectorExtras } from "./enumeration.ts";
 import type { RunMappers } from "./mappers.ts";
 import { resourceKind } from "./resource-kind.ts";
 import type { RunRecord } from "./run.ts";

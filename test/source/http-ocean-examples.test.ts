@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { compileConfig, loadConfig } from "../../lib/mapping/index.ts";
-import { selectorExtras } from "../../lib/pipeline/fanout.ts";
+import { selectorExtras } from "../../lib/pipeline/enumeration.ts";
 import {
   HTTP_SETTINGS,
   httpOptionsFromSettings,
