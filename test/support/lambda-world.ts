@@ -221,18 +221,25 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
         ...resync.poller,
       });
       poller.start();
+      let ended: RunRecord | undefined;
       try {
         const runId = newRunId();
         const start = resync.incremental ? { trigger: "schedule", incremental: true } : { trigger: "manual" };
         await fanout({ runId, ...start }, context());
         for (let i = 0; i < invocations.length; i++) await invocations[i];
-        const ended = await runEnded(runtime.store, runId, resync.timeoutMs ?? 60_000);
+        ended = await runEnded(runtime.store, runId, resync.timeoutMs ?? 60_000);
         // The step that ended the run (often a reconciliation invocation the ingest started)
         // may still be returning, e.g. flushing its logs to Port: as with Lambda, wait for it.
         for (let i = 0; i < invocations.length; i++) await invocations[i];
         return ended;
       } finally {
         await poller.stop();
+        // An ingest's last delivery may ask for the reconciliation after another step claimed
+        // it (that invocation finds the run ended and returns): it runs before the servers go.
+        for (let i = 0; i < invocations.length; i++) {
+          const late = invocations[i] as Promise<unknown>;
+          await (ended ? late : late.catch(() => {}));
+        }
       }
     },
     async drainDeadLetters() {
