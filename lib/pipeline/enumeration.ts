@@ -241,6 +241,8 @@ export class Enumeration {
       }
       if (!last) await iterator.return?.();
     } catch (error) {
+      // Its pages still waiting for a message go now: the failure does not wait out the linger.
+      this.#outboxes.get(resource)?.release();
       await delivering.catch(() => {});
       return this.#partitionFailed(resource, partition, seq, error);
     }

@@ -170,26 +170,29 @@ it("a fanout that crashes after sending, before checkpointing, counts each entit
   expect(world.ids()).toEqual(expectedIds());
 });
 
+const PAGES = 20;
+
+/** One partition of 20 pages of 2 things, resumable at any page. */
+const longListing: Source = {
+  name: "things",
+  kinds: {
+    thing: {
+      name: "thing",
+      async *pages(options) {
+        for (let p = Number(options?.cursor ?? 0); p < PAGES; p++)
+          yield { items: things(2, `page${p}`), cursor: p === PAGES - 1 ? null : p + 1 };
+      },
+    },
+  },
+};
+
 it("does not hold a partition's next pages for its linger: one partition's pages fill messages in order", async () => {
   world = await startThingWorld();
   const store = new MemoryRunStore();
   const sent: IngestMessage[] = [];
-  const PAGES = 20;
   // One partition of many pages (think a long repository listing), and a linger of a minute.
-  const long: Source = {
-    name: "things",
-    kinds: {
-      thing: {
-        name: "thing",
-        async *pages() {
-          for (let p = 0; p < PAGES; p++)
-            yield { items: things(2, `page${p}`), cursor: p === PAGES - 1 ? null : p + 1 };
-        },
-      },
-    },
-  };
   const result = await runFanout(
-    { ...fanoutDeps(world, store, sent, { lingerMs: 60_000 }), source: long },
+    { ...fanoutDeps(world, store, sent, { lingerMs: 60_000 }), source: longListing },
     { type: "start", trigger: "manual" },
   );
   if (result.outcome !== "enumerated") throw new Error(`fanout: ${result.outcome}`);
@@ -204,4 +207,32 @@ it("does not hold a partition's next pages for its linger: one partition's pages
 
   expect(await ingestAll(world, store, sent)).toBe(0);
   expect((await store.getRun(result.run.runId))?.status).toBe("completed");
+});
+
+it("a fanout that crashes with a partition's later pages sent but not checkpointed counts each page once after its retry", async () => {
+  world = await startThingWorld();
+  const store = new MemoryRunStore();
+  const sent: IngestMessage[] = [];
+  const options = { lingerMs: 60_000 };
+  const runId = "20261202T000000Z-0ddba11";
+  const start = { type: "start" as const, trigger: "manual" as const, runId };
+  const deps = (runStore: RunStore) => ({
+    ...fanoutDeps(world!, runStore, sent, options),
+    source: longListing,
+  });
+  // Dies at its 5th checkpoint, while the pages after it are already in sent messages.
+  await expect(runFanout(deps(crashingAfter(store, 4)), start)).rejects.toThrow(Crash);
+  const beforeRetry = sent.flatMap((m) => m.parts).length;
+  expect(beforeRetry).toBeGreaterThan(5);
+  const [saved] = await store.getCheckpoints(runId, 0);
+  expect(saved).toMatchObject({ cursor: 4, seq: 4, done: false });
+
+  const retried = await runFanout(deps(store), start);
+  expect(retried.outcome).toBe("enumerated");
+  const batches = sent.flatMap((m) => m.parts.map((p) => p.batch));
+  expect(new Set(batches).size).toBe(PAGES); // pages sent twice kept their batch ids
+  expect(await ingestAll(world, store, sent)).toBe(batches.length - PAGES);
+  const run = await store.getRun(runId);
+  expect(run?.status).toBe("completed");
+  expect(thingSummary(run!)).toMatchObject({ items: PAGES * 2, entities: PAGES * 2, failures: 0 });
 });
