@@ -22,9 +22,10 @@ export interface RunUse {
 export interface StackShape {
   fanoutMemoryMb: number;
   ingestMemoryMb: number;
+  /** Alarm metrics: CloudWatch bills an alarm for each metric it reads. */
   alarms: number;
   secrets: number;
-  /** Custom metrics (name × dimensions) a run publishes. */
+  /** Custom metrics (name × dimensions) a run publishes, each billed for the hours it is published in. */
   customMetrics: number;
   /**
    * Lambda's SQS trigger keeps long-polling an idle queue. Assumed: 5 pollers, each a 20 s

@@ -13,6 +13,11 @@ import type { RunRecord, RunSummary } from "../pipeline/run.ts";
  * the metrics carry `service: tide` and the integration id, never the function's own service name,
  * and one alarm sees both.
  *
+ * A custom metric is billed for each hour it is published in, so a clean run publishes two
+ * (`RunCompleted`, `RunDuration`); the others are published only when they are not zero, which
+ * is all an alarm on "≥ 1, missing data not breaching" or a graph with `FILL(m, 0)` needs.
+ * `RunCompleted` is published at 0 too: "no completed run" is its alarm's question.
+ *
  * @example
  * const outcomes = new CloudWatchRunOutcomes("Tide");
  * await maybeFinish({ ...deps, outcomes }, run);
@@ -31,18 +36,18 @@ export class CloudWatchRunOutcomes implements RunOutcomes {
       defaultDimensions: { [OUTCOME_DIMENSION]: run.integrationId },
     });
     const status = outcomeOf(summary);
-    for (const key of ["completed", "partial", "failed", "aborted"] as const) {
-      metrics.addMetric(OUTCOME_METRICS[key], MetricUnit.Count, key === status ? 1 : 0);
-    }
-    metrics.addMetric(
-      OUTCOME_METRICS.deletionsHeldBack,
-      MetricUnit.Count,
-      summary.deletion.held?.length ?? 0,
-    );
-    const deleted = Object.values(summary.deleted).reduce((sum, n) => sum + n, 0);
-    metrics.addMetric(OUTCOME_METRICS.deleted, MetricUnit.Count, deleted);
-    metrics.addMetric(OUTCOME_METRICS.failures, MetricUnit.Count, summary.failureCount);
+    metrics.addMetric(OUTCOME_METRICS.completed, MetricUnit.Count, status === "completed" ? 1 : 0);
     metrics.addMetric(OUTCOME_METRICS.duration, MetricUnit.Milliseconds, summary.durationMs);
+    const deleted = Object.values(summary.deleted).reduce((sum, n) => sum + n, 0);
+    const whenSome = {
+      ...(status === "completed" ? {} : { [OUTCOME_METRICS[status]]: 1, [OUTCOME_METRICS.notClean]: 1 }),
+      [OUTCOME_METRICS.deletionsHeldBack]: summary.deletion.held?.length ?? 0,
+      [OUTCOME_METRICS.deleted]: deleted,
+      [OUTCOME_METRICS.failures]: summary.failureCount,
+    };
+    for (const [name, value] of Object.entries(whenSome)) {
+      if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+    }
     metrics.publishStoredMetrics();
   }
 }

@@ -14,6 +14,8 @@ export const OUTCOME_METRICS = {
   partial: "RunPartial",
   failed: "RunFailed",
   aborted: "RunAborted",
+  /** Any of partial, failed or aborted: the one metric the run alarm watches (an alarm is billed per metric it reads). */
+  notClean: "RunNotClean",
   deletionsHeldBack: "DeletionsHeldBack",
   deleted: "EntitiesDeleted",
   failures: "RunFailures",

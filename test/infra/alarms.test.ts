@@ -3,67 +3,42 @@
 // matched against the synthesized alarms' namespace, metric names and dimensions.
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { CloudWatchRunOutcomes } from "../../lib/aws/run-metrics.ts";
-import type { RunRecord, RunSummary } from "../../lib/pipeline/run.ts";
+import { type Emf, emitted, metricNames, summary } from "../support/run-metrics.ts";
 import { type Synthesized, synthTide } from "./synth.ts";
-
-interface Emf {
-  _aws: {
-    CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }>;
-  };
-  [key: string]: unknown;
-}
-
-const run = { runId: "r1", integrationId: "github-acme", status: "reconciling" } as RunRecord;
-const summary = (over: Partial<RunSummary>): RunSummary => ({
-  status: "completed",
-  durationMs: 1000,
-  kinds: [],
-  failures: [],
-  failureCount: 0,
-  deleted: {},
-  deletion: { performed: true, toDelete: 0, found: 0 },
-  continuations: 0,
-  batches: 1,
-  ...over,
-});
-
-function emitted(s: RunSummary): Emf {
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  const log = vi.spyOn(console, "log").mockImplementation((...args) => {
-    lines.push(args.join(" "));
-  });
-  try {
-    new CloudWatchRunOutcomes("TideTest").runEnded(run, s);
-  } finally {
-    spy.mockRestore();
-    log.mockRestore();
-  }
-  const emf = lines.map((l) => l.trim()).find((l) => l.includes('"_aws"'));
-  if (!emf) throw new Error(`no metrics emitted: ${lines.join("\n")}`);
-  return JSON.parse(emf) as Emf;
-}
 
 afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+const held = summary({
+  deletion: { performed: false, toDelete: 9, found: 10, held: [{ blueprint: "b", reason: "r" }] },
+});
+
 describe("run outcome metrics", () => {
   it("count one run as completed, partial (items failed), failed or aborted", () => {
-    expect(emitted(summary({})).RunCompleted).toBe(1);
+    expect(emitted(summary()).RunCompleted).toBe(1);
     const partial = emitted(summary({ failureCount: 3 }));
-    expect([partial.RunCompleted, partial.RunPartial, partial.RunFailures]).toEqual([0, 1, 3]);
-    expect(emitted(summary({ status: "failed" })).RunFailed).toBe(1);
-    const held = emitted(
-      summary({
-        deletion: { performed: false, toDelete: 9, found: 10, held: [{ blueprint: "b", reason: "r" }] },
-      }),
+    expect([partial.RunCompleted, partial.RunPartial, partial.RunNotClean, partial.RunFailures]).toEqual([
+      0, 1, 1, 3,
+    ]);
+    const failed = emitted(summary({ status: "failed" }));
+    expect([failed.RunCompleted, failed.RunFailed, failed.RunNotClean]).toEqual([0, 1, 1]);
+    const aborted = emitted(summary({ status: "aborted" }));
+    expect([aborted.RunAborted, aborted.RunNotClean]).toEqual([1, 1]);
+    expect(emitted(held).DeletionsHeldBack).toBe(1);
+    expect(emitted(summary({ deleted: { githubRepository: 2, githubPullRequest: 3 } })).EntitiesDeleted).toBe(
+      5,
     );
-    expect(held.DeletionsHeldBack).toBe(1);
+  });
+
+  it("publish two metrics for a clean run (each custom metric is billed for the hours it is published in)", () => {
+    expect(metricNames(emitted(summary()))).toEqual(["RunCompleted", "RunDuration"]);
+    expect(metricNames(emitted(summary({ status: "failed" })))).toEqual([
+      "RunCompleted",
+      "RunDuration",
+      "RunFailed",
+      "RunNotClean",
+    ]);
   });
 });
 
@@ -75,7 +50,8 @@ describe("outcome alarms", () => {
       { tide: { integrationId: "github-acme", metricsNamespace: "TideTest" } },
       { bundle: false },
     );
-    emf = emitted(summary({}));
+    // Everything a run can publish: a clean run publishes only what is not zero.
+    emf = emitted(summary({ status: "failed", failureCount: 1, deleted: { b: 1 }, deletion: held.deletion }));
   });
   type AlarmProps = {
     AlarmName?: string;
@@ -105,14 +81,7 @@ describe("outcome alarms", () => {
     const [directive] = emf._aws.CloudWatchMetrics;
     const emittedDims = Object.fromEntries((directive?.Dimensions[0] ?? []).map((name) => [name, emf[name]]));
     const names = new Set(directive?.Metrics.map((m) => m.Name));
-    const watched = [
-      alarm("DeletionsHeldBack"),
-      alarm("NoCompletedRun"),
-      ...(alarm("RunFailedOrPartial").Metrics ?? []).flatMap((m) =>
-        m.MetricStat ? [m.MetricStat.Metric] : [],
-      ),
-    ];
-    expect(watched).toHaveLength(5);
+    const watched = [alarm("DeletionsHeldBack"), alarm("NoCompletedRun"), alarm("RunFailedOrPartial")];
     for (const metric of watched) {
       expect(metric.Namespace).toBe(directive?.Namespace);
       expect(names).toContain(metric.MetricName);
@@ -122,10 +91,12 @@ describe("outcome alarms", () => {
 
   it("raise on any failed, partial or aborted run and on held-back deletions", () => {
     const failed = alarm("RunFailedOrPartial");
-    expect(failed.Metrics?.find((m) => m.Expression)?.Expression).toBe(
-      "FILL(failed, 0) + FILL(partial, 0) + FILL(aborted, 0)",
-    );
-    expect([failed.Threshold, failed.ComparisonOperator]).toEqual([1, "GreaterThanOrEqualToThreshold"]);
+    expect(failed.MetricName).toBe("RunNotClean");
+    expect([failed.Threshold, failed.ComparisonOperator, failed.TreatMissingData]).toEqual([
+      1,
+      "GreaterThanOrEqualToThreshold",
+      "notBreaching",
+    ]);
     expect(alarm("DeletionsHeldBack").Threshold).toBe(1);
   });
 
@@ -161,5 +132,14 @@ describe("the alarms prop", () => {
     expect(essential.some((id) => id.includes("RunFailedOrPartial"))).toBe(true);
     expect(essential.some((id) => id.includes("NoCompletedRun"))).toBe(true);
     expect(ids("none")).toEqual([]);
+  });
+
+  it("reads one metric in each alarm (CloudWatch bills an alarm for every metric it reads)", () => {
+    const synthesized = synthTide({ tide: { alarms: "all" } }, { bundle: false });
+    const alarms = Object.values(synthesized.template.findResources("AWS::CloudWatch::Alarm"));
+    for (const alarm of alarms) {
+      expect(alarm.Properties.MetricName).toEqual(expect.any(String));
+      expect(alarm.Properties.Metrics).toBeUndefined();
+    }
   });
 });
