@@ -10,6 +10,7 @@ export {
 export { type Clock, realClock } from "./clock.ts";
 export { sharedDispatcher } from "./dispatcher.ts";
 export { NetworkError, RetryLaterError } from "./errors.ts";
+export { parseJsonBytes } from "./json-bytes.ts";
 export { RateLimitGate } from "./rate-limit.ts";
 export {
   backoffMs,

@@ -4,12 +4,13 @@ import {
   type Headers,
   header,
   NetworkError,
+  parseJsonBytes,
   RateLimitGate,
   type RetryEvent,
   type RetryOptions,
 } from "../../http/index.ts";
 import { SourceHttpError } from "../errors.ts";
-import { answerText, createOctokit, LimitSeen, type TideOctokit } from "./octokit.ts";
+import { answerBytes, createOctokit, LimitSeen, type TideOctokit } from "./octokit.ts";
 import { type Clock, GitHubPause, realClock } from "./pause.ts";
 
 /** GitHub's `block` object: why a repository cannot be read (451, or 403 for a disabled one). */
@@ -276,17 +277,18 @@ function isTokenRequest(error: RequestError): boolean {
 /** The answer's body, parsed when GitHub says it is JSON; JSON that does not parse is an error. */
 async function bodyOf(stream: unknown, headers: Headers, url: string): Promise<unknown> {
   const path = new URL(url).pathname;
-  let text = "";
+  let bytes: Buffer;
   try {
-    text = await answerText(stream);
+    bytes = await answerBytes(stream);
   } catch (error) {
     // The connection failed after the headers: no answer, as a reset before them would be.
     throw new NetworkError("GET", path, 1, error);
   }
   const type = header(headers, "content-type") ?? "";
-  if (!/json/i.test(type)) return text;
+  if (!/json/i.test(type)) return new TextDecoder().decode(bytes);
   try {
-    return JSON.parse(text);
+    // Not one string of the page: a page of pull requests is 300 KB (see json-bytes.ts).
+    return parseJsonBytes(bytes);
   } catch {
     throw new SourceHttpError({
       source: "github",

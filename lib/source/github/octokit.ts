@@ -21,10 +21,10 @@ export const DEFAULT_MAX_CONCURRENCY = 10;
  */
 const answers = new WeakMap<object, Response>();
 
-/** The text of a body Octokit handed back unparsed; "" for none. */
-export function answerText(body: unknown): Promise<string> {
+/** The bytes of a body Octokit handed back unparsed; empty for none. */
+export async function answerBytes(body: unknown): Promise<Buffer> {
   const answer = typeof body === "object" && body !== null ? answers.get(body) : undefined;
-  return answer ? answer.text() : Promise.resolve("");
+  return answer ? Buffer.from(await answer.arrayBuffer()) : Buffer.alloc(0);
 }
 
 /**
