@@ -22,8 +22,11 @@ export function parseJsonBytes(bytes: Uint8Array, limit = DEFAULT_LIMIT): unknow
   return new Cutter(buffer, limit).value(start, buffer.length);
 }
 
-/** Below V8's large-object threshold for strings (one-byte strings of ~128 KB and more). */
-const DEFAULT_LIMIT = 96 * 1024;
+/**
+ * V8 puts strings of ~128 KB and more in its large-object space; a piece of 60 KB of UTF-8 stays
+ * below that even as a two-byte string (one character beyond Latin-1 makes every one two bytes).
+ */
+const DEFAULT_LIMIT = 60 * 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -4,18 +4,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseJsonBytes } from "../../lib/http/json-bytes.ts";
-
-/** A small seeded generator (mulberry32): the same cases on every run. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded generator (mulberry32): the same cases on every run.
+import { stream as random } from "../fakes/github/random.ts";
 
 const STRINGS = [
   "",
