@@ -51,8 +51,10 @@ export class TideStack extends Stack {
       runTableName: [tide.runTable.tableName, "Runs, counters and cursors"],
       secretArn: [tide.secret.secretArn, "Put the credentials JSON here"],
       integrationId: [tide.settings.integrationId, "The integration id in Port"],
-      resyncUrl: [tide.resyncUrl.url, "Port's changelog webhook: <this>resync/<ResyncPathSecret>"],
-      resyncPathSecretArn: [tide.resyncPathSecret.secretArn, "The resync webhook's path secret"],
+      resyncUrl: [
+        tide.resyncUrl.url,
+        "Port's changelog webhook: <this>resync/<a path derived from the Port client secret>, registered by each run",
+      ],
     };
     for (const [key, [value, description]] of Object.entries(outputs)) {
       // No exportName: nothing imports these, and exports would pin the values.

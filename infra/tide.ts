@@ -91,11 +91,11 @@ export class Tide extends Construct {
   readonly liveEvents?: TideLiveEvents;
   /**
    * Port's changelog destination (its Resync button, a mapping edit): the fanout's Function URL.
-   * Port posts to `<url>resync/<the value of resyncPathSecret>`; any other path gets 404.
+   * Port posts to `<url>resync/<path>`, the path derived from Port's client secret in the
+   * credentials secret (`resyncPathSecret` in `lib/integration/resync-path.ts`); any other path
+   * gets 404. The fanout registers the whole URL with Port at every run start.
    */
   readonly resyncUrl: FunctionUrl;
-  /** The unguessable path secret of {@link resyncUrl}, generated at deploy. */
-  readonly resyncPathSecret: Secret;
 
   constructor(scope: Construct, id: string, props: TideProps = {}) {
     super(scope, id);
@@ -224,16 +224,10 @@ export class Tide extends Construct {
     // Port's changelog webhook. The fanout serves it itself (it takes the run lock and starts a
     // run asynchronously) and tells Port its own URL (GetFunctionUrlConfig on itself): a
     // separate function would make the template circular (fanout → its URL → it → fanout).
-    this.resyncPathSecret = new Secret(this, "ResyncPathSecret", {
-      description: `Tide ${settings.integrationId}: the secret path of the resync webhook Port calls`,
-      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-      removalPolicy: settings.removalPolicy,
-    });
-    this.resyncPathSecret.grantRead(this.fanout);
-    // Auth NONE: Port cannot sign AWS requests; the path secret (and Port's signature when it
-    // sends one) is the check, in code, before anything runs.
+    // Auth NONE: Port cannot sign AWS requests; the secret path (derived from Port's client
+    // secret, so no second secret to keep) and Port's signature when it sends one are the check,
+    // in code, before anything runs.
     this.resyncUrl = this.fanout.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
-    this.fanout.addEnvironment("TIDE_CHANGELOG_SECRET_ARN", this.resyncPathSecret.secretArn);
     selfInvoke.addStatements(
       new PolicyStatement({ actions: ["lambda:GetFunctionUrlConfig"], resources: [this.fanout.functionArn] }),
     );
@@ -345,12 +339,6 @@ export class Tide extends Construct {
           "are issued and rotated in Port and GitHub; Secrets Manager cannot rotate them.",
       });
     }
-    acknowledge(this.resyncPathSecret, {
-      id: "AwsSolutions-SMG4",
-      reason:
-        "The resync webhook's path secret is registered in Port as the changelog destination; rotating it " +
-        "without Tide re-registering would break Port's Resync button. Replace it by redeploying.",
-    });
     acknowledge(this.scheduleDeadLetterQueue, {
       id: "AwsSolutions-SQS3",
       reason: "This queue is itself a dead-letter queue: the schedule's, for triggers it could not deliver.",

@@ -16,7 +16,6 @@ export const TIDE_STACK_OUTPUTS = {
   secretArn: "SecretArn",
   integrationId: "IntegrationId",
   resyncUrl: "ResyncUrl",
-  resyncPathSecretArn: "ResyncPathSecretArn",
 } as const;
 
 /** The stack `npx cdk deploy` creates unless `-c stackName=...` says otherwise. */

@@ -40,7 +40,8 @@ export interface RunCost {
   dynamodb: number;
   /**
    * The scheduler's trigger and secret reads at cold start (each invocation counted as one, an
-   * upper bound): the fanout reads every secret of the stack, the ingest only the credentials.
+   * upper bound): the fanout and the ingest each read the credentials secret, the only one they
+   * read (the resync webhook's path is derived from it).
    */
   other: number;
   total: number;
@@ -55,7 +56,7 @@ export function runCost(use: RunUse, stack: StackShape): RunCost {
   const sqs = use.sqsRequests * PRICES.sqs.request;
   const dynamodb =
     use.dynamoWriteUnits * PRICES.dynamodb.writeUnit + use.dynamoReadUnits * PRICES.dynamodb.readUnit;
-  const reads = use.fanoutInvocations * stack.secrets + use.ingestInvocations * Math.min(1, stack.secrets);
+  const reads = (use.fanoutInvocations + use.ingestInvocations) * Math.min(1, stack.secrets);
   const other = PRICES.scheduler.invocation + reads * PRICES.secretsManager.call;
   return { lambda, sqs, dynamodb, other, total: lambda + sqs + dynamodb + other };
 }

@@ -13,9 +13,9 @@ export function isFunctionUrlEvent(event: unknown): event is LambdaFunctionURLEv
 }
 
 /**
- * The fanout's Function URL (auth NONE): `POST /resync/<path secret>` starts a resync through
- * the run lock (202, or 409 while one runs); any other path is 404; a request signed with a
- * wrong `x-port-signature` is 401. The fanout serves it itself so that it can name its own URL
+ * The fanout's Function URL (auth NONE): `POST /resync/<path>` (the path `resyncPathSecret`
+ * derives from Port's client secret) starts a resync through the run lock (202, or 409 while
+ * one runs); any other path is 404; a request signed with a wrong `x-port-signature` is 401. The fanout serves it itself so that it can name its own URL
  * to Port without a circular reference in the template.
  */
 export function changelogHandler(runtime: () => Promise<Runtime>, log: Logger) {
@@ -47,7 +47,7 @@ export function changelogHandler(runtime: () => Promise<Runtime>, log: Logger) {
   };
 }
 
-/** This function's own Function URL, as Port's changelog destination (`…/resync/<secret>`). */
+/** This function's own Function URL, as Port's changelog destination (`…/resync/<derived path>`). */
 export async function ownChangelogUrl(
   client: LambdaClient,
   functionName: string,

@@ -7,6 +7,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { PortCatalog } from "../catalog/port-catalog.ts";
 import { TideError } from "../errors.ts";
 import { PortLog } from "../integration/logs.ts";
+import { resyncPathSecret } from "../integration/resync-path.ts";
 import { intervalMinutesOf, resyncStateOf } from "../integration/resync-state.ts";
 import { type IntegrationRun, openIntegrationRun } from "../integration/session.ts";
 import { compileConfig, compileResource, loadConfigFile, type PortAppConfig } from "../mapping/index.ts";
@@ -32,7 +33,7 @@ import { DynamoContentHashes } from "./dynamodb-content-hashes.ts";
 import { DynamoPartitionMemos } from "./dynamodb-partition-memos.ts";
 import { DynamoRunStore } from "./dynamodb-run-store.ts";
 import { LambdaInvoker } from "./lambda-invoker.ts";
-import { loadSecretSettings, loadSecretString } from "./secrets.ts";
+import { loadSecretSettings } from "./secrets.ts";
 import { SqsQueue } from "./sqs-queue.ts";
 
 /** Everything a handler wires to the pipeline, built once per container. */
@@ -65,7 +66,10 @@ export interface Runtime {
   /** Built on first use: only the fanout reads the source. */
   source(): Source;
   invoker(): Invoker & { startFanout(event: StartEvent): Promise<void> };
-  /** Port's changelog webhook: the path secret and Port's client secret (for signatures). */
+  /**
+   * Port's changelog webhook: the path secret (derived from Port's client secret, see
+   * `resyncPathSecret`) and Port's client secret (for signatures). Neither without a client secret.
+   */
   changelog: { pathSecret?: string; signingSecret?: string };
 }
 
@@ -124,10 +128,9 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
   const sourceName = loaded?.definition?.name ?? (env.TIDE_SOURCE?.trim() || "github");
   const port = PortClient.fromEnv(settings, { integrationId, integrationType: sourceName });
   const intervalMinutes = intervalMinutesOf(env.TIDE_SCHEDULE);
-  const secretArnOfPath = env.TIDE_CHANGELOG_SECRET_ARN?.trim();
-  const pathSecret = secretArnOfPath
-    ? await loadSecretString(new SecretsManagerClient({}), secretArnOfPath)
-    : undefined;
+  const clientSecret = settings.PORT_CLIENT_SECRET?.trim() || undefined;
+  // The resync webhook's path comes from the credentials already read: no second secret.
+  const pathSecret = clientSecret ? resyncPathSecret(clientSecret, integrationId) : undefined;
   let changelogUrl: Promise<string | undefined> | undefined;
   let ingestUrl: Promise<string | undefined> | undefined;
   let source: Source | undefined;
@@ -141,9 +144,11 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
     catalog: new PortCatalog(port, integrationId, {
       resyncState: (report) => resyncStateOf(report, intervalMinutes),
     }),
-    changelog: { pathSecret, signingSecret: settings.PORT_CLIENT_SECRET?.trim() || undefined },
+    changelog: { pathSecret, signingSecret: clientSecret },
     openIntegration: async (log) => {
-      // Read once per container: the function's URL and the path secret do not change.
+      // Read once per container: the function's URL does not change, nor does the path secret
+      // (the container's client secret). Registered at every run start, so after a rotation of
+      // the client secret the first run of a new container tells Port the new URL.
       changelogUrl ??= changelogUrlOf(env, pathSecret, log);
       return openIntegrationRun({
         port,
@@ -211,10 +216,10 @@ export async function buildRuntime(env: Env = process.env): Promise<Runtime> {
 }
 
 /**
- * Port's changelog destination: this function's own Function URL and the path secret kept in
- * Secrets Manager (`TIDE_CHANGELOG_SECRET_ARN`), never in the environment. Undefined (and
- * Port's destination left as it is) when the stack has no changelog endpoint or the URL
- * cannot be read.
+ * Port's changelog destination: this function's own Function URL and the path secret derived
+ * from Port's client secret (never in the template or the environment). Undefined (and Port's
+ * destination left as it is) outside Lambda, without a client secret, or when the function has
+ * no URL or its URL cannot be read.
  */
 async function changelogUrlOf(env: Env, pathSecret: string | undefined, log: Logger) {
   const name = env.AWS_LAMBDA_FUNCTION_NAME?.trim();

@@ -40,24 +40,3 @@ async function fetchSecret(client: SecretsManagerClient, arn: string): Promise<R
   }
   return settings;
 }
-
-const strings = new Map<string, Promise<string>>();
-
-/**
- * A secret that is one plain string (the changelog webhook's path secret the stack generates),
- * read once per container. A missing or blank one is named by ARN, never shown.
- */
-export function loadSecretString(client: SecretsManagerClient, arn: string): Promise<string> {
-  let value = strings.get(arn);
-  if (!value) {
-    value = client.send(new GetSecretValueCommand({ SecretId: arn })).then((result) => {
-      const text = result.SecretString?.trim() ?? "";
-      if (text.length < 16)
-        throw new Error(`secret ${arn} must hold a random string of 16 characters or more`);
-      return text;
-    });
-    value.catch(() => strings.delete(arn));
-    strings.set(arn, value);
-  }
-  return value;
-}

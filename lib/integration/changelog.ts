@@ -11,8 +11,9 @@ export interface ResyncStart {
 
 export interface ChangelogEndpoint {
   /**
-   * The unguessable secret that ends the path (`/resync/<secret>`); without it the path is
-   * `/resync` (Ocean's, for `tide serve --local`).
+   * The unguessable secret that ends the path (`/resync/<secret>`): in AWS the one
+   * `resyncPathSecret` derives from Port's client secret; locally `TIDE_RESYNC_PATH_SECRET`.
+   * Without it the path is `/resync` (Ocean's, for `tide serve --local`).
    */
   pathSecret?: string;
   /** Port's client secret: checks `x-port-signature` when Port sends one. */
@@ -79,6 +80,7 @@ export async function receiveChangelog(
   return { status: result.started ? 202 : 409, body: { ok: result.started, ...result } };
 }
 
+/** Compared in constant time: how long a wrong guess took tells nothing about the path. */
 function pathMatches(path: string, secret: string | undefined): boolean {
   const trimmed = path.replace(/\/+$/, "");
   if (!secret) return trimmed === "/resync";

@@ -14,16 +14,7 @@ import { FIXTURE_CONFIG, getAtt, policyStatements, ref, type Synthesized, synthT
 // One real synth (esbuild included) for the whole file: bundling is the slow part.
 let s: Synthesized;
 let ids: Record<
-  | "fanout"
-  | "ingest"
-  | "queue"
-  | "dlq"
-  | "scheduleDlq"
-  | "table"
-  | "secret"
-  | "pathSecret"
-  | "fanoutLogs"
-  | "ingestLogs",
+  "fanout" | "ingest" | "queue" | "dlq" | "scheduleDlq" | "table" | "secret" | "fanoutLogs" | "ingestLogs",
   string
 >;
 beforeAll(() => {
@@ -37,7 +28,6 @@ beforeAll(() => {
     scheduleDlq: s.logicalId(tide.scheduleDeadLetterQueue),
     table: s.logicalId(tide.runTable),
     secret: s.logicalId(tide.secret),
-    pathSecret: s.logicalId(tide.resyncPathSecret),
     fanoutLogs: s.logicalId(tide.node.findChild("FanoutLogs")),
     ingestLogs: s.logicalId(tide.node.findChild("IngestLogs")),
   };
@@ -91,8 +81,8 @@ describe("functions", () => {
         // The ingest hands reconciliation to a fanout invocation of its own.
         ...(id === ids.ingest ? { TIDE_FANOUT_FUNCTION: ref(ids.fanout) } : {}),
         TIDE_SCHEDULE: "rate(6 hours)",
-        // The fanout also serves Port's resync webhook.
-        ...(id === ids.fanout ? { TIDE_CHANGELOG_SECRET_ARN: ref(ids.pathSecret) } : {}),
+        // The fanout also serves Port's resync webhook, with a path derived from the credentials:
+        // no variable of its own.
       });
     }
     const template = JSON.stringify(s.template.toJSON());
@@ -202,15 +192,15 @@ describe("run table and secret", () => {
     s.template.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Retain" });
   });
 
-  it("creates one empty secret for the operator to fill in", () => {
+  it("creates exactly one secret, empty, for the operator to fill in", () => {
     const secrets = s.template.findResources("AWS::SecretsManager::Secret");
-    expect(Object.keys(secrets).sort()).toEqual([ids.pathSecret, ids.secret].sort());
+    expect(Object.keys(secrets)).toEqual([ids.secret]);
     expect(secrets[ids.secret]?.Properties).toMatchObject({ SecretString: "{}" });
   });
 });
 
 describe("Port's resync webhook", () => {
-  it("is the fanout's Function URL, without IAM auth (the path secret is the check)", () => {
+  it("is the fanout's Function URL, without IAM auth (the secret path is the check)", () => {
     s.template.resourceCountIs("AWS::Lambda::Url", 1);
     s.template.hasResourceProperties("AWS::Lambda::Url", {
       AuthType: "NONE",
@@ -224,18 +214,11 @@ describe("Port's resync webhook", () => {
     });
   });
 
-  it("takes its path secret from a generated Secrets Manager secret, never from the template", () => {
-    const secret = s.template.findResources("AWS::SecretsManager::Secret")[ids.pathSecret]?.Properties;
-    expect(secret).toMatchObject({
-      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false },
-    });
-    expect(secret?.SecretString).toBeUndefined();
-    const variables = (functionProps(ids.fanout).Environment as { Variables: Record<string, unknown> })
-      .Variables;
-    expect(variables.TIDE_CHANGELOG_SECRET_ARN).toEqual(ref(ids.pathSecret));
-    const ingestVariables = (functionProps(ids.ingest).Environment as { Variables: Record<string, unknown> })
-      .Variables;
-    expect(ingestVariables.TIDE_CHANGELOG_SECRET_ARN).toBeUndefined();
+  it("keeps no path secret of its own: nothing generated, nothing in the environment or the template", () => {
+    const secrets = Object.values(s.template.findResources("AWS::SecretsManager::Secret"));
+    expect(secrets.filter((secret) => secret.Properties?.GenerateSecretString)).toEqual([]);
+    const template = JSON.stringify(s.template.toJSON());
+    expect(template).not.toMatch(/ResyncPathSecret|TIDE_CHANGELOG_SECRET_ARN|TIDE_RESYNC_PATH_SECRET/);
   });
 });
 
@@ -339,7 +322,7 @@ describe("IAM", () => {
   const role = (fn: string) => (functionProps(fn).Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
   const tableActions = [...RUN_TABLE_ACTIONS];
 
-  it("lets the fanout log, send to its queue, use its table, read its secrets, invoke itself and read its own URL only", () => {
+  it("lets the fanout log, send to its queue, use its table, read the credentials secret, invoke itself and read its own URL only", () => {
     expect(statementsOf(role(ids.fanout))).toEqual([
       {
         Effect: "Allow",
@@ -356,11 +339,6 @@ describe("IAM", () => {
         Effect: "Allow",
         Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
         Resource: ref(ids.secret),
-      },
-      {
-        Effect: "Allow",
-        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-        Resource: ref(ids.pathSecret),
       },
       { Effect: "Allow", Action: "lambda:InvokeFunction", Resource: getAtt(ids.fanout) },
       { Effect: "Allow", Action: "lambda:GetFunctionUrlConfig", Resource: getAtt(ids.fanout) },
@@ -452,7 +430,7 @@ describe("stack", () => {
     expect(outputs.ResyncUrl?.Value).toEqual({
       "Fn::GetAtt": [s.logicalId(s.stack.tide.resyncUrl), "FunctionUrl"],
     });
-    expect(outputs.ResyncPathSecretArn?.Value).toEqual(ref(ids.pathSecret));
+    expect(outputs.ResyncPathSecretArn).toBeUndefined();
     expect(Object.values(outputs).filter((output) => output.Export)).toEqual([]);
   });
 

@@ -3,6 +3,7 @@ import { receiveChangelog } from "../../lib/integration/changelog.ts";
 import { KindExamples } from "../../lib/integration/examples.ts";
 import { PortLog } from "../../lib/integration/logs.ts";
 import { MASK, maskSecrets } from "../../lib/integration/mask.ts";
+import { resyncPathSecret } from "../../lib/integration/resync-path.ts";
 import { intervalMinutesOf, resyncStateOf } from "../../lib/integration/resync-state.ts";
 import { portSignatureProblem, signLikePort } from "../../lib/integration/signature.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
@@ -149,6 +150,39 @@ describe("the changelog webhook", () => {
       body: { ok: true, started: true, runId: "r1", reason: "running" },
     });
     expect((await receiveChangelog(e, post(path))).status).toBe(409); // unsigned is allowed; the lock refuses
+  });
+
+  it("derives the deployed path from the client secret: HMAC-SHA256 over a versioned label and the integration id", () => {
+    // Computed outside Tide: printf 'tide/resync-path/v1/tide-github' | openssl dgst -sha256 -hmac port-client-secret -binary | base64 | tr '+/' '-_' | tr -d '='
+    expect(resyncPathSecret(secret, "tide-github")).toBe("rzskF-S4_y8p7oS6Siw0U6-j4njBqWKkgzym3iEphek");
+    const path = resyncPathSecret(secret, "tide-github");
+    expect(path).toMatch(/^[A-Za-z0-9_-]{43}$/); // URL-safe as it is, no padding
+    expect(path).not.toContain(secret);
+    // Another client secret (a rotation) or another integration of the organization: another path.
+    expect(resyncPathSecret("rotated-client-secret", "tide-github")).not.toBe(path);
+    expect(resyncPathSecret(secret, "tide-github-2")).not.toBe(path);
+    expect(() => resyncPathSecret("", "tide-github")).toThrow(/client secret/);
+  });
+
+  it("answers 404 to a path derived from another client secret or integration id", async () => {
+    let starts = 0;
+    const e = {
+      ...endpoint(async () => ({ started: true, runId: `r${++starts}` })),
+      pathSecret: resyncPathSecret(secret, "tide-github"),
+    };
+    for (const other of [
+      resyncPathSecret("old-client-secret", "tide-github"),
+      resyncPathSecret(secret, "tide-gitlab"),
+      resyncPathSecret(secret, "tide-github").slice(0, 42), // a prefix of the right one
+      `${resyncPathSecret(secret, "tide-github")}x`,
+    ]) {
+      expect((await receiveChangelog(e, post(`/resync/${other}`))).status).toBe(404);
+    }
+    expect(starts).toBe(0);
+    expect(
+      (await receiveChangelog(e, post(`/resync/${resyncPathSecret(secret, "tide-github")}`))).status,
+    ).toBe(202);
+    expect(starts).toBe(1);
   });
 
   it("checks signatures in the published scheme: v1,base64(HMAC-SHA256(secret, ts.body))", () => {

@@ -15,7 +15,8 @@ import { type Logger, silentLogger } from "../../lib/pipeline/logger.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { PortClient } from "../../lib/port/client.ts";
 import { type LocalDynamo, startDynalite } from "../support/dynalite.ts";
-import { deployedEnv, runEnded } from "../support/lambda-world.ts";
+import { startFunctionUrls } from "../support/lambda-url.ts";
+import { deployedEnv, FANOUT_FUNCTION_URL, runEnded } from "../support/lambda-world.ts";
 import { type LocalSqs, startSqs } from "../support/sqs.ts";
 import { SqsPoller } from "../support/sqs-poller.ts";
 import { INTEGRATION, type World } from "../support/world.ts";
@@ -65,7 +66,8 @@ export interface Deployed {
 export async function startDeployed(world: World, options: DeployedOptions): Promise<Deployed> {
   const sqs: LocalSqs = await startSqs({ maxReceiveCount: options.maxReceiveCount, visibilityTimeout: 30 });
   const dynamo: LocalDynamo = await startDynalite();
-  const env = await deployedEnv(world, sqs, dynamo, options.maxReceiveCount);
+  const functionUrls = await startFunctionUrls({ "tide-fanout": FANOUT_FUNCTION_URL });
+  const env = await deployedEnv(world, sqs, dynamo, options.maxReceiveCount, functionUrls);
   // The AWS SDK reads `AWS_ENDPOINT_URL_*` from the process environment.
   Object.assign(process.env, env);
   const runtime = await buildRuntime(env);
@@ -159,7 +161,7 @@ export async function startDeployed(world: World, options: DeployedOptions): Pro
       }
     },
     async close() {
-      await Promise.all([sqs.close(), dynamo.close()]);
+      await Promise.all([sqs.close(), dynamo.close(), functionUrls.close()]);
     },
   };
 }

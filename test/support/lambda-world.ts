@@ -14,10 +14,11 @@ import { fanoutHandler, ingestHandler } from "../../lib/aws/handlers.ts";
 import { buildRuntime, type Runtime } from "../../lib/aws/runtime.ts";
 import type { RunStore } from "../../lib/pipeline/contracts/index.ts";
 import { newRunId } from "../../lib/pipeline/ids.ts";
-import { silentLogger } from "../../lib/pipeline/logger.ts";
+import { type Logger, silentLogger } from "../../lib/pipeline/logger.ts";
 import type { RunOutcomes } from "../../lib/pipeline/outcomes.ts";
 import type { RunRecord } from "../../lib/pipeline/run.ts";
 import { type LocalDynamo, startDynalite } from "./dynalite.ts";
+import { type LocalFunctionUrls, startFunctionUrls } from "./lambda-url.ts";
 import { type LocalSqs, startSqs } from "./sqs.ts";
 import { type PollerOptions, SqsPoller } from "./sqs-poller.ts";
 import { INTEGRATION, type World } from "./world.ts";
@@ -26,6 +27,13 @@ export interface LambdaWorld {
   sqs: LocalSqs;
   dynamo: LocalDynamo;
   runtime: Runtime;
+  /** Lambda's GetFunctionUrlConfig: the fanout (`tide-fanout`) has a Function URL, as in the stack. */
+  functionUrls: LocalFunctionUrls;
+  /**
+   * Lambda's next containers: the runtime built again from the environment (plus `env`), as a
+   * container started after the stack's secret changed would build it; the next resync uses it.
+   */
+  newContainers(env?: Record<string, string>): Promise<void>;
   /** Every run the handlers ended, as the outcome metrics saw it (run id, status, failures). */
   outcomes: Array<{ runId: string; status: string; failureCount: number }>;
   /** A whole resync as AWS would run it: the fanout handler, its continuations, pollers feeding the ingest handler. */
@@ -49,6 +57,8 @@ export interface LambdaWorldOptions {
    * server, e.g. a metering proxy: given the server's endpoint, the one to use instead.
    */
   via?: (service: "sqs" | "dynamodb", endpoint: string) => Promise<string>;
+  /** What the functions log (as Powertools' logger would print it); default: nothing. */
+  log?: Logger;
   /** Told how long each function invocation took, as Lambda bills it. */
   onInvoke?: (fn: "fanout" | "ingest", ms: number) => void;
 }
@@ -78,11 +88,21 @@ export async function runEnded(store: RunStore, runId: string, timeoutMs: number
   }
 }
 
+/** The fanout's Function URL in the local deployed shape. */
+export const FANOUT_FUNCTION_URL = "https://tide-fanout.lambda-url.us-east-1.on.aws/";
+
 /**
  * The environment the stack gives the functions, pointed at the local servers and fakes
- * (the config snapshot written to a file, as the bundle carries it).
+ * (the config snapshot written to a file, as the bundle carries it). With `functionUrls`, the
+ * Lambda API the fanout asks for its own URL is that fake's.
  */
-export async function deployedEnv(world: World, sqs: LocalSqs, dynamo: LocalDynamo, maxReceiveCount: number) {
+export async function deployedEnv(
+  world: World,
+  sqs: LocalSqs,
+  dynamo: LocalDynamo,
+  maxReceiveCount: number,
+  functionUrls?: LocalFunctionUrls,
+) {
   const configFile = join(tmpdir(), `tide-config-${process.pid}-${Date.now()}.json`);
   await writeFile(configFile, JSON.stringify(world.config));
   return {
@@ -91,6 +111,7 @@ export async function deployedEnv(world: World, sqs: LocalSqs, dynamo: LocalDyna
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ...(functionUrls ? { AWS_ENDPOINT_URL_LAMBDA: functionUrls.endpoint } : {}),
     TIDE_INTEGRATION_ID: INTEGRATION,
     TIDE_CONFIG_FILE: configFile,
     TIDE_RUN_TABLE: dynamo.tableName,
@@ -113,6 +134,7 @@ export async function deployedEnv(world: World, sqs: LocalSqs, dynamo: LocalDyna
  */
 export async function startLambdaWorld(world: World, options: LambdaWorldOptions = {}): Promise<LambdaWorld> {
   const maxReceiveCount = options.maxReceiveCount ?? 3;
+  const log = options.log ?? silentLogger;
   const direct = await startSqs({ maxReceiveCount, visibilityTimeout: 30 });
   const directDynamo = await startDynalite();
   const via = options.via ?? (async (_service: string, endpoint: string) => endpoint);
@@ -134,9 +156,10 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
         }
       : handler;
   // e.g. TIDE_SOURCE_MODULE and its settings.
-  const env = { ...(await deployedEnv(world, sqs, dynamo, maxReceiveCount)), ...options.env };
+  const functionUrls = await startFunctionUrls({ "tide-fanout": FANOUT_FUNCTION_URL });
+  const env = { ...(await deployedEnv(world, sqs, dynamo, maxReceiveCount, functionUrls)), ...options.env };
   Object.assign(process.env, env);
-  const runtime = await buildRuntime(env);
+  let runtime = await buildRuntime(env);
 
   const queueDepth = async () => {
     const attributes = await direct.client.send(
@@ -159,7 +182,13 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
   return {
     sqs,
     dynamo,
-    runtime,
+    get runtime() {
+      return runtime;
+    },
+    async newContainers(changed = {}) {
+      runtime = await buildRuntime({ ...env, ...changed });
+    },
+    functionUrls,
     outcomes,
     queueDepth,
     async resync(resync: ResyncOptions = {}) {
@@ -171,7 +200,7 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
       };
       const fanout = timed(
         "fanout",
-        fanoutHandler(async () => runtime, silentLogger, recordOutcomes),
+        fanoutHandler(async () => runtime, log, recordOutcomes),
       );
       const invocations: Array<Promise<unknown>> = [];
       runtime.invoker = () => ({
@@ -214,7 +243,7 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
         queueUrl: sqs.queueUrl,
         handler: timed(
           "ingest",
-          ingestHandler(async () => crashing, silentLogger, undefined, recordOutcomes),
+          ingestHandler(async () => crashing, log, undefined, recordOutcomes),
         ),
         retryVisibilitySeconds: 0,
         random,
@@ -272,7 +301,7 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
       const poller = new SqsPoller({
         client: sqs.client,
         queueUrl: sqs.queueUrl,
-        handler: ingestHandler(async () => runtime, silentLogger, undefined, recordOutcomes),
+        handler: ingestHandler(async () => runtime, log, undefined, recordOutcomes),
       });
       poller.start();
       try {
@@ -287,7 +316,7 @@ export async function startLambdaWorld(world: World, options: LambdaWorldOptions
     },
     async close() {
       if (sqs !== direct) sqs.client.destroy();
-      await Promise.all([direct.close(), directDynamo.close()]);
+      await Promise.all([direct.close(), directDynamo.close(), functionUrls.close()]);
     },
   };
 }
