@@ -44,6 +44,24 @@ describe("SkipClock", () => {
     expect(elapsed).toBeLessThan(HOUR + 300);
   });
 
+  it("with overlapWork, wakes a short wait beside a long one at its own time", async () => {
+    const clock = new SkipClock({ overlapWork: true });
+    const start = clock.now();
+    const woke: Record<string, number> = {};
+    await Promise.all(
+      [HOUR, 1_000, 60_000].map((ms) =>
+        clock.sleep(ms).then(() => {
+          woke[ms] = clock.now() - start;
+        }),
+      ),
+    );
+    expect(woke[1_000]).toBeGreaterThanOrEqual(1_000);
+    expect(woke[1_000]).toBeLessThan(60_000);
+    expect(woke[60_000]).toBeGreaterThanOrEqual(60_000);
+    expect(woke[60_000]).toBeLessThan(HOUR);
+    expect(woke[HOUR]).toBeGreaterThanOrEqual(HOUR);
+  });
+
   it("with overlapWork, skips a wait at once when nothing else runs", async () => {
     const clock = new SkipClock({ overlapWork: true });
     const started = performance.now();

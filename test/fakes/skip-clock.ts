@@ -26,13 +26,17 @@ export class SkipClock implements Clock {
   readonly shared = new SharedArrayBuffer(8);
   readonly #offset = new Float64Array(this.shared);
   readonly #overlapWork: boolean;
+  /** With `overlapWork`: the sleepers, by when they wake. */
+  readonly #sleepers = new Set<Sleeper>();
+  #watching = false;
 
   /**
-   * @param options.overlapWork A wait lasts in real time while this thread is still busy with
-   *   other work (its event loop more than half used over each 20 ms) and skips only what is
-   *   left once the thread is idle: the ingest's backlog then runs during the fanout's wait for a
-   *   rate-limit window, as it would in reality, instead of after it. Without it a wait skips at
-   *   once and the work overlapping it counts again after it (time overstated, never understated).
+   * @param options.overlapWork Waits pass in real time while this thread is busy with other
+   *   work (its event loop more than half used over a step of up to 20 ms); once it is idle, the
+   *   time skips to the earliest sleeper's wake. The ingest's backlog then runs during the
+   *   fanout's wait for a rate-limit window, as it would in reality, and a short wait (Port's
+   *   pacing) still ends before a long one (GitHub's window). Without it a wait skips at once
+   *   and the work overlapping it counts again after it (time overstated, never understated).
    */
   constructor(options: { overlapWork?: boolean } = {}) {
     this.#overlapWork = options.overlapWork ?? false;
@@ -47,7 +51,7 @@ export class SkipClock implements Clock {
 
   sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
     signal?.throwIfAborted();
-    if (this.#overlapWork) await this.#whileBusy(this.now() + ms, signal);
+    if (this.#overlapWork && ms > 0) await this.#until(this.now() + ms, signal);
     else if (ms > 0) {
       // Waits begun one after the other add up even if they overlapped in reality (only Port's
       // retry-after waits can, each answer computing its own): the time is overstated, never understated.
@@ -58,17 +62,58 @@ export class SkipClock implements Clock {
     signal?.throwIfAborted();
   };
 
-  /** Waits in real time while the thread works, then skips to `wake` (if another sleeper has not). */
-  async #whileBusy(wake: number, signal: AbortSignal | undefined): Promise<void> {
-    while (this.now() < wake) {
-      const before = performance.eventLoopUtilization();
-      await delay(Math.min(BUSY_STEP_MS, wake - this.now()));
-      signal?.throwIfAborted();
-      if (performance.eventLoopUtilization(before).utilization < BUSY) break;
-    }
-    const left = wake - this.now();
-    if (left > 0) this.#offset[0] = this.skippedMs + left;
+  #until(wake: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const abort = () => {
+        this.#sleepers.delete(sleeper);
+        reject(signal?.reason);
+      };
+      const sleeper: Sleeper = {
+        wake,
+        resolve: () => {
+          signal?.removeEventListener("abort", abort);
+          resolve();
+        },
+      };
+      this.#sleepers.add(sleeper);
+      signal?.addEventListener("abort", abort, { once: true });
+      if (!this.#watching) void this.#watch();
+    });
   }
+
+  /** One loop for all sleepers: wake the due ones; when the thread was idle, skip to the next wake. */
+  async #watch(): Promise<void> {
+    this.#watching = true;
+    try {
+      while (this.#sleepers.size > 0) {
+        const before = performance.eventLoopUtilization();
+        await delay(Math.max(0, Math.min(BUSY_STEP_MS, this.#nextWake() - this.now())));
+        const idle = performance.eventLoopUtilization(before).utilization < BUSY;
+        // Read again: a sleeper that came during the step may wake sooner.
+        const next = this.#nextWake();
+        if (idle && next > this.now()) this.#offset[0] = this.skippedMs + (next - this.now());
+        const now = this.now();
+        for (const sleeper of this.#sleepers) {
+          if (sleeper.wake > now) continue;
+          this.#sleepers.delete(sleeper);
+          sleeper.resolve();
+        }
+      }
+    } finally {
+      this.#watching = false;
+    }
+  }
+
+  #nextWake(): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const sleeper of this.#sleepers) next = Math.min(next, sleeper.wake);
+    return next;
+  }
+}
+
+interface Sleeper {
+  wake: number;
+  resolve(): void;
 }
 
 const BUSY_STEP_MS = 20;
