@@ -1,6 +1,9 @@
 // The rate-limit benchmark's clock: waits take no time, work takes its real time, and with
 // `overlapWork` the work done during a wait is not counted a second time after it.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { setImmediate as turn } from "node:timers/promises";
+import { request } from "undici";
 import { describe, expect, it } from "vitest";
 import { SkipClock } from "./skip-clock.ts";
 
@@ -42,6 +45,35 @@ describe("SkipClock", () => {
     expect(wokeAfterWork).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(HOUR);
     expect(elapsed).toBeLessThan(HOUR + 300);
+  });
+
+  it("with overlapWork, lets an HTTP answer another thread works on arrive during the wait", async () => {
+    // The server answers after 300 ms of its own: this thread is idle, but waiting on work.
+    const server = createServer((_req, res) => {
+      setTimeout(() => res.end("done"), 300);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const clock = new SkipClock({ overlapWork: true });
+      const { port } = server.address() as AddressInfo;
+      const start = clock.now();
+      let answered = 0;
+      let woke = 0;
+      await Promise.all([
+        request(`http://127.0.0.1:${port}/`)
+          .then((res) => res.body.text())
+          .then(() => {
+            answered = performance.now();
+          }),
+        clock.sleep(HOUR).then(() => {
+          woke = performance.now();
+        }),
+      ]);
+      expect(woke).toBeGreaterThanOrEqual(answered);
+      expect(clock.now() - start).toBeLessThan(HOUR + 300);
+    } finally {
+      server.close();
+    }
   });
 
   it("with overlapWork, wakes a short wait beside a long one at its own time", async () => {

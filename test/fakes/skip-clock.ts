@@ -1,3 +1,4 @@
+import { subscribe } from "node:diagnostics_channel";
 import { setTimeout as delay, setImmediate as turn } from "node:timers/promises";
 import type { Clock } from "../../lib/http/clock.ts";
 
@@ -32,7 +33,8 @@ export class SkipClock implements Clock {
 
   /**
    * @param options.overlapWork Waits pass in real time while this thread is busy with other
-   *   work (its event loop more than half used over a step of up to 20 ms); once it is idle, the
+   *   work (its event loop more than half used over a step of up to 20 ms, or an HTTP request of
+   *   its own still unanswered: the fakes in other threads work too); once it is idle, the
    *   time skips to the earliest sleeper's wake. The ingest's backlog then runs during the
    *   fanout's wait for a rate-limit window, as it would in reality, and a short wait (Port's
    *   pacing) still ends before a long one (GitHub's window). Without it a wait skips at once
@@ -40,6 +42,7 @@ export class SkipClock implements Clock {
    */
   constructor(options: { overlapWork?: boolean } = {}) {
     this.#overlapWork = options.overlapWork ?? false;
+    if (this.#overlapWork) watchRequests();
   }
 
   /** Simulated milliseconds skipped so far. */
@@ -88,7 +91,8 @@ export class SkipClock implements Clock {
       while (this.#sleepers.size > 0) {
         const before = performance.eventLoopUtilization();
         await delay(Math.max(0, Math.min(BUSY_STEP_MS, this.#nextWake() - this.now())));
-        const idle = performance.eventLoopUtilization(before).utilization < BUSY;
+        // An answer awaited is work too: the fakes (other threads) take their real time.
+        const idle = performance.eventLoopUtilization(before).utilization < BUSY && requestsInFlight === 0;
         // Read again: a sleeper that came during the step may wake sooner.
         const next = this.#nextWake();
         if (idle && next > this.now()) this.#offset[0] = this.skippedMs + (next - this.now());
@@ -114,6 +118,26 @@ export class SkipClock implements Clock {
 interface Sleeper {
   wake: number;
   resolve(): void;
+}
+
+/** HTTP requests this thread has sent and not yet had answered (undici's diagnostics channels). */
+let requestsInFlight = 0;
+let watchingRequests = false;
+const pending = new WeakSet<object>();
+
+function watchRequests(): void {
+  if (watchingRequests) return;
+  watchingRequests = true;
+  subscribe("undici:request:create", (message) => {
+    pending.add((message as { request: object }).request);
+    requestsInFlight++;
+  });
+  const done = (message: unknown) => {
+    const { request } = message as { request: object };
+    if (pending.delete(request)) requestsInFlight--;
+  };
+  subscribe("undici:request:trailers", done);
+  subscribe("undici:request:error", done);
 }
 
 const BUSY_STEP_MS = 20;
