@@ -230,6 +230,31 @@ describe("the Port emulator", () => {
     expect((await search({ ...rule("$identifier", "=", "a"), from: "garbage" })).status).toBe(422);
   });
 
+  it("pages on after the cursor in identifier order while entities come and go between pages", async () => {
+    port.seed(
+      "service",
+      ["b", "d", "f", "h"].map((identifier) => ({ identifier })),
+    );
+    const page = async (from?: string) =>
+      (
+        await call("POST", "/v1/blueprints/service/entities/search", {
+          query: { combinator: "and", rules: [{ property: "$identifier", operator: "isNotEmpty" }] },
+          limit: 2,
+          include: ["$identifier"],
+          ...(from ? { from } : {}),
+        })
+      ).body as { entities: Array<{ identifier: string }>; next?: string };
+    const first = await page();
+    expect(first.entities.map((e) => e.identifier)).toEqual(["b", "d"]);
+    // Between pages: one before the cursor and one after it come, one after it goes.
+    port.seed("service", [{ identifier: "a" }, { identifier: "e" }]);
+    const del = await call("DELETE", "/v1/blueprints/service/entities/f?delete_dependents=false");
+    expect(del.status).toBe(200);
+    const second = await page(first.next);
+    expect(second.entities.map((e) => e.identifier)).toEqual(["e", "h"]);
+    expect(second.next).toBeUndefined();
+  });
+
   it("deletes one or in bulk, all-or-nothing on dependents and missing entities", async () => {
     port.seed("owner", [{ identifier: "o1" }, { identifier: "o2" }]);
     port.seed("component", [{ identifier: "c", relations: { owner: "o1" } }]);

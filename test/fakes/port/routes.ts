@@ -167,7 +167,7 @@ function getEntity(ctx: RouteContext): Reply {
 function search(ctx: RouteContext): Reply {
   const bp = findBlueprint(ctx);
   if (isReply(bp)) return bp;
-  return searchPage(ctx.store.entitiesOf(bp.identifier).values(), ctx.body, bp);
+  return searchPage(ctx.store.entitiesOf(bp.identifier), ctx.body, bp);
 }
 
 function createBlueprint(ctx: RouteContext): Reply {

@@ -1,5 +1,5 @@
 import { type Blueprint, isObject } from "./schema.ts";
-import type { StoredEntity } from "./store.ts";
+import type { EntityBag, StoredEntity } from "./store.ts";
 
 /**
  * Port's entity search as the emulator runs it: rules on meta properties (`$identifier`,
@@ -236,11 +236,7 @@ export function toApiEntity(
 export type SearchReply = { status: number; body: Record<string, unknown> };
 
 /** One page of `POST /v1/blueprints/{bp}/entities/search`. */
-export function searchPage(
-  entities: Iterable<StoredEntity>,
-  body: unknown,
-  blueprint: Blueprint,
-): SearchReply {
+export function searchPage(entities: EntityBag, body: unknown, blueprint: Blueprint): SearchReply {
   const fail = (message: string): SearchReply => ({
     status: 422,
     body: { ok: false, error: "invalid_request", message },
@@ -262,17 +258,49 @@ export function searchPage(
   }
   const query = body.query as Record<string, unknown>;
   // Keyset pagination over identifiers: stable even when entities are deleted between pages.
-  const matched = [...entities]
-    .filter((e) => (after === undefined || e.identifier > after) && matchesQuery(e, query))
-    .sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
-  const page = matched.slice(0, limit);
+  const ids = sortedIdentifiers(entities);
+  const page: StoredEntity[] = [];
+  let more = false;
+  for (let i = after === undefined ? 0 : firstAfter(ids, after); i < ids.length; i++) {
+    const entity = entities.get(ids[i] as string);
+    if (!entity || !matchesQuery(entity, query)) continue;
+    if (page.length === limit) {
+      more = true;
+      break;
+    }
+    page.push(entity);
+  }
   const last = page.at(-1);
   const reply: Record<string, unknown> = {
     ok: true,
     entities: page.map((e) => toApiEntity(e, blueprint, { include, exclude })),
   };
-  if (matched.length > limit && last) reply.next = encodeCursor(last.identifier);
+  if (more && last) reply.next = encodeCursor(last.identifier);
   return { status: 200, body: reply };
+}
+
+/** A bag's identifiers in order, sorted again only after identifiers came or went. */
+const sorted = new WeakMap<EntityBag, { version: number; ids: string[] }>();
+
+function sortedIdentifiers(bag: EntityBag): string[] {
+  const cached = sorted.get(bag);
+  if (cached?.version === bag.identifiersVersion) return cached.ids;
+  // Code-unit order, as `<` compares: the order the cursor's `after` is compared in.
+  const ids = [...bag.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  sorted.set(bag, { version: bag.identifiersVersion, ids });
+  return ids;
+}
+
+/** The index of the first identifier greater than `after` (binary search). */
+function firstAfter(ids: string[], after: string): number {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((ids[middle] as string) > after) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 function encodeCursor(identifier: string): string {
