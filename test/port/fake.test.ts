@@ -246,13 +246,17 @@ describe("the Port emulator", () => {
       ).body as { entities: Array<{ identifier: string }>; next?: string };
     const first = await page();
     expect(first.entities.map((e) => e.identifier)).toEqual(["b", "d"]);
-    // Between pages: one before the cursor and one after it come, one after it goes.
+    // Between pages: one before the cursor and one after it come...
     port.seed("service", [{ identifier: "a" }, { identifier: "e" }]);
-    const del = await call("DELETE", "/v1/blueprints/service/entities/f?delete_dependents=false");
-    expect(del.status).toBe(200);
     const second = await page(first.next);
-    expect(second.entities.map((e) => e.identifier)).toEqual(["e", "h"]);
-    expect(second.next).toBeUndefined();
+    expect(second.entities.map((e) => e.identifier)).toEqual(["e", "f"]);
+    // ...then one after the cursor goes and another comes.
+    const del = await call("DELETE", "/v1/blueprints/service/entities/h?delete_dependents=false");
+    expect(del.status).toBe(200);
+    port.seed("service", [{ identifier: "g" }]);
+    const third = await page(second.next);
+    expect(third.entities.map((e) => e.identifier)).toEqual(["g"]);
+    expect(third.next).toBeUndefined();
   });
 
   it("deletes one or in bulk, all-or-nothing on dependents and missing entities", async () => {
