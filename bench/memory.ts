@@ -124,7 +124,8 @@ export async function run(): Promise<BenchRow[]> {
     // The long 1M run last; each result on stderr as it comes (the runs take minutes).
     const progress = (what: string, r: MemoryChildResult) => {
       console.error(
-        `memory: ${what}: peak RSS ${r.peakSampledMB.toFixed(0)} MB, ${(r.wallMs / 1000).toFixed(0)} s`,
+        `memory: ${what}: peak RSS ${r.peakSampledMB.toFixed(0)} MB (${r.baselineMB.toFixed(0)} before; ` +
+          `V8 heap ${r.peakHeapMB.toFixed(0)}, buffers ${r.peakExternalMB.toFixed(0)}), ${(r.wallMs / 1000).toFixed(0)} s`,
       );
       return r;
     };

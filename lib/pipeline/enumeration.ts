@@ -26,6 +26,14 @@ const PROGRESS_INTERVAL_MS = 1_000;
  * before its linger ends, few enough to bound what one invocation holds unsent.
  */
 const PAGES_AHEAD = 8;
+
+/** A page as its delivery needs it: where it ends, how many items, how its rejected items are named. */
+interface DeliveredPage {
+  cursor: Page["cursor"];
+  items: number;
+  /** The names of the items no message can carry (`packed.rejected`), in its order. */
+  rejected: string[];
+}
 /** A partition name a message carries: within the envelope's room (`ENVELOPE_BYTES`). */
 const MAX_PARTITION_BYTES = 200;
 /** Partitions whose memos are read in one request (a page of GitHub's repository listing). */
@@ -211,21 +219,19 @@ export class Enumeration {
             return this.#progress(resource, { pages: memo.validators.length, items: memo.items, batches: 0 });
         }
         const next = await this.#fetching(resource, () => iterator.next());
+        // A source may end without a last page saying so: close the partition all the same.
+        const page: Page = next.done ? { items: [], cursor: null } : next.value;
+        last = page.cursor === null;
+        validators = addValidator(validators, page.validator);
+        // Trimmed and packed before waiting for an earlier page's delivery (up to the linger):
+        // the raw page, megabytes of parsed items, is not held through that wait.
+        const { packed, delivered } = await this.#prepare(resource, page);
         const oldest = ahead.length >= PAGES_AHEAD ? ahead.shift() : undefined;
         if (oldest) {
           // Its message waits to fill, and nothing else of this resource is being fetched to fill it.
           if (!oldest.sent() && !this.#fetchingNow.get(resource)) this.#outboxes.get(resource)?.release();
           await oldest.delivered;
         }
-        // A source may end without a last page saying so: close the partition all the same.
-        const page: Page = next.done ? { items: [], cursor: null } : next.value;
-        last = page.cursor === null;
-        if (page.items.length > 0) this.#deps.examples?.offer(kindName(this.#config, resource), page.items);
-        validators = addValidator(validators, page.validator);
-        // Only what the mapping reads travels: messages hold more items, requests to Port fill up.
-        const keep = await this.#keep(resource, page.items);
-        const items = keep ? trimItems(page.items, keep) : page.items;
-        const packed = packAll(items, this.#deps.options.maxMessageBytes);
         const first = seq;
         seq += packed.chunks.length + (packed.rejected.length > 0 ? 1 : 0);
         const state = { sent: false };
@@ -235,7 +241,7 @@ export class Enumeration {
             state.sent = true;
           },
         };
-        delivering = this.#deliver(resource, partition, page, packed, first, validators, after);
+        delivering = this.#deliver(resource, partition, delivered, packed, first, validators, after);
         delivering.catch(() => {});
         ahead.push({ delivered: delivering, sent: () => state.sent });
       }
@@ -251,6 +257,24 @@ export class Enumeration {
     // Its failure is thrown by the drain, which may come later than the failure (others still run).
     tail.catch(() => {});
     this.#tails.get(resource)?.push(tail);
+  }
+
+  /**
+   * A page's items as messages will carry them (only what the mapping reads: messages hold more
+   * items, requests to Port fill up), and what its delivery needs of it; not the page itself,
+   * which up to PAGES_AHEAD deliveries a partition would otherwise hold.
+   */
+  async #prepare(resource: number, page: Page): Promise<{ packed: Packing; delivered: DeliveredPage }> {
+    if (page.items.length > 0) this.#deps.examples?.offer(kindName(this.#config, resource), page.items);
+    const keep = await this.#keep(resource, page.items);
+    const items = keep ? trimItems(page.items, keep) : page.items;
+    const packed = packAll(items, this.#deps.options.maxMessageBytes);
+    const delivered: DeliveredPage = {
+      cursor: page.cursor,
+      items: page.items.length,
+      rejected: packed.rejected.map(({ index }) => itemKey(page.items[index]) ?? `#${index}`),
+    };
+    return { packed, delivered };
   }
 
   /** What to keep of a resource's items: its plan, once its first page mapped the same trimmed as whole. */
@@ -307,7 +331,7 @@ export class Enumeration {
   async #deliver(
     resource: number,
     partition: string,
-    page: Page,
+    page: DeliveredPage,
     packed: Packing,
     first: number,
     validators: PageValidator[] | undefined,
@@ -334,9 +358,9 @@ export class Enumeration {
     if (packed.rejected.length > 0) {
       // Items no message can carry fail here, as a batch of their own, so the run
       // counts them and ends failed rather than deleting their entities.
-      const failures: Failure[] = packed.rejected.map(({ index, message }) => ({
+      const failures: Failure[] = packed.rejected.map(({ message }, i) => ({
         kind,
-        item: itemKey(page.items[index]) ?? `#${index}`,
+        item: page.rejected[i] as string,
         message,
       }));
       await this.#settleFailures(resource, batchId(resource, partition, end++), failures, failures.length);
@@ -347,7 +371,7 @@ export class Enumeration {
       done: page.cursor === null,
       ...(validators ? { validators } : {}),
     });
-    await this.#progress(resource, { pages: 1, items: page.items.length, batches: parts.length });
+    await this.#progress(resource, { pages: 1, items: page.items, batches: parts.length });
     if (Date.now() - this.#lockTouchedAt > LOCK_TOUCH_INTERVAL_MS) {
       this.#lockTouchedAt = Date.now();
       await store.touchLock(this.#run.integrationId, runId);
