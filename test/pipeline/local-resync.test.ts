@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryContentHashes } from "../../lib/local/memory-content-hashes.ts";
 import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
-import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
 import { BLUEPRINTS, resyncWorld, startWorld, type World } from "../support/world.ts";
 
 let world: World | undefined;

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryContentHashes } from "../../lib/local/memory-content-hashes.ts";
 import { MemoryRunStore } from "../../lib/local/memory-run-store.ts";
-import { type LocalResyncOptions, resyncLocal } from "../../lib/local/resync.ts";
 import { DEFAULT_FANOUT_OPTIONS, runFanout } from "../../lib/pipeline/fanout.ts";
 import { ingest } from "../../lib/pipeline/ingest.ts";
 import { silentLogger } from "../../lib/pipeline/logger.ts";
