@@ -1,8 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { compileResource, loadConfig, type ResourceMapper } from "../../lib/mapping/index.ts";
 import { keepAgrees, messageKeep } from "../../lib/mapping/message-keep.ts";
 import { FAST_PATH_ENV } from "../../lib/mapping/optimiser/switch.ts";
 import { BLUEPRINTS, resyncWorld, startWorld, type World } from "../support/world.ts";
+
+/** A config of one repository resource (every repository) with these entity mappings. */
+const repositories = (mappings: Record<string, unknown>, port: Record<string, unknown> = {}) =>
+  stringify({
+    resources: [{ kind: "repository", selector: { query: "true" }, port: { ...port, entity: { mappings } } }],
+  });
 
 /**
  * The fanout sends only what a resource's mapping reads of each raw item (and the fields that
@@ -76,20 +83,14 @@ describe("items in messages", () => {
   });
 
   it("stay whole when the mapping reads the whole item", async () => {
-    const { run, given } = await resyncSeeing(`
-resources:
-  - kind: repository
-    selector:
-      query: "true"
-    port:
-      entity:
-        mappings:
-          identifier: .name
-          title: .name
-          blueprint: '"githubRepository"'
-          properties:
-            description: '. | tojson | length | tostring'
-`);
+    const { run, given } = await resyncSeeing(
+      repositories({
+        identifier: ".name",
+        title: ".name",
+        blueprint: '"githubRepository"',
+        properties: { description: ". | tojson | length | tostring" },
+      }),
+    );
     expect(run.status).toBe("completed");
     const repos = given.get("repository") ?? [];
     expect(repos.length).toBe(GITHUB.repos);
@@ -100,17 +101,12 @@ resources:
   });
 
   it("keep the fields that name an item, so a failure still says which one", async () => {
-    const { run } = await resyncSeeing(`
-resources:
-  - kind: repository
-    selector:
-      query: "true"
-    port:
-      entity:
-        mappings:
-          identifier: 'if .private then error("private") else .name end'
-          blueprint: '"githubRepository"'
-`);
+    const { run } = await resyncSeeing(
+      repositories({
+        identifier: 'if .private then error("private") else .name end',
+        blueprint: '"githubRepository"',
+      }),
+    );
     const failures = run.summary?.failures ?? [];
     expect(run.summary?.failureCount).toBeGreaterThan(0);
     expect(failures.every((f) => typeof f.item === "string" && f.item.includes("/"))).toBe(true);
@@ -118,35 +114,20 @@ resources:
 });
 
 it("config with itemsToParse is sent whole (its paths name the element, not the item)", async () => {
-  const config = loadConfig(`
-resources:
-  - kind: repository
-    selector:
-      query: "true"
-    port:
-      itemsToParse: .topics
-      entity:
-        mappings:
-          identifier: .item
-          blueprint: '"githubRepository"'
-`);
+  const config = loadConfig(
+    repositories({ identifier: ".item", blueprint: '"githubRepository"' }, { itemsToParse: ".topics" }),
+  );
   expect(messageKeep(config.resources[0] as never)).toBeUndefined();
 });
 
 describe("the check on a resource's first page", () => {
-  const config = loadConfig(`
-resources:
-  - kind: repository
-    selector:
-      query: "true"
-    port:
-      entity:
-        mappings:
-          identifier: .name
-          blueprint: '"githubRepository"'
-          properties:
-            owner: .owner.login
-`);
+  const config = loadConfig(
+    repositories({
+      identifier: ".name",
+      blueprint: '"githubRepository"',
+      properties: { owner: ".owner.login" },
+    }),
+  );
   const items = [
     { name: "api", owner: { login: "acme", id: 1 }, html_url: "https://example.test/acme/api" },
     { name: "web", owner: { login: "acme", id: 1 } },
