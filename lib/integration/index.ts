@@ -15,7 +15,7 @@ export { PortLog } from "./logs.ts";
 export { chooseMapping, hasPortMapping, type MappingOrigin, type ResolvedMapping } from "./mapping.ts";
 export { MASK, maskSecrets } from "./mask.ts";
 export { type Installation, registerIntegration } from "./registration.ts";
-export { RESYNC_PATH_LABEL, resyncPathSecret } from "./resync-path.ts";
+export { resyncPathSecret } from "./resync-path.ts";
 export { intervalMinutesOf, resyncStateOf } from "./resync-state.ts";
 export { startLockedResync } from "./resync-trigger.ts";
 export { type IntegrationRun, openIntegrationRun, type PortIntegrationApi } from "./session.ts";

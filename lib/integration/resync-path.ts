@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto";
  * What the path is derived from, besides the integration id. Versioned: a new scheme takes a
  * new label, so it can never collide with a path an older Tide registered.
  */
-export const RESYNC_PATH_LABEL = "tide/resync-path/v1/";
+const RESYNC_PATH_LABEL = "tide/resync-path/v1/";
 
 /**
  * The secret last segment of a deployed Tide's resync webhook (`POST <ResyncUrl>resync/<this>`,
